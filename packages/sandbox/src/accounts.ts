@@ -1,0 +1,79 @@
+import { ConfigReader } from '@backstage/config';
+import {
+  AwsCredentialProvider,
+  DefaultAwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+
+/** Account-A: owns the VPC, the ALB and the IAM role the controller assumes. */
+export const SANDBOX_NETWORK_ACCOUNT_ID = '111111111111';
+/** Account-B: runs the EKS cluster on the shared subnets. */
+export const SANDBOX_WORKLOAD_ACCOUNT_ID = '222222222222';
+export const SANDBOX_REGION = 'us-east-1';
+/** Role names Backstage assumes in each account, as in app-config.yaml. */
+export const SANDBOX_NETWORK_ROLE_NAME = 'backstage-alb-network';
+export const SANDBOX_WORKLOAD_ROLE_NAME = 'backstage-alb-workload';
+
+/**
+ * moto accepts any key pair; these stand in for the portal's own identity (the default
+ * credential chain in production) from which it assumes the per-account roles.
+ */
+export const SANDBOX_BASE_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+};
+
+/** The `aws` block the sandbox uses: the same shape as production's. */
+export function sandboxAwsConfig() {
+  return {
+    accounts: [
+      {
+        accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+        roleName: SANDBOX_NETWORK_ROLE_NAME,
+      },
+      {
+        accountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+        roleName: SANDBOX_WORKLOAD_ROLE_NAME,
+      },
+    ],
+  };
+}
+
+/**
+ * Points the AWS SDK at the sandbox through the standard variables, for this process and
+ * the ones it starts. Returns a function that restores the previous values.
+ */
+export function useSandboxEndpoint(endpoint: string): () => void {
+  const values: Record<string, string> = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: SANDBOX_REGION,
+    ...SANDBOX_BASE_CREDENTIALS,
+  };
+  const previous: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(values)) {
+    previous[key] = process.env[key];
+    process.env[key] = value;
+  }
+  // The SDK would otherwise read ~/.aws and could pick a real profile.
+  previous.AWS_PROFILE = process.env.AWS_PROFILE;
+  delete process.env.AWS_PROFILE;
+  return () => {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+/** The credential manager the backend builds from config, over the sandbox accounts. */
+export function sandboxCredentialsManager() {
+  return DefaultAwsCredentialsManager.fromConfig(
+    new ConfigReader({ aws: sandboxAwsConfig() }),
+  );
+}
+
+/** Assumed-role credentials for one sandbox account, as the plugins obtain them. */
+export async function sandboxCredentials(
+  accountId: string,
+): Promise<AwsCredentialProvider> {
+  return sandboxCredentialsManager().getCredentialProvider({ accountId });
+}

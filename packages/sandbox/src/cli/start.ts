@@ -1,0 +1,128 @@
+/*
+ * The sandbox portal: starts a sandbox AWS (moto_server), seeds Account-A's network, then runs
+ * the Backstage backend and frontend against it. Ctrl-C stops all of it.
+ * Run through scripts/start.sh, which provides Node 22 and the dependencies.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startMoto, MOTO_INSTALL_HINT } from '../moto';
+import { useSandboxEndpoint } from '../accounts';
+import { seedSandboxNetwork } from '../seed';
+
+// Set by scripts/env.sh, which every entry point sources.
+const repoRoot = process.env.REPO_ROOT ?? process.cwd();
+const stateDir = path.join(repoRoot, '.sandbox');
+
+async function waitFor(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise(r => setTimeout(r, 1000));
+  }
+  return false;
+}
+
+/** Signs in as the guest user, as the browser does, and counts the catalog's entities. */
+async function countEntitiesAsGuest(): Promise<number> {
+  const session = await fetch(
+    'http://localhost:7007/api/auth/guest/refresh?env=development',
+    {
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+    },
+  ).then(r => r.json());
+  const token = session?.backstageIdentity?.token;
+  const entities = await fetch('http://localhost:7007/api/catalog/entities', {
+    headers: { Authorization: `Bearer ${token}` },
+  }).then(r => r.json());
+  return Array.isArray(entities) ? entities.length : Number.NaN;
+}
+
+async function main() {
+  let moto;
+  try {
+    moto = await startMoto({
+      port: process.env.SANDBOX_MOTO_PORT
+        ? Number(process.env.SANDBOX_MOTO_PORT)
+        : undefined,
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    console.error(message === MOTO_INSTALL_HINT ? `\n${message}\n` : message);
+    process.exit(1);
+  }
+  useSandboxEndpoint(moto.endpoint);
+  const network = await seedSandboxNetwork();
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(stateDir, 'state.json'),
+    `${JSON.stringify({ endpoint: moto.endpoint, network }, null, 2)}\n`,
+  );
+  console.log(`[sandbox] AWS sandbox on ${moto.endpoint}`);
+  console.log(
+    `[sandbox] Account-A ${network.networkAccountId}: ${network.vpcId} ${network.vpcCidr}, ` +
+      `public ${network.publicSubnets.map(s => s.subnetId).join(', ')}, ` +
+      `private ${network.privateSubnets.map(s => s.subnetId).join(', ')}`,
+  );
+  console.log(`[sandbox] Account-B ${network.workloadAccountId}`);
+
+  const backstage = spawn('yarn', ['start'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, SANDBOX_STATE_DIR: stateDir },
+    detached: true,
+  });
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[sandbox] stopping Backstage and the sandbox AWS');
+    if (backstage.exitCode === null && backstage.pid) {
+      try {
+        process.kill(-backstage.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await Promise.race([
+        new Promise(r => backstage.once('exit', r)),
+        new Promise(r => setTimeout(r, 10_000)),
+      ]);
+      try {
+        process.kill(-backstage.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await moto!.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  backstage.on('exit', code => void stop(code ?? 1));
+
+  const backendUp = await waitFor(
+    'http://localhost:7007/api/catalog/entities',
+    600_000,
+  );
+  const frontendUp =
+    backendUp && (await waitFor('http://localhost:3000', 600_000));
+  if (frontendUp) {
+    const entities = await countEntitiesAsGuest().catch(() => undefined);
+    const count = entities === undefined ? '' : ` (${entities} catalog entities)`;
+    console.log(
+      `\n[sandbox] Ready${count}: open http://localhost:3000 and sign in as guest. ` +
+        `Ctrl-C stops everything.\n`,
+    );
+  }
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

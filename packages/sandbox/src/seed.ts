@@ -1,0 +1,266 @@
+import {
+  EC2Client,
+  DescribeVpcsCommand,
+  CreateVpcCommand,
+  CreateSubnetCommand,
+  DescribeSubnetsCommand,
+  CreateInternetGatewayCommand,
+  AttachInternetGatewayCommand,
+  CreateRouteTableCommand,
+  CreateRouteCommand,
+  AssociateRouteTableCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeInternetGatewaysCommand,
+  CreateTagsCommand,
+  Tag,
+} from '@aws-sdk/client-ec2';
+import {
+  IAMClient,
+  CreateRoleCommand,
+  GetRoleCommand,
+} from '@aws-sdk/client-iam';
+import {
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_NETWORK_ROLE_NAME,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SANDBOX_WORKLOAD_ROLE_NAME,
+  sandboxCredentials,
+} from './accounts';
+
+const SEED_TAG = 'sandbox:seed';
+
+/** What the sandbox's Account-A network looks like once seeded. */
+export interface SandboxNetwork {
+  region: string;
+  networkAccountId: string;
+  workloadAccountId: string;
+  vpcId: string;
+  vpcCidr: string;
+  publicSubnets: SandboxSubnet[];
+  privateSubnets: SandboxSubnet[];
+  internetGatewayId: string;
+}
+
+export interface SandboxSubnet {
+  subnetId: string;
+  cidr: string;
+  availabilityZone: string;
+  availabilityZoneId: string;
+}
+
+const LAYOUT = {
+  vpcCidr: '10.20.0.0/16',
+  public: ['10.20.0.0/24', '10.20.1.0/24'],
+  private: ['10.20.10.0/24', '10.20.11.0/24'],
+};
+
+function tags(role: string, name: string): Tag[] {
+  return [
+    { Key: SEED_TAG, Value: role },
+    { Key: 'Name', Value: name },
+  ];
+}
+
+/** An EC2 client acting as the given sandbox account through the configured role. */
+export async function sandboxEc2(accountId: string) {
+  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  return new EC2Client({
+    region: SANDBOX_REGION,
+    credentials: sdkCredentialProvider,
+  });
+}
+
+async function ensureRole(
+  accountId: string,
+  roleName: string,
+  trustedAccount: string,
+) {
+  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  const iam = new IAMClient({
+    region: SANDBOX_REGION,
+    credentials: sdkCredentialProvider,
+  });
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: roleName }));
+  } catch (e) {
+    if ((e as Error).name !== 'NoSuchEntityException') throw e;
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        Description: 'Assumed by the Backstage backend (sandbox)',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${trustedAccount}:root` },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      }),
+    );
+  }
+}
+
+/**
+ * Seeds step 1 of the recipe in the sandbox, idempotently: in Account-A a VPC with two public
+ * subnets (routed to an internet gateway) and two private subnets, in two AZs; in both
+ * accounts the role Backstage assumes. Running it again returns the existing network.
+ */
+export async function seedSandboxNetwork(): Promise<SandboxNetwork> {
+  // moto's AssumeRole does not require the role to exist; creating them keeps the sandbox
+  // shaped like a real pair of accounts (the portal's principal is the moto default account).
+  await ensureRole(
+    SANDBOX_NETWORK_ACCOUNT_ID,
+    SANDBOX_NETWORK_ROLE_NAME,
+    '123456789012',
+  );
+  await ensureRole(
+    SANDBOX_WORKLOAD_ACCOUNT_ID,
+    SANDBOX_WORKLOAD_ROLE_NAME,
+    '123456789012',
+  );
+
+  const ec2 = await sandboxEc2(SANDBOX_NETWORK_ACCOUNT_ID);
+  const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
+  const [az1, az2] = (zones.AvailabilityZones ?? [])
+    .filter(z => z.State === 'available')
+    .slice(0, 2);
+  if (!az1 || !az2)
+    throw new Error('The sandbox region has fewer than two AZs');
+
+  const existing = await ec2.send(
+    new DescribeVpcsCommand({
+      Filters: [{ Name: `tag:${SEED_TAG}`, Values: ['network'] }],
+    }),
+  );
+  let vpcId = existing.Vpcs?.[0]?.VpcId;
+  let internetGatewayId: string | undefined;
+  if (!vpcId) {
+    const vpc = await ec2.send(
+      new CreateVpcCommand({
+        CidrBlock: LAYOUT.vpcCidr,
+        TagSpecifications: [
+          { ResourceType: 'vpc', Tags: tags('network', 'shared-network') },
+        ],
+      }),
+    );
+    vpcId = vpc.Vpc!.VpcId!;
+    const igw = await ec2.send(
+      new CreateInternetGatewayCommand({
+        TagSpecifications: [
+          {
+            ResourceType: 'internet-gateway',
+            Tags: tags('igw', 'shared-network-igw'),
+          },
+        ],
+      }),
+    );
+    internetGatewayId = igw.InternetGateway!.InternetGatewayId!;
+    await ec2.send(
+      new AttachInternetGatewayCommand({
+        InternetGatewayId: internetGatewayId,
+        VpcId: vpcId,
+      }),
+    );
+    const publicRt = await ec2.send(
+      new CreateRouteTableCommand({ VpcId: vpcId }),
+    );
+    const publicRtId = publicRt.RouteTable!.RouteTableId!;
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [publicRtId],
+        Tags: tags('public-rt', 'public'),
+      }),
+    );
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: publicRtId,
+        DestinationCidrBlock: '0.0.0.0/0',
+        GatewayId: internetGatewayId,
+      }),
+    );
+    const privateRt = await ec2.send(
+      new CreateRouteTableCommand({ VpcId: vpcId }),
+    );
+    const privateRtId = privateRt.RouteTable!.RouteTableId!;
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [privateRtId],
+        Tags: tags('private-rt', 'private'),
+      }),
+    );
+    const zonesInOrder = [az1, az2];
+    for (const [kind, cidrs, rt] of [
+      ['public', LAYOUT.public, publicRtId],
+      ['private', LAYOUT.private, privateRtId],
+    ] as const) {
+      for (let i = 0; i < cidrs.length; i++) {
+        const subnet = await ec2.send(
+          new CreateSubnetCommand({
+            VpcId: vpcId,
+            CidrBlock: cidrs[i],
+            AvailabilityZone: zonesInOrder[i].ZoneName,
+            TagSpecifications: [
+              {
+                ResourceType: 'subnet',
+                Tags: tags(kind, `${kind}-${zonesInOrder[i].ZoneName}`),
+              },
+            ],
+          }),
+        );
+        await ec2.send(
+          new AssociateRouteTableCommand({
+            RouteTableId: rt,
+            SubnetId: subnet.Subnet!.SubnetId!,
+          }),
+        );
+      }
+    }
+  }
+  return describeSandboxNetwork(ec2, vpcId, internetGatewayId);
+}
+
+async function describeSandboxNetwork(
+  ec2: EC2Client,
+  vpcId: string,
+  internetGatewayId?: string,
+): Promise<SandboxNetwork> {
+  const { Subnets = [] } = await ec2.send(
+    new DescribeSubnetsCommand({
+      Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+    }),
+  );
+  const pick = (kind: string) =>
+    Subnets.filter(s =>
+      s.Tags?.some(t => t.Key === SEED_TAG && t.Value === kind),
+    )
+      .map(s => ({
+        subnetId: s.SubnetId!,
+        cidr: s.CidrBlock!,
+        availabilityZone: s.AvailabilityZone!,
+        availabilityZoneId: s.AvailabilityZoneId!,
+      }))
+      .sort((a, b) => a.cidr.localeCompare(b.cidr));
+  let igwId = internetGatewayId;
+  if (!igwId) {
+    const igws = await ec2.send(
+      new DescribeInternetGatewaysCommand({
+        Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }],
+      }),
+    );
+    igwId = igws.InternetGateways?.[0]?.InternetGatewayId ?? '';
+  }
+  return {
+    region: SANDBOX_REGION,
+    networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+    workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+    vpcId,
+    vpcCidr: LAYOUT.vpcCidr,
+    publicSubnets: pick('public'),
+    privateSubnets: pick('private'),
+    internetGatewayId: igwId,
+  };
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Sets up (idempotently) and runs every test non-interactively: type check, lint, prettier,
+# unit and integration tests (sandbox AWS on moto_server, PostgreSQL and Redis on loopback),
+# then the browser tests. Exits non-zero on the first failing stage.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+export CI=true
+# Backstage's test conventions: TestDatabases / TestCaches use these instead of Docker.
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+export BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING="${BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING:-redis://127.0.0.1:6379}"
+# Tests must never reach real AWS, whatever the developer's shell holds.
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ENDPOINT_URL || true
+
+stage() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+check_service() { # name host port hint
+  if ! (exec 3<>"/dev/tcp/$2/$3") 2>/dev/null; then
+    log "$1 is not reachable on $2:$3. $4"
+    exit 1
+  fi
+}
+
+started=$(date +%s)
+stage "Set-up"
+ensure_dependencies
+if ! command -v moto_server >/dev/null; then
+  log 'moto_server is missing: pip install "moto[server]"'
+  exit 1
+fi
+check_service PostgreSQL 127.0.0.1 5432 "Start it, e.g. pg_ctlcluster <version> main start."
+check_service Redis 127.0.0.1 6379 "Start it, e.g. redis-server --daemonize yes --bind 127.0.0.1."
+setup_done=$(date +%s)
+
+cd "$REPO_ROOT"
+stage "Type check (tsc)"
+yarn tsc
+stage "Lint"
+yarn lint
+stage "Prettier"
+yarn prettier:check
+stage "Unit and integration tests"
+mkdir -p test-results
+yarn test --json --outputFile="$REPO_ROOT/test-results/jest.json"
+tests_done=$(date +%s)
+
+node -e '
+const r = require(process.argv[1]);
+console.log(`\nunit and integration: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+' "$REPO_ROOT/test-results/jest.json"
+
+if [ -x "$REPO_ROOT/scripts/browser-test.sh" ]; then
+  stage "Browser tests"
+  "$REPO_ROOT/scripts/browser-test.sh"
+fi
+
+finished=$(date +%s)
+printf '\nTimes: set-up %ss, checks and tests %ss, total %ss\n' \
+  $((setup_done - started)) $((finished - setup_done)) $((finished - started))
