@@ -16,6 +16,12 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 // scaffolder plugin
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+// The golden path's AWS steps (Account-A and Account-B)
+backend.add(
+  import(
+    '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account'
+  ),
+);
 
 // auth plugin
 backend.add(import('@backstage/plugin-auth-backend'));
@@ -51,7 +57,6 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));
-
 
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

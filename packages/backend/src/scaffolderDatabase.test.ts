@@ -36,7 +36,9 @@ const template = {
         input: { message: 'hello ${{ parameters.name }}' },
       },
     ],
-    output: { text: [{ title: 'Greeting', content: 'hi ${{ parameters.name }}' }] },
+    output: {
+      text: [{ title: 'Greeting', content: 'hi ${{ parameters.name }}' }],
+    },
   },
 };
 
@@ -54,7 +56,10 @@ describe.each(databases.eachSupportedId())('scaffolder on %p', databaseId => {
     const created = await request(server)
       .post('/api/scaffolder/v2/tasks')
       .set('Authorization', mockCredentials.user.header())
-      .send({ templateRef: 'template:default/hello', values: { name: 'world' } });
+      .send({
+        templateRef: 'template:default/hello',
+        values: { name: 'world' },
+      });
     expect(created.status).toBe(201);
 
     let status = 'open';

@@ -1,0 +1,239 @@
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import Ajv from 'ajv';
+import yaml from 'yaml';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SandboxNetwork,
+  sandboxCredentials,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import {
+  clusterEntity,
+  GUESTS_GROUP,
+  loadTemplate,
+  startTemplateBackend,
+  TemplateName,
+} from './harness';
+
+jest.setTimeout(600_000);
+
+/** Values a user could type, or paste, into any text field. */
+const HOSTILE: Record<string, string> = {
+  newline: 'a\nb',
+  keyInjection: 'x\nkind: Secret',
+  colonSpace: 'a: b',
+  comment: 'a # b',
+  doubleQuote: 'a"b',
+  singleQuote: "a'b",
+  templateExpression: '${{ secrets.token }}',
+  nunjucks: '{{ 7*7 }}{% raw %}',
+  documentSeparator: 'a\n---\nkind: Secret',
+  unicodeLookalike: 'ѕhop-prod', // Cyrillic s
+  fullwidthDigits: '１１１１１１１１１１１１',
+  shell: 'a; rm -rf / $(id) `id`',
+  overLong: 'a'.repeat(5000),
+  empty: '',
+};
+
+const CLUSTER = 'shop-prod';
+
+interface Outcome {
+  template: TemplateName;
+  field: string;
+  kind: string;
+  result: 'rejected' | 'rendered';
+}
+
+/** Every string parameter of a template, with the JSON schema that governs it. */
+function stringFields(template: any) {
+  const fields: { name: string; schema: any; page: any }[] = [];
+  for (const page of template.spec.parameters) {
+    for (const [name, schema] of Object.entries<any>(page.properties ?? {})) {
+      if (schema.type === 'string') fields.push({ name, schema, page });
+    }
+    for (const branch of page.dependencies?.publishTo?.oneOf ?? []) {
+      for (const [name, schema] of Object.entries<any>(
+        branch.properties ?? {},
+      )) {
+        if (schema.type === 'string')
+          fields.push({ name, schema, page: branch });
+      }
+    }
+  }
+  return fields;
+}
+
+describe('hostile input to the templates', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let network: SandboxNetwork;
+  let backend: Awaited<ReturnType<typeof startTemplateBackend>>;
+  const outcomes: Outcome[] = [];
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    network = await seedSandboxNetwork();
+    const { sdkCredentialProvider } = await sandboxCredentials(
+      SANDBOX_WORKLOAD_ACCOUNT_ID,
+    );
+    await new EKSClient({
+      region: SANDBOX_REGION,
+      credentials: sdkCredentialProvider,
+    }).send(
+      new CreateClusterCommand({
+        name: CLUSTER,
+        roleArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/eks-cluster`,
+        resourcesVpcConfig: {
+          subnetIds: network.privateSubnets.map(s => s.subnetId),
+        },
+      }),
+    );
+    backend = await startTemplateBackend({
+      entities: [
+        GUESTS_GROUP,
+        clusterEntity({
+          name: CLUSTER,
+          networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+          workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+          region: SANDBOX_REGION,
+          vpcId: network.vpcId,
+          albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+          nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+    const rejected = outcomes.filter(o => o.result === 'rejected').length;
+    // eslint-disable-next-line no-console
+    console.log(
+      `hostile template input: ${
+        outcomes.length
+      } cases, ${rejected} rejected by the form schema, ${
+        outcomes.length - rejected
+      } rendered and parsed back exactly`,
+    );
+  });
+
+  const validValues: Record<TemplateName, () => Record<string, unknown>> = {
+    'cluster-onboarding': () => ({
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
+      privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
+      clusterName: CLUSTER,
+      description: 'ok',
+      kubernetesVersion: '1.33',
+      instanceType: 'm6i.large',
+      desiredSize: 2,
+      minSize: 2,
+      maxSize: 4,
+      owner: 'group:default/guests',
+      system: 'system:default/shop',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=c',
+    }),
+    'load-balancer-controller': () => ({
+      cluster: `resource:default/${CLUSTER}`,
+      namespace: 'kube-system',
+      serviceAccountName: 'aws-load-balancer-controller',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=c',
+    }),
+    'alb-application': () => ({
+      name: 'game-2048',
+      description: 'ok',
+      cluster: `resource:default/${CLUSTER}`,
+      owner: 'group:default/guests',
+      system: 'system:default/shop',
+      namespace: 'game-2048',
+      image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+      containerPort: 80,
+      replicas: 2,
+      scheme: 'internet-facing',
+      healthCheckPath: '/',
+      groupName: 'shop',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=c',
+    }),
+  };
+
+  /** Where a rendered value must come back exactly, by field. */
+  const readBack: Record<string, (files: Record<string, string>) => unknown[]> =
+    {
+      description: files => [
+        yaml.parse(files['catalog-info.yaml']).metadata.description,
+      ],
+    };
+
+  const ajv = new Ajv({ strict: false, allErrors: true });
+
+  describe.each([
+    'cluster-onboarding',
+    'load-balancer-controller',
+    'alb-application',
+  ] as const)('%s', name => {
+    const { template } = loadTemplate(name);
+    const cases = stringFields(template).flatMap(field =>
+      Object.entries(HOSTILE).map(([kind, value]) => ({ field, kind, value })),
+    );
+
+    it.each(cases.map(c => [c.field.name, c.kind, c]))(
+      '%s ← %s is refused by the form or rendered exactly',
+      async (_f, _k, { field, kind, value }) => {
+        const schema = {
+          type: 'object',
+          properties: { [field.name]: field.schema },
+        };
+        const validate = ajv.compile(schema);
+        if (!validate({ [field.name]: value })) {
+          // The form shows this error next to the field and the scaffolder refuses the task.
+          expect(validate.errors?.[0]?.instancePath).toBe(`/${field.name}`);
+          outcomes.push({
+            template: name,
+            field: field.name,
+            kind,
+            result: 'rejected',
+          });
+          return;
+        }
+        // Accepted: the dry-run must render it as data, never as YAML structure.
+        const result = await backend.dryRun(name, {
+          ...validValues[name](),
+          [field.name]: value,
+        });
+        expect(result.status).toBe(200);
+        for (const [file, text] of Object.entries(result.files)) {
+          if (!/\.ya?ml$/.test(file)) continue;
+          const docs = yaml.parseAllDocuments(text);
+          expect(docs.every(d => d.errors.length === 0)).toBe(true);
+          const expectedDocs = file === 'kubernetes/app.yaml' ? 4 : 1;
+          expect(docs).toHaveLength(expectedDocs);
+          for (const doc of docs) {
+            expect(doc.toJS().kind).not.toBe('Secret');
+          }
+        }
+        const back = readBack[field.name];
+        expect(back).toBeDefined();
+        for (const rendered of back(result.files)) expect(rendered).toBe(value);
+        outcomes.push({
+          template: name,
+          field: field.name,
+          kind,
+          result: 'rendered',
+        });
+      },
+    );
+  });
+});

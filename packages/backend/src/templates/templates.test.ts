@@ -1,0 +1,260 @@
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  componentEntityV1alpha1Validator,
+  Entity,
+  FieldFormatEntityPolicy,
+  resourceEntityV1alpha1Validator,
+} from '@backstage/catalog-model';
+import Ajv from 'ajv';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { Namespace, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { ServiceAccount } from 'kubernetes-models/v1';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SandboxNetwork,
+  sandboxCredentials,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import {
+  clusterEntity,
+  GUESTS_GROUP,
+  REPO_ROOT,
+  startTemplateBackend,
+} from './harness';
+
+jest.setTimeout(180_000);
+
+const eksctlSchema = JSON.parse(
+  fs.readFileSync(
+    path.resolve(REPO_ROOT, '../shared/reference/eksctl-schema-v1alpha5.json'),
+    'utf8',
+  ),
+);
+const ajv = new Ajv({ strict: false, allErrors: true });
+const validateClusterConfig = ajv.compile(eksctlSchema);
+
+const K8S_MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/Namespace': Namespace,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+  'apps/v1/Deployment': Deployment,
+  'networking.k8s.io/v1/Ingress': Ingress,
+};
+
+/** Parses a multi-document manifest and validates each object against its Kubernetes schema. */
+function parseKubernetes(text: string) {
+  const docs = yaml.parseAllDocuments(text);
+  for (const doc of docs) expect(doc.errors).toEqual([]);
+  return docs.map(doc => {
+    const object = doc.toJS();
+    const Model = K8S_MODELS[`${object.apiVersion}/${object.kind}`];
+    expect(Model).toBeDefined();
+    new Model(object).validate();
+    return object;
+  });
+}
+
+/** Validates an entity as the catalog would: field formats, then its kind's schema. */
+async function validateEntity(data: unknown): Promise<boolean> {
+  const entity = await new FieldFormatEntityPolicy().enforce(data as Entity);
+  const validator =
+    entity?.kind === 'Resource'
+      ? resourceEntityV1alpha1Validator
+      : componentEntityV1alpha1Validator;
+  return validator.check(entity as Entity);
+}
+
+describe('software templates (dry-run through the scaffolder API)', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let network: SandboxNetwork;
+  let backend: Awaited<ReturnType<typeof startTemplateBackend>>;
+  const clusterName = 'shop-prod';
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    network = await seedSandboxNetwork();
+    const { sdkCredentialProvider } = await sandboxCredentials(
+      SANDBOX_WORKLOAD_ACCOUNT_ID,
+    );
+    await new EKSClient({
+      region: SANDBOX_REGION,
+      credentials: sdkCredentialProvider,
+    }).send(
+      new CreateClusterCommand({
+        name: clusterName,
+        roleArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/eks-cluster`,
+        resourcesVpcConfig: {
+          subnetIds: network.privateSubnets.map(s => s.subnetId),
+        },
+      }),
+    );
+    backend = await startTemplateBackend({
+      entities: [
+        GUESTS_GROUP,
+        clusterEntity({
+          name: clusterName,
+          networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+          workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+          region: SANDBOX_REGION,
+          vpcId: network.vpcId,
+          albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+          nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+
+  it('cluster onboarding writes a valid eksctl ClusterConfig keyed by Account-B AZ names', async () => {
+    const result = await backend.dryRun('cluster-onboarding', {
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
+      privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
+      sharePublicSubnets: false,
+      clusterName,
+      description: 'Shop production cluster',
+      kubernetesVersion: '1.33',
+      instanceType: 'm6i.large',
+      desiredSize: 2,
+      minSize: 2,
+      maxSize: 4,
+      owner: 'group:default/guests',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=shop-prod-cluster',
+    });
+    expect(result.status).toBe(200);
+
+    const config = yaml.parse(result.files['cluster/eksctl-cluster.yaml']);
+    expect(validateClusterConfig(config)).toBe(true);
+    expect(validateClusterConfig.errors ?? []).toEqual([]);
+    expect(config.metadata).toMatchObject({
+      name: clusterName,
+      region: SANDBOX_REGION,
+    });
+    expect(config.vpc.id).toBe(network.vpcId);
+    const privateSubnets = config.vpc.subnets.private as Record<
+      string,
+      { id: string }
+    >;
+    expect(
+      Object.values(privateSubnets)
+        .map(s => s.id)
+        .sort(),
+    ).toEqual(network.privateSubnets.map(s => s.subnetId).sort());
+    expect(config.managedNodeGroups[0]).toMatchObject({
+      instanceType: 'm6i.large',
+      desiredCapacity: 2,
+      minSize: 2,
+      maxSize: 4,
+      privateNetworking: true,
+    });
+
+    const entity = yaml.parse(result.files['catalog-info.yaml']) as Entity;
+    expect(await validateEntity(entity)).toBe(true);
+    expect(entity.metadata.annotations).toMatchObject({
+      'cross-account-alb.io/network-account-id': SANDBOX_NETWORK_ACCOUNT_ID,
+      'cross-account-alb.io/workload-account-id': SANDBOX_WORKLOAD_ACCOUNT_ID,
+      'cross-account-alb.io/vpc-id': network.vpcId,
+    });
+    expect(result.files['RUNBOOK.md']).toContain(
+      'eksctl create cluster -f cluster/eksctl-cluster.yaml',
+    );
+  });
+
+  it('controller set-up writes the service account, Helm values and helm commands', async () => {
+    const result = await backend.dryRun('load-balancer-controller', {
+      cluster: `resource:default/${clusterName}`,
+      namespace: 'kube-system',
+      serviceAccountName: 'aws-load-balancer-controller',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=shop-prod-lbc',
+    });
+    expect(result.status).toBe(200);
+    const [serviceAccount] = parseKubernetes(
+      result.files['kubernetes/service-account.yaml'],
+    );
+    expect(serviceAccount.metadata).toMatchObject({
+      name: 'aws-load-balancer-controller',
+      namespace: 'kube-system',
+    });
+    expect(
+      serviceAccount.metadata.annotations['eks.amazonaws.com/role-arn'],
+    ).toMatch(new RegExp(`^arn:aws:iam::${SANDBOX_NETWORK_ACCOUNT_ID}:role/`));
+    const values = yaml.parse(result.files['helm/values.yaml']);
+    expect(values).toEqual({
+      clusterName,
+      region: SANDBOX_REGION,
+      vpcId: network.vpcId,
+      serviceAccount: { create: false, name: 'aws-load-balancer-controller' },
+    });
+    expect(result.files['RUNBOOK.md']).toContain(
+      'helm upgrade --install aws-load-balancer-controller eks/aws-load-balancer-controller',
+    );
+    expect(
+      await validateEntity(yaml.parse(result.files['catalog-info.yaml'])),
+    ).toBe(true);
+  });
+
+  it('application exposure writes valid manifests, an annotated Ingress and catalog-info', async () => {
+    const result = await backend.dryRun('alb-application', {
+      name: 'game-2048',
+      description: '2048',
+      cluster: `resource:default/${clusterName}`,
+      owner: 'group:default/guests',
+      namespace: 'game-2048',
+      image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+      containerPort: 80,
+      replicas: 3,
+      scheme: 'internet-facing',
+      healthCheckPath: '/',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=game-2048',
+    });
+    expect(result.status).toBe(200);
+    const objects = parseKubernetes(result.files['kubernetes/app.yaml']);
+    expect(objects.map(o => o.kind)).toEqual([
+      'Namespace',
+      'Deployment',
+      'Service',
+      'Ingress',
+    ]);
+    const ingress = objects[3];
+    expect(ingress.spec.ingressClassName).toBe('alb');
+    expect(ingress.metadata.annotations).toMatchObject({
+      'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+      'alb.ingress.kubernetes.io/target-type': 'ip',
+      'alb.ingress.kubernetes.io/subnets': network.publicSubnets
+        .map(s => s.subnetId)
+        .join(','),
+      'alb.ingress.kubernetes.io/healthcheck-path': '/',
+    });
+    expect(
+      ingress.metadata.annotations['alb.ingress.kubernetes.io/security-groups'],
+    ).toMatch(/^sg-[0-9a-f]+$/);
+    const entity = yaml.parse(result.files['catalog-info.yaml']) as Entity;
+    expect(await validateEntity(entity)).toBe(true);
+    expect(entity.metadata.annotations).toEqual({
+      'aws.amazon.com/elbv2-load-balancer-tags': `elbv2.k8s.aws/cluster=${clusterName},ingress.k8s.aws/stack=game-2048/game-2048`,
+      'aws.amazon.com/account-id': SANDBOX_NETWORK_ACCOUNT_ID,
+      'aws.amazon.com/region': SANDBOX_REGION,
+    });
+  });
+});
