@@ -1,0 +1,119 @@
+/* Test helpers shared by the action tests; not exported from the package. */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { RAMClient } from '@aws-sdk/client-ram';
+import { AuditorService } from '@backstage/backend-plugin-api';
+import { JsonObject, JsonValue } from '@backstage/types';
+import { ActionContext } from '@backstage/plugin-scaffolder-node';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClientFactory, AwsTarget } from '../lib/aws';
+
+export const NETWORK = '111111111111';
+export const WORKLOAD = '222222222222';
+export const REGION = 'us-east-1';
+export const ISSUER =
+  'https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+
+/** SDK clients mocked with aws-sdk-client-mock behind a factory that records its targets. */
+export function mockAws() {
+  const ec2 = new EC2Client({ region: REGION });
+  const ram = new RAMClient({ region: REGION });
+  const iam = new IAMClient({ region: REGION });
+  const eks = new EKSClient({ region: REGION });
+  const targets: Array<AwsTarget & { service: string }> = [];
+  const clients: AwsClientFactory = {
+    ec2: async t => {
+      targets.push({ ...t, service: 'ec2' });
+      return ec2;
+    },
+    ram: async t => {
+      targets.push({ ...t, service: 'ram' });
+      return ram;
+    },
+    iam: async t => {
+      targets.push({ ...t, service: 'iam' });
+      return iam;
+    },
+    eks: async t => {
+      targets.push({ ...t, service: 'eks' });
+      return eks;
+    },
+    roleNameFor: accountId =>
+      ({
+        [NETWORK]: 'backstage-alb-network',
+        [WORKLOAD]: 'backstage-alb-workload',
+      }[accountId]),
+  };
+  const mocks = {
+    ec2: mockClient(ec2),
+    ram: mockClient(ram),
+    iam: mockClient(iam),
+    eks: mockClient(eks),
+  };
+  /** Names of the commands sent, e.g. `CreateSecurityGroupCommand`. */
+  const commands = () =>
+    Object.values(mocks).flatMap(m =>
+      m.calls().map(c => (c.args[0] as object).constructor.name),
+    );
+  const mutations = () =>
+    commands().filter(n => !/^(Describe|Get|List)/.test(n));
+  return { clients, mocks, targets, commands, mutations };
+}
+
+/** An AWS SDK-like error. */
+export function awsError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+export function mockAuditor() {
+  const success = jest.fn(async () => {});
+  const fail = jest.fn(async () => {});
+  const createEvent = jest.fn(async () => ({ success, fail }));
+  return {
+    auditor: { createEvent } as unknown as AuditorService,
+    createEvent,
+    success,
+    fail,
+  };
+}
+
+/** A checkpoint store shared between runs, as the task engine keeps it for a resumed task. */
+export function checkpointStore(initial: Record<string, JsonValue> = {}) {
+  const state: Record<string, JsonValue> = { ...initial };
+  const keys: string[] = [];
+  return {
+    state,
+    keys,
+    async checkpoint<T extends JsonValue | void>(opts: {
+      key: string;
+      fn: () => Promise<T> | T;
+    }): Promise<T> {
+      keys.push(opts.key);
+      if (opts.key in state) return state[opts.key] as T;
+      const value = await opts.fn();
+      state[opts.key] = (value ?? null) as JsonValue;
+      return value;
+    },
+  };
+}
+
+export function actionContext(
+  input: JsonObject,
+  overrides: Partial<ReturnType<typeof createMockActionContext>> = {},
+) {
+  // createMockActionContext keeps only some options (not isDryRun nor checkpoint).
+  const ctx = {
+    ...createMockActionContext({ input, user: { ref: 'user:default/alice' } }),
+    ...overrides,
+    // Typed loosely: tests also feed inputs the schema must refuse.
+  } as ActionContext<any, any>;
+  const outputs = () =>
+    Object.fromEntries(
+      (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
+    ) as Record<string, any>;
+  return { ctx, outputs };
+}

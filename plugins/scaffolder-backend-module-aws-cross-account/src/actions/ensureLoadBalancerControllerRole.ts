@@ -1,0 +1,488 @@
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  DeletePolicyVersionCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListPolicyVersionsCommand,
+  TagPolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import { partitionOf } from '../lib/aws';
+import {
+  AwsActionOptions,
+  call,
+  digest,
+  mutate,
+  networkScope,
+  ScopeBase,
+  unlessAwsError,
+} from '../lib/action';
+import {
+  buildControllerRoleName,
+  buildIrsaTrustPolicy,
+  decodePolicyDocument,
+  DEFAULT_NAMESPACE,
+  DEFAULT_SERVICE_ACCOUNT,
+  isManaged,
+  managedTags,
+  oidcProviderArn,
+  policyDocumentsEqual,
+} from '../lib/builders';
+import {
+  LOAD_BALANCER_CONTROLLER_IAM_POLICY,
+  LOAD_BALANCER_CONTROLLER_VERSION,
+} from '../policies';
+import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './ensureLoadBalancerControllerRole.examples';
+
+export const ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
+  'aws:iam:ensure-load-balancer-controller-role';
+
+/** IAM path of everything this action creates; Backstage's own policy is scoped to it. */
+export const IAM_PATH = '/cross-account-alb/';
+export const DEFAULT_POLICY_NAME = 'AWSLoadBalancerControllerIAMPolicy';
+const VERSION_TAG = 'cross-account-alb:lbc-version';
+const MAX_POLICY_VERSIONS = 5;
+
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+const IAM_POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod
+    .object({
+      networkAccountId: f.networkAccountId(),
+      workloadAccountId: f.workloadAccountId(),
+      region: f.region(),
+      clusterName: f.clusterName(),
+      oidcIssuerUrl: f.oidcIssuerUrl(),
+      namespace: f
+        .kubernetesName('Namespace of the controller service account')
+        .default(DEFAULT_NAMESPACE),
+      serviceAccountName: f
+        .kubernetesName('Name of the controller service account')
+        .default(DEFAULT_SERVICE_ACCOUNT),
+      roleName: zod
+        .string()
+        .regex(
+          IAM_NAME,
+          'expected an IAM role name: at most 64 of A-Z a-z 0-9 +=,.@_-',
+        )
+        .optional()
+        .describe(
+          'Defaults to <clusterName>-aws-lbc (truncated to 64 characters)',
+        ),
+      policyName: zod
+        .string()
+        .regex(
+          IAM_POLICY_NAME,
+          'expected an IAM policy name: at most 128 of A-Z a-z 0-9 +=,.@_-',
+        )
+        .default(DEFAULT_POLICY_NAME),
+    })
+    .superRefine(accountsMustDiffer);
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    roleArn: zod.string(),
+    roleName: zod.string(),
+    policyArn: zod.string(),
+    policyVersionId: zod.string(),
+    controllerVersion: zod.string(),
+    serviceAccountAnnotations: zod.record(zod.string()),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+function compareVersions(a: string, b: string): number {
+  const parse = (v: string) =>
+    v
+      .replace(/^v/, '')
+      .split('.')
+      .map(n => parseInt(n, 10) || 0);
+  const [x, y] = [parse(a), parse(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+export function createEnsureLoadBalancerControllerRoleAction(
+  options: AwsActionOptions,
+) {
+  return createTemplateAction({
+    id: ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
+    description: `Ensures, in the network account (Account-A), the official AWS Load Balancer Controller IAM policy (${LOAD_BALANCER_CONTROLLER_VERSION}) and a role trusting the cluster's OIDC provider for the controller's service account (IRSA), with the policy attached. Repairs a drifted trust policy and adds a newer policy document as the default version.`,
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
+      );
+      const partition = partitionOf(input.region);
+      const roleName =
+        input.roleName ?? buildControllerRoleName(input.clusterName);
+      const policyArn = `arn:${partition}:iam::${input.networkAccountId}:policy${IAM_PATH}${input.policyName}`;
+      const providerArn = oidcProviderArn(
+        partition,
+        input.networkAccountId,
+        input.oidcIssuerUrl,
+      );
+      const trustPolicy = buildIrsaTrustPolicy({
+        partition,
+        networkAccountId: input.networkAccountId,
+        oidcIssuerUrl: input.oidcIssuerUrl,
+        namespace: input.namespace,
+        serviceAccountName: input.serviceAccountName,
+      });
+
+      if (ctx.isDryRun) {
+        const roleArn = `arn:${partition}:iam::${input.networkAccountId}:role${IAM_PATH}${roleName}`;
+        ctx.logger.info(
+          `Dry run: would ensure policy ${policyArn} (controller ${LOAD_BALANCER_CONTROLLER_VERSION}) and role ${roleArn} trusted by ${input.namespace}/${input.serviceAccountName} through ${providerArn}`,
+        );
+        ctx.output('roleArn', roleArn);
+        ctx.output('roleName', roleName);
+        ctx.output('policyArn', policyArn);
+        ctx.output('policyVersionId', 'v1');
+        ctx.output('controllerVersion', LOAD_BALANCER_CONTROLLER_VERSION);
+        ctx.output('serviceAccountAnnotations', {
+          'eks.amazonaws.com/role-arn': roleArn,
+        });
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const scope = networkScope(options, input.networkAccountId);
+      const iam = await options.clients.iam({
+        accountId: input.networkAccountId,
+        region: input.region,
+      });
+
+      // The trust policy names the provider; IAM rejects it as malformed if it is missing.
+      const provider = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
+        unlessAwsError(
+          ['NoSuchEntity', 'NoSuchEntityException'],
+          iam.send(
+            new GetOpenIDConnectProviderCommand({
+              OpenIDConnectProviderArn: providerArn,
+            }),
+          ),
+        ),
+      );
+      if (!provider) {
+        throw new NotFoundError(
+          `The OIDC provider ${providerArn} does not exist in network account ${input.networkAccountId}. Run aws:iam:ensure-oidc-provider for ${input.oidcIssuerUrl} first.`,
+        );
+      }
+
+      const policyVersionId = await ensurePolicy(iam, scope);
+      const roleArn = await ensureRole(iam, scope);
+      await ensureAttached(iam, scope);
+
+      ctx.output('roleArn', roleArn);
+      ctx.output('roleName', roleName);
+      ctx.output('policyArn', policyArn);
+      ctx.output('policyVersionId', policyVersionId);
+      ctx.output('controllerVersion', LOAD_BALANCER_CONTROLLER_VERSION);
+      ctx.output('serviceAccountAnnotations', {
+        'eks.amazonaws.com/role-arn': roleArn,
+      });
+
+      async function ensurePolicy(
+        client: IAMClient,
+        s: ScopeBase,
+      ): Promise<string> {
+        const document = JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY);
+        const existing = await call(s, 'iam:GetPolicy', () =>
+          unlessAwsError(
+            ['NoSuchEntity', 'NoSuchEntityException'],
+            client.send(new GetPolicyCommand({ PolicyArn: policyArn })),
+          ),
+        );
+        if (!existing?.Policy) {
+          return mutate(
+            ctx,
+            options,
+            {
+              key: `iam.policy.${policyArn}.create`,
+              scope: s,
+              action: 'iam:CreatePolicy',
+              resourceArn: policyArn,
+            },
+            async () => {
+              const created = await client.send(
+                new CreatePolicyCommand({
+                  PolicyName: input.policyName,
+                  Path: IAM_PATH,
+                  PolicyDocument: document,
+                  Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official iam_policy.json), managed by Backstage`,
+                  Tags: managedTags({
+                    [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
+                  }),
+                }),
+              );
+              return created.Policy?.DefaultVersionId ?? 'v1';
+            },
+          );
+        }
+        const defaultVersionId = existing.Policy.DefaultVersionId!;
+        const current = await call(s, 'iam:GetPolicyVersion', () =>
+          client.send(
+            new GetPolicyVersionCommand({
+              PolicyArn: policyArn,
+              VersionId: defaultVersionId,
+            }),
+          ),
+        );
+        const currentDocument = decodePolicyDocument(
+          current.PolicyVersion?.Document ?? '{}',
+        );
+        if (
+          policyDocumentsEqual(
+            currentDocument,
+            LOAD_BALANCER_CONTROLLER_IAM_POLICY,
+          )
+        ) {
+          ctx.logger.info(
+            `Policy ${policyArn} already holds the ${LOAD_BALANCER_CONTROLLER_VERSION} document`,
+          );
+          return defaultVersionId;
+        }
+        const taggedVersion = existing.Policy.Tags?.find(
+          t => t.Key === VERSION_TAG,
+        )?.Value;
+        if (
+          taggedVersion &&
+          compareVersions(taggedVersion, LOAD_BALANCER_CONTROLLER_VERSION) > 0
+        ) {
+          ctx.logger.warn(
+            `Policy ${policyArn} holds the document of controller ${taggedVersion}, newer than ${LOAD_BALANCER_CONTROLLER_VERSION}; leaving it as is`,
+          );
+          return defaultVersionId;
+        }
+        const versions = await call(s, 'iam:ListPolicyVersions', () =>
+          client.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
+        );
+        const all = versions.Versions ?? [];
+        if (all.length >= MAX_POLICY_VERSIONS) {
+          // IAM keeps at most five versions; the oldest non-default one makes room.
+          const oldest = all
+            .filter(v => !v.IsDefaultVersion)
+            .sort(
+              (a, b) =>
+                (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0),
+            )[0];
+          if (oldest?.VersionId) {
+            await mutate(
+              ctx,
+              options,
+              {
+                key: `iam.policy.${policyArn}.delete-version.${oldest.VersionId}`,
+                scope: s,
+                action: 'iam:DeletePolicyVersion',
+                resourceArn: policyArn,
+              },
+              async () => {
+                await client.send(
+                  new DeletePolicyVersionCommand({
+                    PolicyArn: policyArn,
+                    VersionId: oldest.VersionId,
+                  }),
+                );
+                return oldest.VersionId!;
+              },
+            );
+            ctx.logger.info(
+              `Pruned version ${oldest.VersionId} of ${policyArn}`,
+            );
+          }
+        }
+        const versionId = await mutate(
+          ctx,
+          options,
+          {
+            key: `iam.policy.${policyArn}.version.${LOAD_BALANCER_CONTROLLER_VERSION}`,
+            scope: s,
+            action: 'iam:CreatePolicyVersion',
+            resourceArn: policyArn,
+          },
+          async () => {
+            const created = await client.send(
+              new CreatePolicyVersionCommand({
+                PolicyArn: policyArn,
+                PolicyDocument: document,
+                SetAsDefault: true,
+              }),
+            );
+            return created.PolicyVersion?.VersionId ?? '';
+          },
+        );
+        await mutate(
+          ctx,
+          options,
+          {
+            key: `iam.policy.${policyArn}.tag.${LOAD_BALANCER_CONTROLLER_VERSION}`,
+            scope: s,
+            action: 'iam:TagPolicy',
+            resourceArn: policyArn,
+          },
+          async () => {
+            await client.send(
+              new TagPolicyCommand({
+                PolicyArn: policyArn,
+                Tags: managedTags({
+                  [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
+                }),
+              }),
+            );
+            return true;
+          },
+        );
+        ctx.logger.info(
+          `Set the ${LOAD_BALANCER_CONTROLLER_VERSION} document as default version ${versionId} of ${policyArn}`,
+        );
+        return versionId;
+      }
+
+      async function ensureRole(
+        client: IAMClient,
+        s: ScopeBase,
+      ): Promise<string> {
+        const existing = await call(s, 'iam:GetRole', () =>
+          unlessAwsError(
+            ['NoSuchEntity', 'NoSuchEntityException'],
+            client.send(new GetRoleCommand({ RoleName: roleName })),
+          ),
+        );
+        if (!existing?.Role) {
+          return mutate(
+            ctx,
+            options,
+            {
+              key: `iam.role.${input.networkAccountId}.${roleName}.create`,
+              scope: s,
+              action: 'iam:CreateRole',
+              resourceArn: arn => arn,
+            },
+            async () => {
+              const created = await client.send(
+                new CreateRoleCommand({
+                  RoleName: roleName,
+                  Path: IAM_PATH,
+                  AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+                  Description:
+                    `AWS Load Balancer Controller of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA)`.slice(
+                      0,
+                      1000,
+                    ),
+                  Tags: managedTags({
+                    'cross-account-alb:cluster': input.clusterName,
+                    'cross-account-alb:workload-account':
+                      input.workloadAccountId,
+                  }),
+                }),
+              );
+              return created.Role!.Arn!;
+            },
+          );
+        }
+        const existingArn = existing.Role.Arn!;
+        if (!isManaged(existing.Role.Tags)) {
+          // Rewriting the trust policy of someone else's role would lock them out.
+          throw new ConflictError(
+            `Role ${existingArn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
+          );
+        }
+        const currentTrust = decodePolicyDocument(
+          existing.Role.AssumeRolePolicyDocument ?? '{}',
+        );
+        if (!policyDocumentsEqual(currentTrust, trustPolicy)) {
+          await mutate(
+            ctx,
+            options,
+            {
+              key: `iam.role.${
+                input.networkAccountId
+              }.${roleName}.trust.${digest(trustPolicy)}`,
+              scope: s,
+              action: 'iam:UpdateAssumeRolePolicy',
+              resourceArn: existingArn,
+            },
+            async () => {
+              await client.send(
+                new UpdateAssumeRolePolicyCommand({
+                  RoleName: roleName,
+                  PolicyDocument: JSON.stringify(trustPolicy),
+                }),
+              );
+              return true;
+            },
+          );
+          ctx.logger.info(
+            `Repaired the drifted trust policy of ${existingArn}`,
+          );
+        } else {
+          ctx.logger.info(
+            `Role ${existingArn} already trusts ${input.namespace}/${input.serviceAccountName}`,
+          );
+        }
+        return existingArn;
+      }
+
+      async function ensureAttached(client: IAMClient, s: ScopeBase) {
+        let marker: string | undefined;
+        do {
+          const pageMarker = marker;
+          const page = await call(s, 'iam:ListAttachedRolePolicies', () =>
+            client.send(
+              new ListAttachedRolePoliciesCommand({
+                RoleName: roleName,
+                Marker: pageMarker,
+              }),
+            ),
+          );
+          if (page.AttachedPolicies?.some(p => p.PolicyArn === policyArn))
+            return;
+          marker = page.IsTruncated ? page.Marker : undefined;
+        } while (marker);
+        await mutate(
+          ctx,
+          options,
+          {
+            key: `iam.role.${input.networkAccountId}.${roleName}.attach.${policyArn}`,
+            scope: s,
+            action: 'iam:AttachRolePolicy',
+            resourceArn: policyArn,
+          },
+          async () => {
+            await client.send(
+              new AttachRolePolicyCommand({
+                RoleName: roleName,
+                PolicyArn: policyArn,
+              }),
+            );
+            return true;
+          },
+        );
+        ctx.logger.info(`Attached ${policyArn} to ${roleName}`);
+      }
+    },
+  });
+}

@@ -1,0 +1,187 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import {
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateResourceShareCommand,
+  GetResourceShareAssociationsCommand,
+  GetResourceSharesCommand,
+} from '@aws-sdk/client-ram';
+import yaml from 'yaml';
+import {
+  actionContext,
+  awsError,
+  ISSUER,
+  mockAws,
+} from '../__testUtils__/testing';
+import { createAwsCrossAccountActions } from './createAwsCrossAccountActions';
+
+/** One fake AWS answering every example plausibly, from the request's own IDs. */
+function fakeAws(oidcProviderExists = true) {
+  const aws = mockAws();
+  const zoneOf = (id: string) => (parseInt(id.slice(-1), 16) % 2) + 1;
+  aws.mocks.ec2.on(DescribeVpcsCommand).callsFake(({ VpcIds }) => ({
+    Vpcs: VpcIds.map((VpcId: string) => ({ VpcId, CidrBlock: '10.20.0.0/16' })),
+  }));
+  aws.mocks.ec2.on(DescribeSubnetsCommand).callsFake(({ SubnetIds }) => ({
+    Subnets: SubnetIds.map((SubnetId: string, i: number) => ({
+      SubnetId,
+      VpcId: 'vpc-0a1b2c3d4e5f60718',
+      CidrBlock: `10.20.${i}.0/24`,
+      AvailabilityZone: `us-east-1${'ab'[zoneOf(SubnetId) - 1]}`,
+      AvailabilityZoneId: `use1-az${zoneOf(SubnetId)}`,
+    })),
+  }));
+  aws.mocks.ec2.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: [
+      {
+        Associations: [{ Main: true }],
+        Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1' }],
+      },
+    ],
+  });
+  aws.mocks.ec2.on(DescribeAvailabilityZonesCommand).resolves({
+    AvailabilityZones: [
+      { ZoneId: 'use1-az1', ZoneName: 'us-east-1c' },
+      { ZoneId: 'use1-az2', ZoneName: 'us-east-1d' },
+    ],
+  });
+  aws.mocks.ec2
+    .on(DescribeSecurityGroupsCommand)
+    .resolves({ SecurityGroups: [] })
+    .on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-0c0000000000000c1'] })
+    .resolves({
+      SecurityGroups: [{ GroupId: 'sg-0c0000000000000c1', IpPermissions: [] }],
+    });
+  aws.mocks.ec2
+    .on(CreateSecurityGroupCommand)
+    .resolves({ GroupId: 'sg-0a0000000000000a1' });
+  aws.mocks.ec2
+    .on(AuthorizeSecurityGroupIngressCommand)
+    .resolves({ Return: true });
+  aws.mocks.ram.on(GetResourceSharesCommand).resolves({ resourceShares: [] });
+  aws.mocks.ram.on(CreateResourceShareCommand).resolves({
+    resourceShare: {
+      resourceShareArn: 'arn:aws:ram:us-east-1:111111111111:resource-share/x',
+    },
+  });
+  let lastShare: { principals: string[]; resourceArns: string[] } = {
+    principals: [],
+    resourceArns: [],
+  };
+  aws.mocks.ram.on(CreateResourceShareCommand).callsFake(input => {
+    lastShare = input;
+    return {
+      resourceShare: {
+        resourceShareArn: `arn:aws:ram:${
+          input.resourceArns[0].split(':')[3]
+        }:111111111111:resource-share/x`,
+      },
+    };
+  });
+  aws.mocks.ram
+    .on(GetResourceShareAssociationsCommand)
+    .callsFake(({ associationType }) => ({
+      resourceShareAssociations: (associationType === 'PRINCIPAL'
+        ? lastShare.principals
+        : lastShare.resourceArns
+      ).map(associatedEntity => ({ associatedEntity, status: 'ASSOCIATED' })),
+    }));
+  aws.mocks.eks.on(DescribeClusterCommand).callsFake(({ name }) => ({
+    cluster: {
+      name,
+      arn: `arn:aws:eks:us-east-1:222222222222:cluster/${name}`,
+      status: 'ACTIVE',
+      version: '1.33',
+      identity: { oidc: { issuer: ISSUER } },
+      resourcesVpcConfig: {},
+    },
+  }));
+  if (oidcProviderExists) {
+    aws.mocks.iam
+      .on(GetOpenIDConnectProviderCommand)
+      .resolves({ ClientIDList: ['sts.amazonaws.com'] });
+  } else {
+    aws.mocks.iam
+      .on(GetOpenIDConnectProviderCommand)
+      .rejects(awsError('NoSuchEntity'));
+  }
+  aws.mocks.iam.on(CreateOpenIDConnectProviderCommand).resolves({});
+  aws.mocks.iam.on(GetPolicyCommand).rejects(awsError('NoSuchEntity'));
+  aws.mocks.iam
+    .on(CreatePolicyCommand)
+    .resolves({ Policy: { DefaultVersionId: 'v1' } });
+  aws.mocks.iam.on(GetRoleCommand).rejects(awsError('NoSuchEntity'));
+  aws.mocks.iam.on(CreateRoleCommand).resolves({
+    Role: {
+      Arn: 'arn:aws:iam::111111111111:role/cross-account-alb/x',
+    } as any,
+  });
+  aws.mocks.iam
+    .on(ListAttachedRolePoliciesCommand)
+    .resolves({ AttachedPolicies: [] });
+  return aws;
+}
+
+const cases = createAwsCrossAccountActions({
+  clients: fakeAws().clients,
+}).flatMap(action =>
+  (action.examples ?? []).map((example, i) => [action.id, i, example] as const),
+);
+
+describe('examples', () => {
+  it('exist for every action', () => {
+    expect(new Set(cases.map(([id]) => id)).size).toBe(8);
+  });
+
+  it.each(cases)(
+    '%s example %i runs through the handler',
+    async (id, _i, example) => {
+      const aws = fakeAws(id !== 'aws:iam:ensure-oidc-provider');
+      const action = createAwsCrossAccountActions({
+        clients: aws.clients,
+        sleep: async () => {},
+      }).find(a => a.id === id)!;
+      const step = yaml.parse(example.example).steps[0];
+      expect(step.action).toBe(id);
+      const { ctx, outputs } = actionContext(step.input);
+      await action.handler(ctx);
+      expect(Object.keys(outputs()).length).toBeGreaterThan(0);
+      expect(outputs().dryRun).toBeUndefined();
+    },
+  );
+
+  it.each(cases)(
+    '%s example %i runs as a dry-run without mutating',
+    async (id, _i, example) => {
+      const aws = fakeAws();
+      const action = createAwsCrossAccountActions({
+        clients: aws.clients,
+      }).find(a => a.id === id)!;
+      const { ctx, outputs } = actionContext(
+        yaml.parse(example.example).steps[0].input,
+        {
+          isDryRun: true,
+        },
+      );
+      await action.handler(ctx);
+      expect(aws.mutations()).toEqual([]);
+      expect(outputs().dryRun).toBe(true);
+    },
+  );
+});

@@ -1,0 +1,200 @@
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import {
+  AwsActionOptions,
+  call,
+  unlessAwsError,
+  workloadScope,
+} from '../lib/action';
+import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './resolveSharedSubnets.examples';
+
+export const RESOLVE_SHARED_SUBNETS_ID = 'aws:ec2:resolve-shared-subnets';
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod
+    .object({
+      workloadAccountId: f.workloadAccountId(),
+      networkAccountId: f.networkAccountId(),
+      region: f.region(),
+      subnetIds: zod
+        .array(f.subnetId())
+        .min(1, 'expected at least one subnet ID')
+        .describe('The shared subnets, as output by aws:ram:share-subnets'),
+    })
+    .superRefine(accountsMustDiffer);
+};
+
+const resolvedSubnet = (zod: Zod) =>
+  zod.object({
+    subnetId: zod.string(),
+    availabilityZone: zod
+      .string()
+      .describe('The AZ name as the workload account sees it'),
+    availabilityZoneId: zod.string(),
+    cidr: zod.string(),
+  });
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    vpcId: zod.string(),
+    subnets: zod.array(resolvedSubnet(zod)),
+    eksctlSubnets: zod
+      .record(zod.object({ id: zod.string() }))
+      .describe(
+        'Map for eksctl vpc.subnets.private: keyed by the workload account AZ names',
+      ),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+type ResolvedSubnet = z.infer<ReturnType<typeof resolvedSubnet>>;
+
+export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: RESOLVE_SHARED_SUBNETS_ID,
+    description:
+      'Reads the shared subnets as the workload account (Account-B) sees them and outputs each one keyed by its Account-B AZ name (mapped through the AZ ID), ready for an eksctl ClusterConfig.',
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        RESOLVE_SHARED_SUBNETS_ID,
+      );
+      const scope = workloadScope(options, input.workloadAccountId);
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would read ${input.subnetIds.join(
+            ', ',
+          )} as workload account ${input.workloadAccountId}`,
+        );
+        const subnets = input.subnetIds.map((subnetId, i) => ({
+          subnetId,
+          availabilityZone: `${input.region}${'abc'[i % 3]}`,
+          availabilityZoneId: `dry-run-az${(i % 3) + 1}`,
+          cidr: `10.0.${i}.0/24`,
+        }));
+        ctx.output('vpcId', 'vpc-00000000');
+        ctx.output('subnets', subnets);
+        ctx.output(
+          'eksctlSubnets',
+          Object.fromEntries(
+            subnets.map(s => [s.availabilityZone, { id: s.subnetId }]),
+          ),
+        );
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const ec2 = await options.clients.ec2({
+        accountId: input.workloadAccountId,
+        region: input.region,
+      });
+      const notVisible = () =>
+        new NotFoundError(
+          `Workload account ${
+            input.workloadAccountId
+          } cannot see the subnets ${input.subnetIds.join(
+            ', ',
+          )} yet. Share them first with aws:ram:share-subnets from network account ${
+            input.networkAccountId
+          }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account).`,
+        );
+      const described = await call(scope, 'ec2:DescribeSubnets', () =>
+        unlessAwsError(
+          ['InvalidSubnetID.NotFound'],
+          ec2.send(new DescribeSubnetsCommand({ SubnetIds: input.subnetIds })),
+        ),
+      );
+      const subnets = described?.Subnets ?? [];
+      const missing = input.subnetIds.filter(
+        id => !subnets.some(s => s.SubnetId === id),
+      );
+      if (!described || missing.length) throw notVisible();
+      const foreign = subnets.filter(
+        s => s.OwnerId && s.OwnerId !== input.networkAccountId,
+      );
+      if (foreign.length) {
+        throw new InputError(
+          `subnetIds: ${foreign
+            .map(s => `${s.SubnetId} is owned by ${s.OwnerId}`)
+            .join(', ')}, not by the network account ${input.networkAccountId}`,
+        );
+      }
+      const vpcs = new Set(subnets.map(s => s.VpcId));
+      if (vpcs.size !== 1) {
+        throw new InputError(
+          `subnetIds: the subnets belong to several VPCs (${[...vpcs].join(
+            ', ',
+          )}); share subnets of one VPC`,
+        );
+      }
+      // AZ names are shuffled per account (eksctl #2910); AZ IDs are not.
+      const zones = await call(scope, 'ec2:DescribeAvailabilityZones', () =>
+        ec2.send(
+          new DescribeAvailabilityZonesCommand({
+            Filters: [
+              {
+                Name: 'zone-id',
+                Values: [...new Set(subnets.map(s => s.AvailabilityZoneId!))],
+              },
+            ],
+          }),
+        ),
+      );
+      const nameById = new Map(
+        (zones.AvailabilityZones ?? []).map(zn => [zn.ZoneId, zn.ZoneName]),
+      );
+      const resolved: ResolvedSubnet[] = input.subnetIds.map(id => {
+        const s = subnets.find(x => x.SubnetId === id)!;
+        const azName = nameById.get(s.AvailabilityZoneId) ?? s.AvailabilityZone;
+        if (!azName) {
+          throw new Error(
+            `Workload account ${input.workloadAccountId} reported no AZ for ${id} (zone ID ${s.AvailabilityZoneId})`,
+          );
+        }
+        return {
+          subnetId: id,
+          availabilityZone: azName,
+          availabilityZoneId: s.AvailabilityZoneId ?? '',
+          cidr: s.CidrBlock ?? '',
+        };
+      });
+      const eksctlSubnets: Record<string, { id: string }> = {};
+      for (const s of resolved) {
+        if (eksctlSubnets[s.availabilityZone]) {
+          // eksctl keys subnets by AZ: two in one AZ cannot both be listed.
+          throw new InputError(
+            `subnetIds: ${eksctlSubnets[s.availabilityZone].id} and ${
+              s.subnetId
+            } are both in ${
+              s.availabilityZone
+            }; eksctl takes one subnet per AZ`,
+          );
+        }
+        eksctlSubnets[s.availabilityZone] = { id: s.subnetId };
+      }
+      ctx.logger.info(
+        `Workload account ${input.workloadAccountId} sees ${resolved
+          .map(
+            s =>
+              `${s.subnetId} in ${s.availabilityZone} (${s.availabilityZoneId})`,
+          )
+          .join(', ')}`,
+      );
+      ctx.output('vpcId', [...vpcs][0]!);
+      ctx.output('subnets', resolved);
+      ctx.output('eksctlSubnets', eksctlSubnets);
+    },
+  });
+}

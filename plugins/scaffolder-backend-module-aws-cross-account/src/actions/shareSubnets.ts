@@ -1,0 +1,378 @@
+import {
+  AssociateResourceShareCommand,
+  CreateResourceShareCommand,
+  GetResourceShareAssociationsCommand,
+  GetResourceSharesCommand,
+  RAMClient,
+  ResourceShareAssociation,
+  UpdateResourceShareCommand,
+} from '@aws-sdk/client-ram';
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import { partitionOf, subnetArn } from '../lib/aws';
+import {
+  AwsActionOptions,
+  call,
+  digest,
+  mutate,
+  networkScope,
+  ScopeBase,
+} from '../lib/action';
+import { RAM_ORGANIZATION_HINT } from '../lib/errors';
+import {
+  buildShareName,
+  isManaged,
+  MANAGED_BY_TAG_KEY,
+  MANAGED_BY_TAG_VALUE,
+  managedRamTags,
+} from '../lib/builders';
+import { fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './shareSubnets.examples';
+
+export const SHARE_SUBNETS_ID = 'aws:ram:share-subnets';
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod
+    .object({
+      networkAccountId: f.networkAccountId(),
+      region: f.region(),
+      subnetIds: zod
+        .array(f.subnetId())
+        .min(1, 'expected at least one subnet ID')
+        .describe('Subnets of the network account to share'),
+      principals: zod
+        .array(f.principal())
+        .min(1, 'expected at least one principal')
+        .describe(
+          'Who receives the subnets: the workload account ID, or an Organization or OU ARN',
+        ),
+      shareName: zod
+        .string()
+        .regex(
+          /^[A-Za-z0-9._-]{1,255}$/,
+          'expected letters, digits, ., _ and -, at most 255 characters',
+        )
+        .optional()
+        .describe(
+          'Name of the resource share; defaults to cross-account-alb-subnets-<first principal>',
+        ),
+      waitTimeoutSeconds: zod
+        .number()
+        .int()
+        .min(0)
+        .max(1800)
+        .default(300)
+        .describe(
+          'How long to wait for every association to become ASSOCIATED',
+        ),
+    })
+    .superRefine((value, ctx) => {
+      if (value.principals.includes(value.networkAccountId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['principals'],
+          message:
+            'expected principals other than networkAccountId: an account cannot share with itself',
+        });
+      }
+    });
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    resourceShareArn: zod.string(),
+    shareName: zod.string(),
+    subnetArns: zod.array(zod.string()),
+    principals: zod.array(zod.string()),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+export interface ShareSubnetsActionOptions extends AwsActionOptions {
+  /** Bounded exponential backoff while associations settle. */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Replaced in tests to avoid real waiting. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+async function listAssociations(
+  ram: RAMClient,
+  scope: ScopeBase,
+  resourceShareArn: string,
+  associationType: 'PRINCIPAL' | 'RESOURCE',
+): Promise<ResourceShareAssociation[]> {
+  const all: ResourceShareAssociation[] = [];
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await call(scope, 'ram:GetResourceShareAssociations', () =>
+      ram.send(
+        new GetResourceShareAssociationsCommand({
+          associationType,
+          resourceShareArns: [resourceShareArn],
+          nextToken: token,
+        }),
+      ),
+    );
+    all.push(...(page.resourceShareAssociations ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return all.filter(
+    a => a.status !== 'DISASSOCIATED' && a.status !== 'DISASSOCIATING',
+  );
+}
+
+export function createShareSubnetsAction(options: ShareSubnetsActionOptions) {
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+  const initialDelayMs = options.backoff?.initialDelayMs ?? 1000;
+  const maxDelayMs = options.backoff?.maxDelayMs ?? 15000;
+
+  return createTemplateAction({
+    id: SHARE_SUBNETS_ID,
+    description:
+      'Ensures one AWS RAM resource share in the network account (Account-A) holding the given subnets for the given principals, without external principals, and waits until every association is ASSOCIATED.',
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        SHARE_SUBNETS_ID,
+      );
+      const shareName = input.shareName ?? buildShareName(input.principals[0]);
+      const subnetArns = input.subnetIds.map(id =>
+        subnetArn(input.region, input.networkAccountId, id),
+      );
+      const principals = [...new Set(input.principals)];
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would ensure resource share ${shareName} in network account ${
+            input.networkAccountId
+          } with ${subnetArns.length} subnets for ${principals.join(', ')}`,
+        );
+        ctx.output(
+          'resourceShareArn',
+          `arn:${partitionOf(input.region)}:ram:${input.region}:${
+            input.networkAccountId
+          }:resource-share/dry-run`,
+        );
+        ctx.output('shareName', shareName);
+        ctx.output('subnetArns', subnetArns);
+        ctx.output('principals', principals);
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const scope = networkScope(options, input.networkAccountId);
+      const ram = await options.clients.ram({
+        accountId: input.networkAccountId,
+        region: input.region,
+      });
+      const keyBase = `ram.${input.networkAccountId}.${input.region}.${shareName}`;
+
+      // tagFilters keeps shares of the same name that this project did not create out of
+      // reach (RAM names are not unique). moto ignores filters and omits tags, hence the
+      // client-side check only rejects shares whose tags are known and foreign.
+      const found = await call(scope, 'ram:GetResourceShares', () =>
+        ram.send(
+          new GetResourceSharesCommand({
+            resourceOwner: 'SELF',
+            name: shareName,
+            resourceShareStatus: 'ACTIVE',
+            tagFilters: [
+              { tagKey: MANAGED_BY_TAG_KEY, tagValues: [MANAGED_BY_TAG_VALUE] },
+            ],
+          }),
+        ),
+      );
+      const sameName = (found.resourceShares ?? []).filter(
+        s => s.name === shareName && (!s.status || s.status === 'ACTIVE'),
+      );
+      const existing = sameName.find(s => !s.tags || isManaged(s.tags));
+      if (sameName.length && !existing) {
+        ctx.logger.warn(
+          `A resource share named ${shareName} exists in network account ${input.networkAccountId} but was not created by this project; creating a separate one`,
+        );
+      }
+
+      let resourceShareArn: string;
+      if (!existing) {
+        resourceShareArn = await mutate(
+          ctx,
+          options,
+          {
+            key: `${keyBase}.create`,
+            scope,
+            action: 'ram:CreateResourceShare',
+            resourceArn: arn => arn,
+          },
+          async () => {
+            const created = await ram.send(
+              new CreateResourceShareCommand({
+                name: shareName,
+                resourceArns: subnetArns,
+                principals,
+                allowExternalPrincipals: false,
+                tags: managedRamTags(),
+                clientToken: digest({ shareName, subnetArns, principals }),
+              }),
+            );
+            return created.resourceShare!.resourceShareArn!;
+          },
+        );
+        ctx.logger.info(`Created resource share ${resourceShareArn}`);
+      } else {
+        resourceShareArn = existing.resourceShareArn!;
+        if (existing.allowExternalPrincipals !== false) {
+          await mutate(
+            ctx,
+            options,
+            {
+              key: `${keyBase}.no-external-principals`,
+              scope,
+              action: 'ram:UpdateResourceShare',
+              resourceArn: resourceShareArn,
+            },
+            async () => {
+              await ram.send(
+                new UpdateResourceShareCommand({
+                  resourceShareArn,
+                  name: shareName,
+                  allowExternalPrincipals: false,
+                }),
+              );
+              return true;
+            },
+          );
+          ctx.logger.info(
+            `Resource share ${shareName} allowed external principals; set allowExternalPrincipals to false`,
+          );
+        }
+        const [present, presentResources] = await Promise.all([
+          listAssociations(ram, scope, resourceShareArn, 'PRINCIPAL'),
+          listAssociations(ram, scope, resourceShareArn, 'RESOURCE'),
+        ]);
+        const have = new Set(
+          [...present, ...presentResources]
+            .filter(a => a.status !== 'FAILED')
+            .map(a => a.associatedEntity),
+        );
+        const missingPrincipals = principals.filter(p => !have.has(p));
+        const missingResources = subnetArns.filter(a => !have.has(a));
+        if (missingPrincipals.length || missingResources.length) {
+          await mutate(
+            ctx,
+            options,
+            {
+              key: `${keyBase}.associate.${digest({
+                missingPrincipals,
+                missingResources,
+              })}`,
+              scope,
+              action: 'ram:AssociateResourceShare',
+              resourceArn: resourceShareArn,
+            },
+            async () => {
+              await ram.send(
+                new AssociateResourceShareCommand({
+                  resourceShareArn,
+                  ...(missingPrincipals.length
+                    ? { principals: missingPrincipals }
+                    : {}),
+                  ...(missingResources.length
+                    ? { resourceArns: missingResources }
+                    : {}),
+                  clientToken: digest({
+                    resourceShareArn,
+                    missingPrincipals,
+                    missingResources,
+                  }),
+                }),
+              );
+              return true;
+            },
+          );
+          ctx.logger.info(
+            `Added to ${shareName}: ${[
+              ...missingPrincipals,
+              ...missingResources,
+            ].join(', ')}`,
+          );
+        } else {
+          ctx.logger.info(
+            `Resource share ${shareName} already holds every subnet and principal`,
+          );
+        }
+      }
+
+      await waitUntilAssociated(ram, scope, resourceShareArn, [
+        ...principals,
+        ...subnetArns,
+      ]);
+      ctx.output('resourceShareArn', resourceShareArn);
+      ctx.output('shareName', shareName);
+      ctx.output('subnetArns', subnetArns);
+      ctx.output('principals', principals);
+
+      async function waitUntilAssociated(
+        client: RAMClient,
+        s: ScopeBase,
+        arn: string,
+        wanted: string[],
+      ) {
+        const deadline = Date.now() + input.waitTimeoutSeconds * 1000;
+        let delay = initialDelayMs;
+        for (;;) {
+          const associations = [
+            ...(await listAssociations(client, s, arn, 'PRINCIPAL')),
+            ...(await listAssociations(client, s, arn, 'RESOURCE')),
+          ];
+          const failed = associations.filter(
+            a =>
+              a.status === 'FAILED' &&
+              wanted.includes(a.associatedEntity ?? ''),
+          );
+          if (failed.length) {
+            throw new InputError(
+              `RAM could not associate ${failed
+                .map(
+                  a =>
+                    `${a.associatedEntity} (${
+                      a.statusMessage ?? 'no reason given'
+                    })`,
+                )
+                .join(', ')} with share ${arn}. ${RAM_ORGANIZATION_HINT}`,
+            );
+          }
+          const pending = wanted.filter(
+            w =>
+              !associations.some(
+                a => a.associatedEntity === w && a.status === 'ASSOCIATED',
+              ),
+          );
+          if (!pending.length) return;
+          if (Date.now() + delay > deadline) {
+            throw new Error(
+              `Timed out after ${
+                input.waitTimeoutSeconds
+              }s waiting for RAM associations of ${arn} to become ASSOCIATED; still pending: ${pending.join(
+                ', ',
+              )}. An association stuck in ASSOCIATING for an account usually means the invitation awaits acceptance (the account is outside the Organization or org sharing is not enabled). ${RAM_ORGANIZATION_HINT}`,
+            );
+          }
+          ctx.logger.info(
+            `Waiting ${delay} ms for ${pending.length} RAM association(s) to become ASSOCIATED`,
+          );
+          await sleep(delay);
+          delay = Math.min(delay * 2, maxDelayMs);
+        }
+      }
+    },
+  });
+}

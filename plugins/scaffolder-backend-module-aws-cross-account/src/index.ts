@@ -1,0 +1,21 @@
+/**
+ * Scaffolder actions that share a VPC across accounts with AWS RAM and wire the AWS Load
+ * Balancer Controller of an EKS cluster in the workload account to an ALB in the network
+ * account.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleAwsCrossAccount as default } from './module';
+export * from './actions';
+export {
+  createAwsClientFactory,
+  USER_AGENT,
+  type AwsClientFactory,
+  type AwsTarget,
+  type AwsCommandListener,
+  type CreateAwsClientFactoryOptions,
+} from './lib/aws';
+export type { AwsActionOptions } from './lib/action';
+export { mapAwsError, type AwsCallScope } from './lib/errors';
+export * from './lib/builders';
+export * from './policies';

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { AuditorService } from '@backstage/backend-plugin-api';
+import { JsonObject, JsonValue } from '@backstage/types';
+import { ActionContext } from '@backstage/plugin-scaffolder-node';
+import { AwsClientFactory } from './aws';
+import { AwsCallScope, mapAwsError } from './errors';
+
+/** What every action factory receives. */
+export interface AwsActionOptions {
+  /** Builds clients acting as an account; see `createAwsClientFactory`. */
+  clients: AwsClientFactory;
+  /** Audit trail of mutations; the module passes `coreServices.auditor`. */
+  auditor?: AuditorService;
+}
+
+export type ScopeBase = Omit<AwsCallScope, 'action'>;
+
+export function networkScope(
+  options: AwsActionOptions,
+  accountId: string,
+): ScopeBase {
+  return {
+    accountId,
+    accountKind: 'network',
+    roleName: options.clients.roleNameFor(accountId),
+  };
+}
+
+export function workloadScope(
+  options: AwsActionOptions,
+  accountId: string,
+): ScopeBase {
+  return {
+    accountId,
+    accountKind: 'workload',
+    roleName: options.clients.roleNameFor(accountId),
+  };
+}
+
+/** Runs one AWS call, mapping its error to one that says what to fix. */
+export async function call<T>(
+  scope: ScopeBase,
+  action: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw mapAwsError(error, { ...scope, action });
+  }
+}
+
+/** Resolves to undefined when the call fails with one of the given error names. */
+export async function unlessAwsError<T>(
+  names: string[],
+  promise: Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (names.includes((error as { name?: string })?.name ?? ''))
+      return undefined;
+    throw error;
+  }
+}
+
+type AnyContext = ActionContext<JsonObject, any>;
+
+/**
+ * A mutation: checkpointed under `key` (a resumed task gets the stored result back and does
+ * not call AWS again), audited with the account, resource and initiator, errors mapped.
+ */
+export async function mutate<T extends JsonValue>(
+  ctx: AnyContext,
+  options: AwsActionOptions,
+  step: {
+    key: string;
+    scope: ScopeBase;
+    /** IAM action, e.g. `ec2:CreateSecurityGroup`. */
+    action: string;
+    /** The resource's ARN, or how to get it from the result once created. */
+    resourceArn: string | ((result: T) => string);
+  },
+  fn: () => Promise<T>,
+): Promise<T> {
+  return ctx.checkpoint<T>({
+    key: step.key,
+    fn: async () => {
+      const initiator = ctx.user?.ref ?? 'unknown';
+      const meta: JsonObject = {
+        action: step.action,
+        accountId: step.scope.accountId,
+        accountKind: step.scope.accountKind,
+        initiator,
+        taskId: ctx.task?.id ?? null,
+        ...(typeof step.resourceArn === 'string'
+          ? { resourceArn: step.resourceArn }
+          : {}),
+      };
+      const event = await options.auditor?.createEvent({
+        eventId: 'aws-cross-account-mutation',
+        severityLevel: step.action.startsWith('iam:') ? 'high' : 'medium',
+        meta,
+      });
+      try {
+        const result = await call(step.scope, step.action, fn);
+        const resourceArn =
+          typeof step.resourceArn === 'string'
+            ? step.resourceArn
+            : step.resourceArn(result);
+        await event?.success({ meta: { resourceArn } });
+        ctx.logger.info(
+          `${step.action} done in ${step.scope.accountKind} account ${step.scope.accountId}: ${resourceArn}`,
+        );
+        return result;
+      } catch (error) {
+        await event?.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  });
+}
+
+/** A short stable digest for checkpoint keys and idempotency tokens. */
+export function digest(value: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(value))
+    .digest('hex')
+    .slice(0, 16);
+}

@@ -1,0 +1,150 @@
+/**
+ * Pure builders: names, tags, policy documents. No AWS I/O, so they are tested alone and the
+ * actions only call them.
+ */
+
+/** Tag key marking what this project created, so ensure-actions never adopt foreign resources. */
+export const MANAGED_BY_TAG_KEY = 'cross-account-alb:managed-by';
+export const MANAGED_BY_TAG_VALUE = 'backstage';
+
+export const DEFAULT_NAMESPACE = 'kube-system';
+export const DEFAULT_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
+export const STS_AUDIENCE = 'sts.amazonaws.com';
+
+/** The tags put on everything the actions create, plus the caller's extra ones. */
+export function managedTags(
+  extra: Record<string, string> = {},
+): Array<{ Key: string; Value: string }> {
+  return Object.entries({
+    [MANAGED_BY_TAG_KEY]: MANAGED_BY_TAG_VALUE,
+    ...extra,
+  }).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** RAM spells tag fields in lower case. */
+export function managedRamTags(
+  extra: Record<string, string> = {},
+): Array<{ key: string; value: string }> {
+  return managedTags(extra).map(t => ({ key: t.Key, value: t.Value }));
+}
+
+export function isManaged(
+  tags: Array<{
+    Key?: string;
+    Value?: string;
+    key?: string;
+    value?: string;
+  }> = [],
+): boolean {
+  return tags.some(
+    t =>
+      (t.Key ?? t.key) === MANAGED_BY_TAG_KEY &&
+      (t.Value ?? t.value) === MANAGED_BY_TAG_VALUE,
+  );
+}
+
+/**
+ * The default resource share name for a principal: stable, so a re-run finds the share it
+ * created. RAM names allow letters, digits, `-`, `_` and `.`.
+ */
+export function buildShareName(principal: string): string {
+  const ou = /:ou\/o-[a-z0-9]+\/(ou-[a-z0-9-]+)$/.exec(principal);
+  const org = /:organization\/(o-[a-z0-9]+)$/.exec(principal);
+  const suffix = ou?.[1] ?? org?.[1] ?? principal;
+  return `cross-account-alb-subnets-${suffix}`;
+}
+
+/** IAM role name for the controller of one cluster, capped at IAM's 64 characters. */
+export function buildControllerRoleName(clusterName: string): string {
+  const suffix = '-aws-lbc';
+  return `${clusterName.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
+/** The ALB security group name for one cluster (EC2 allows 255 characters). */
+export function buildAlbSecurityGroupName(clusterName: string): string {
+  return `${clusterName}-alb`;
+}
+
+/** `oidc.eks.<region>.amazonaws.com/id/<ID>`: the issuer without its scheme, as IAM keys it. */
+export function issuerHostPath(issuerUrl: string): string {
+  return issuerUrl.replace(/^https:\/\//, '').replace(/\/$/, '');
+}
+
+export function oidcProviderArn(
+  partition: string,
+  networkAccountId: string,
+  issuerUrl: string,
+): string {
+  return `arn:${partition}:iam::${networkAccountId}:oidc-provider/${issuerHostPath(
+    issuerUrl,
+  )}`;
+}
+
+export interface IrsaTrustPolicyInput {
+  partition: string;
+  networkAccountId: string;
+  oidcIssuerUrl: string;
+  namespace: string;
+  serviceAccountName: string;
+}
+
+/** The IRSA trust policy, exactly the shape in DOMAIN.md. */
+export function buildIrsaTrustPolicy(input: IrsaTrustPolicyInput) {
+  const issuer = issuerHostPath(input.oidcIssuerUrl);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: {
+          Federated: oidcProviderArn(
+            input.partition,
+            input.networkAccountId,
+            input.oidcIssuerUrl,
+          ),
+        },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`${issuer}:sub`]: `system:serviceaccount:${input.namespace}:${input.serviceAccountName}`,
+            [`${issuer}:aud`]: STS_AUDIENCE,
+          },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * IAM returns policy documents URL-encoded and may reorder keys or turn one-element arrays
+ * into strings; compare documents after normalising both sides.
+ */
+export function decodePolicyDocument(document: string): unknown {
+  const text = document.trim().startsWith('{')
+    ? document
+    : decodeURIComponent(document);
+  return JSON.parse(text);
+}
+
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(normalise);
+    if (items.length === 1) return items[0];
+    return items
+      .map(v => JSON.stringify(v))
+      .sort()
+      .map(v => JSON.parse(v));
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, normalise(v)]),
+    );
+  }
+  return value;
+}
+
+export function policyDocumentsEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
+}

@@ -1,0 +1,47 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderModuleAwsCrossAccount } from './module';
+
+describe('scaffolderModuleAwsCrossAccount', () => {
+  it('registers every action on the scaffolder', async () => {
+    const addActions = jest.fn();
+    await startTestBackend({
+      extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
+      features: [
+        scaffolderModuleAwsCrossAccount,
+        mockServices.rootConfig.factory({
+          data: {
+            aws: {
+              accounts: [
+                {
+                  accountId: '111111111111',
+                  roleName: 'backstage-alb-network',
+                },
+                {
+                  accountId: '222222222222',
+                  roleName: 'backstage-alb-workload',
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+    const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
+    expect(ids).toEqual([
+      'aws:ec2:describe-shared-network',
+      'aws:ram:share-subnets',
+      'aws:ec2:resolve-shared-subnets',
+      'aws:eks:describe-cluster',
+      'aws:iam:ensure-oidc-provider',
+      'aws:iam:ensure-load-balancer-controller-role',
+      'aws:ec2:ensure-alb-security-group',
+      'aws:ec2:allow-alb-to-nodes',
+    ]);
+    for (const action of addActions.mock.calls.flat()) {
+      expect(action.supportsDryRun).toBe(true);
+      expect(action.schema.input).toBeDefined();
+      expect(action.schema.output).toBeDefined();
+    }
+  });
+});
