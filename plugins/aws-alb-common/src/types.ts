@@ -116,3 +116,7 @@ export interface EntityLoadBalancersResponse {
   /** Why the answer is stale. */
   staleReason?: string;
 }
+
+/** Stable ID of the read-only action the backend registers in the actions registry. */
+export const AWS_ALB_GET_ENTITY_LOAD_BALANCERS_ACTION =
+  'aws-alb:get-entity-load-balancers';

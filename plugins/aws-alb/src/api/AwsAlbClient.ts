@@ -1,0 +1,40 @@
+import type { CompoundEntityRef } from '@backstage/catalog-model';
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import type { EntityLoadBalancersResponse } from '@cross-account-alb/plugin-aws-alb-common';
+import type { AwsAlbApi } from './AwsAlbApi';
+
+/**
+ * Default {@link AwsAlbApi}: calls the `aws-alb` backend through the app's `fetchApi`, which
+ * adds the signed-in user's token, so the backend reads the entity with the user's own
+ * catalog permissions.
+ *
+ * @public
+ */
+export class AwsAlbClient implements AwsAlbApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getEntityLoadBalancers(
+    entityRef: CompoundEntityRef,
+    options?: { signal?: AbortSignal },
+  ): Promise<EntityLoadBalancersResponse> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('aws-alb');
+    const path = [entityRef.namespace, entityRef.kind, entityRef.name]
+      .map(segment => encodeURIComponent(segment))
+      .join('/');
+    const response = await this.fetchApi.fetch(
+      `${baseUrl}/v1/entity/${path}/load-balancers`,
+      { signal: options?.signal, headers: { Accept: 'application/json' } },
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as EntityLoadBalancersResponse;
+  }
+}

@@ -1,0 +1,3 @@
+export { awsAlbApiRef } from './AwsAlbApi';
+export type { AwsAlbApi } from './AwsAlbApi';
+export { AwsAlbClient } from './AwsAlbClient';

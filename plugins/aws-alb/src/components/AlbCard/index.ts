@@ -1,0 +1,1 @@
+export { AlbCard } from './AlbCard';

@@ -1,0 +1,189 @@
+import Box from '@material-ui/core/Box';
+import Typography from '@material-ui/core/Typography';
+import {
+  InfoCard,
+  Link,
+  StructuredMetadataTable,
+  Table,
+  TableColumn,
+  WarningPanel,
+} from '@backstage/core-components';
+import type {
+  AlbListener,
+  AlbLoadBalancer,
+  AlbTarget,
+  AlbTargetGroup,
+} from '@cross-account-alb/plugin-aws-alb-common';
+import { explainReasonCode } from '../../lib/reasonCodes';
+import {
+  countTargets,
+  describeHealthCheck,
+  describeListenerActions,
+  loadBalancerUrl,
+} from '../../lib/summary';
+import {
+  LoadBalancerStateStatus,
+  TargetStateStatus,
+} from '../shared/StatusLabels';
+
+const asIs = (key: string) => key;
+
+/** Name, DNS, scheme, network placement and a console link of one ALB. */
+export function LoadBalancerDetailsCard(props: { lb: AlbLoadBalancer }) {
+  const { lb } = props;
+  const url = loadBalancerUrl(lb);
+  const metadata: Record<string, unknown> = {
+    Name: lb.name,
+    'DNS name': url ? (
+      <Link to={url} externalLinkIcon>
+        {lb.dnsName}
+      </Link>
+    ) : (
+      '—'
+    ),
+    State: (
+      <>
+        <LoadBalancerStateStatus state={lb.state} />
+        {lb.stateReason ? ` ${lb.stateReason}` : ''}
+      </>
+    ),
+    Scheme:
+      lb.scheme === 'internal'
+        ? 'internal (reachable only inside the VPC)'
+        : lb.scheme ?? '—',
+    Type: lb.type ?? '—',
+    Account: lb.accountId,
+    Region: lb.region,
+    VPC: lb.vpcId ?? '—',
+    'Availability zones': lb.availabilityZones.map(
+      az => `${az.zoneName ?? '?'}: ${az.subnetId ?? '?'}`,
+    ),
+    'Security groups': lb.securityGroups.length ? lb.securityGroups : 'none',
+  };
+  return (
+    <InfoCard
+      title={`Load balancer ${lb.name}`}
+      variant="gridItem"
+      deepLink={{ title: 'Open in the AWS console', link: lb.consoleUrl }}
+    >
+      <StructuredMetadataTable
+        metadata={metadata}
+        dense
+        options={{ titleFormat: asIs }}
+      />
+    </InfoCard>
+  );
+}
+
+type ListenerRow = {
+  id: string;
+  port: string;
+  protocol: string;
+  action: string;
+};
+
+/** Listeners: port, protocol, where requests go. */
+export function ListenersCard(props: { lb: AlbLoadBalancer }) {
+  const { lb } = props;
+  const rows: ListenerRow[] = lb.listeners.map((l: AlbListener) => ({
+    id: l.arn,
+    port: l.port?.toString() ?? '—',
+    protocol: l.protocol ?? '—',
+    action: describeListenerActions(l, lb.targetGroups),
+  }));
+  const columns: TableColumn<ListenerRow>[] = [
+    { title: 'Port', field: 'port', width: '15%' },
+    { title: 'Protocol', field: 'protocol', width: '15%' },
+    { title: 'Default action', field: 'action' },
+  ];
+  return (
+    <Table<ListenerRow>
+      title="Listeners"
+      options={{ paging: false, search: false, padding: 'dense' }}
+      columns={columns}
+      data={rows}
+      emptyContent={
+        <Typography variant="body2" style={{ padding: 16 }}>
+          No listeners: the load balancer accepts no traffic.
+        </Typography>
+      }
+    />
+  );
+}
+
+type TargetRow = AlbTarget & { key: string };
+
+function ReasonCell(props: { target: AlbTarget }) {
+  const { target } = props;
+  if (!target.reasonCode) {
+    return <>{target.description ?? ''}</>;
+  }
+  const explanation = explainReasonCode(target.reasonCode, target.description);
+  return (
+    <>
+      <Typography variant="body2">
+        <code>{target.reasonCode}</code>: {explanation.meaning}
+      </Typography>
+      <Typography variant="body2" color="textSecondary">
+        Check: {explanation.check}
+      </Typography>
+    </>
+  );
+}
+
+/** One target group: settings, health check and the health of each target. */
+export function TargetGroupCard(props: { tg: AlbTargetGroup }) {
+  const { tg } = props;
+  const counts = countTargets(tg.targets);
+  const columns: TableColumn<TargetRow>[] = [
+    { title: 'Target (ID / IP)', field: 'id', width: '18%' },
+    { title: 'Port', field: 'port', width: '8%' },
+    { title: 'AZ', field: 'availabilityZone', width: '12%' },
+    {
+      title: 'State',
+      field: 'state',
+      width: '14%',
+      render: row => <TargetStateStatus state={row.state} />,
+    },
+    {
+      title: 'Reason',
+      field: 'reasonCode',
+      render: row => <ReasonCell target={row} />,
+    },
+  ];
+  const protocolPort = [tg.protocol, tg.port].filter(Boolean).join(':');
+  return (
+    <>
+      {tg.targetType === 'instance' && (
+        <Box mb={2}>
+          <WarningPanel
+            severity="warning"
+            title="Instance targets do not work across accounts"
+            message="The load balancer is in the network account and the nodes in the workload account, so instance targets cannot be registered (aws-load-balancer-controller issue #2652). Set alb.ingress.kubernetes.io/target-type: ip on the Ingress."
+          />
+        </Box>
+      )}
+      <Table<TargetRow>
+        title={`Target group ${tg.name}`}
+        subtitle={[
+          protocolPort,
+          tg.targetType ? `target type ${tg.targetType}` : undefined,
+          `health check ${describeHealthCheck(tg)}`,
+          `${counts.healthy} of ${counts.total} healthy`,
+          counts.leaving ? `${counts.leaving} deregistering` : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ')}
+        options={{ paging: false, search: false, padding: 'dense' }}
+        columns={columns}
+        data={tg.targets.map(t => ({ ...t, key: `${t.id}:${t.port ?? ''}` }))}
+        emptyContent={
+          <Typography variant="body2" style={{ padding: 16 }}>
+            No targets are registered. The controller registers the pods of the
+            Service once they are ready.
+          </Typography>
+        }
+      />
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export { AlbContent } from './AlbContent';
