@@ -6,3 +6,36 @@
 export * from './accounts';
 export * from './moto';
 export * from './seed';
+export * from './standins/eksctl';
+export * from './standins/lbc';
+export * from './standins/seeding';
+export * from './standins/teardown';
+export type { StandInAwsOptions } from './standins/aws';
+export * from './publish/localGit';
+export {
+  PUBLISH_LOCAL_GIT_ID,
+  createPublishLocalGitAction,
+  publishDirectoryFromConfig,
+  registerFileLocation,
+} from './actions/publishLocalGit';
+export {
+  EKSCTL_CREATE_CLUSTER_ID,
+  createEksctlCreateClusterAction,
+} from './actions/eksctlCreateCluster';
+export {
+  LBC_RECONCILE_INGRESS_ID,
+  createLbcReconcileIngressAction,
+} from './actions/lbcReconcileIngress';
+export {
+  EKSCTL_DELETE_CLUSTER_ID,
+  LBC_DELETE_INGRESS_ID,
+  createEksctlDeleteClusterAction,
+  createLbcDeleteIngressAction,
+  ingressStack,
+} from './actions/teardown';
+export {
+  sandboxScaffolderModule,
+  sandboxCatalogModule,
+  sandboxBackendFeatures,
+  sandboxEnabled,
+} from './module';

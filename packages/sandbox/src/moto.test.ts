@@ -1,4 +1,11 @@
-import { findMotoServer, MOTO_INSTALL_HINT, startMoto } from './moto';
+import fs from 'node:fs';
+import {
+  findMotoPython,
+  findMotoServer,
+  MOTO_INSTALL_HINT,
+  SANDBOX_MOTO_LAUNCHER,
+  startMoto,
+} from './moto';
 
 jest.setTimeout(60_000);
 
@@ -14,6 +21,17 @@ describe('startMoto', () => {
     ).rejects.toThrow();
   });
 
+  it('refuses a port that is already in use instead of probing the other server', async () => {
+    const first = await startMoto();
+    try {
+      await expect(startMoto({ port: first.port })).rejects.toThrow(
+        `port ${first.port} is already in use`,
+      );
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('explains how to install moto_server when it is missing', () => {
     const previous = process.env.MOTO_SERVER_BIN;
     process.env.MOTO_SERVER_BIN = 'moto_server_that_does_not_exist';
@@ -24,5 +42,23 @@ describe('startMoto', () => {
       if (previous === undefined) delete process.env.MOTO_SERVER_BIN;
       else process.env.MOTO_SERVER_BIN = previous;
     }
+  });
+});
+
+describe('findMotoPython', () => {
+  it('explains how to install moto when the Python cannot import it', () => {
+    const previous = process.env.MOTO_PYTHON;
+    process.env.MOTO_PYTHON = 'python_that_does_not_exist';
+    try {
+      expect(() => findMotoPython()).toThrow(MOTO_INSTALL_HINT);
+      expect(() => findMotoPython()).toThrow('pip install "moto[server]"');
+    } finally {
+      if (previous === undefined) delete process.env.MOTO_PYTHON;
+      else process.env.MOTO_PYTHON = previous;
+    }
+  });
+
+  it('finds the launcher next to the package', () => {
+    expect(fs.existsSync(SANDBOX_MOTO_LAUNCHER)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
 /** A running moto_server on a loopback port. */
 export interface MotoServer {
@@ -11,10 +12,25 @@ export interface MotoServer {
 }
 
 export const MOTO_INSTALL_HINT =
-  'moto_server was not found on PATH. The sandbox AWS needs it: pip install "moto[server]" ' +
-  '(Python 3.9+), then check that `moto_server --help` works.';
+  'moto_server was not found: the sandbox AWS needs moto with its server extras under ' +
+  'python3 (or the Python in MOTO_PYTHON): pip install "moto[server]" (Python 3.9+), then ' +
+  'check that `python3 -c "import moto.server"` and `moto_server --help` work.';
 
-/** Finds the moto_server executable, or explains how to install it. */
+/**
+ * The sandbox's launcher: moto's server plus the patches that make a RAM-shared VPC and EKS
+ * behave like AWS (see moto/sandbox_moto.py), resolved from the package root.
+ */
+export const SANDBOX_MOTO_LAUNCHER = resolvePackagePath(
+  'sandbox',
+  'moto',
+  'sandbox_moto.py',
+);
+
+/**
+ * Finds a moto_server executable on PATH (or MOTO_SERVER_BIN), or explains how to install
+ * it. startMoto no longer runs it directly (it runs the patched launcher through Python);
+ * kept for callers that want plain moto.
+ */
 export function findMotoServer(): string {
   const command = process.env.MOTO_SERVER_BIN ?? 'moto_server';
   const probe = spawnSync(command, ['--help'], { stdio: 'ignore' });
@@ -22,6 +38,25 @@ export function findMotoServer(): string {
     throw new Error(MOTO_INSTALL_HINT);
   }
   return command;
+}
+
+const verifiedPythons = new Set<string>();
+
+/**
+ * Finds the Python that has moto's server importable: MOTO_PYTHON, else python3 on PATH.
+ * Throws MOTO_INSTALL_HINT when there is none.
+ */
+export function findMotoPython(): string {
+  const python = process.env.MOTO_PYTHON ?? 'python3';
+  if (verifiedPythons.has(python)) return python;
+  const probe = spawnSync(python, ['-c', 'import moto.server'], {
+    stdio: 'ignore',
+  });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(MOTO_INSTALL_HINT);
+  }
+  verifiedPythons.add(python);
+  return python;
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -38,16 +73,37 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Fails if something already listens on the port (it would answer the readiness probe). */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE'
+            ? `Cannot start moto_server: port ${port} is already in use`
+            : `Cannot start moto_server on port ${port}: ${e.message}`,
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
 async function waitUntilReady(
   endpoint: string,
   child: ChildProcess,
   timeoutMs: number,
+  stderrTail: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`moto_server exited early with code ${child.exitCode}`);
+      throw new Error(
+        `moto_server exited early with code ${child.exitCode}: ${stderrTail()}`,
+      );
     }
     try {
       const res = await fetch(`${endpoint}/moto-api/data.json`);
@@ -66,21 +122,30 @@ async function waitUntilReady(
 }
 
 /**
- * Starts moto_server on a free loopback port (or the given one) and resolves once it answers.
- * Output goes to the parent's stderr only when MOTO_VERBOSE is set, so test logs stay readable.
+ * Starts the sandbox's moto_server (moto plus the shared-VPC/EKS patches of
+ * moto/sandbox_moto.py) on a free loopback port (or the given one) and resolves once it
+ * answers. Output goes to the parent's stderr only when MOTO_VERBOSE is set, so test logs
+ * stay readable.
  */
 export async function startMoto(
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<MotoServer> {
-  const command = findMotoServer();
+  const python = findMotoPython();
   const port = options.port ?? (await freePort());
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: [
-      'ignore',
-      'ignore',
-      process.env.MOTO_VERBOSE ? 'inherit' : 'ignore',
-    ],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+  if (options.port !== undefined) await assertPortFree(port);
+  const child = spawn(
+    python,
+    [SANDBOX_MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    },
+  );
+  // Always drained (the server logs every request there), kept short for error messages.
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (process.env.MOTO_VERBOSE) process.stderr.write(chunk);
+    tail = (tail + chunk.toString('utf8')).slice(-2000);
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>(resolve =>
@@ -95,7 +160,12 @@ export async function startMoto(
     }
   };
   try {
-    await waitUntilReady(endpoint, child, options.timeoutMs ?? 30_000);
+    await waitUntilReady(
+      endpoint,
+      child,
+      options.timeoutMs ?? 30_000,
+      () => tail,
+    );
   } catch (e) {
     await stop();
     throw e;

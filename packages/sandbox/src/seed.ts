@@ -20,6 +20,11 @@ import {
   GetRoleCommand,
 } from '@aws-sdk/client-iam';
 import {
+  RAMClient,
+  CreateResourceShareCommand,
+  GetResourceSharesCommand,
+} from '@aws-sdk/client-ram';
+import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_NETWORK_ROLE_NAME,
   SANDBOX_REGION,
@@ -263,4 +268,50 @@ async function describeSandboxNetwork(
     privateSubnets: pick('private'),
     internetGatewayId: igwId,
   };
+}
+
+/**
+ * Shares the seeded network's subnets (private ones, and public ones unless told otherwise)
+ * with Account-B through RAM, as step 2 of the recipe does. Idempotent: an active share with
+ * the same name is reused. Tests and the browser-test seeding use it; the portal's templates
+ * do this themselves through their actions.
+ */
+export async function shareSandboxSubnets(
+  network: SandboxNetwork,
+  options: { name?: string; includePublic?: boolean } = {},
+): Promise<{ resourceShareArn: string }> {
+  const name = options.name ?? 'sandbox-shared-subnets';
+  const { sdkCredentialProvider } = await sandboxCredentials(
+    network.networkAccountId,
+  );
+  const ram = new RAMClient({
+    region: network.region,
+    credentials: sdkCredentialProvider,
+  });
+  const existing = await ram.send(
+    new GetResourceSharesCommand({ resourceOwner: 'SELF', name }),
+  );
+  // moto ignores the name filter; AWS applies it. Filter here too.
+  const active = existing.resourceShares?.find(
+    s => s.name === name && s.status === 'ACTIVE',
+  );
+  if (active?.resourceShareArn) {
+    return { resourceShareArn: active.resourceShareArn };
+  }
+  const subnets = [
+    ...network.privateSubnets,
+    ...(options.includePublic === false ? [] : network.publicSubnets),
+  ];
+  const created = await ram.send(
+    new CreateResourceShareCommand({
+      name,
+      allowExternalPrincipals: false,
+      principals: [network.workloadAccountId],
+      resourceArns: subnets.map(
+        s =>
+          `arn:aws:ec2:${network.region}:${network.networkAccountId}:subnet/${s.subnetId}`,
+      ),
+    }),
+  );
+  return { resourceShareArn: created.resourceShare!.resourceShareArn! };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startMoto, MOTO_INSTALL_HINT } from '../moto';
 import { useSandboxEndpoint } from '../accounts';
 import { seedSandboxNetwork } from '../seed';
+import { seedSandboxAlb } from '../standins/seeding';
 
 // Set by scripts/env.sh, which every entry point sources.
 const repoRoot = process.env.REPO_ROOT ?? process.cwd();
@@ -58,10 +59,28 @@ async function main() {
   }
   useSandboxEndpoint(moto.endpoint);
   const network = await seedSandboxNetwork();
+  // The example component demo-2048 (examples/entities.yaml) shows this ALB: the one the
+  // controller would create for the Ingress game-2048/ingress-2048 on cluster sandbox-demo.
+  const demo = await seedSandboxAlb({
+    clusterName: 'sandbox-demo',
+    namespace: 'game-2048',
+    ingressName: 'ingress-2048',
+    serviceName: 'service-2048',
+    replicas: 3,
+  });
+  const demoAlb = {
+    arn: demo.loadBalancerArn,
+    dnsName: demo.dnsName,
+    stack: demo.stack,
+  };
   fs.mkdirSync(stateDir, { recursive: true });
   fs.writeFileSync(
     path.join(stateDir, 'state.json'),
-    `${JSON.stringify({ endpoint: moto.endpoint, network }, null, 2)}\n`,
+    `${JSON.stringify(
+      { endpoint: moto.endpoint, network, demoAlb },
+      null,
+      2,
+    )}\n`,
   );
   console.log(`[sandbox] AWS sandbox on ${moto.endpoint}`);
   console.log(
@@ -70,6 +89,7 @@ async function main() {
       `private ${network.privateSubnets.map(s => s.subnetId).join(', ')}`,
   );
   console.log(`[sandbox] Account-B ${network.workloadAccountId}`);
+  console.log(`[sandbox] demo ALB for component demo-2048: ${demoAlb.dnsName}`);
 
   const backstage = spawn('yarn', ['start'], {
     cwd: repoRoot,
@@ -114,7 +134,8 @@ async function main() {
     backendUp && (await waitFor('http://localhost:3000', 600_000));
   if (frontendUp) {
     const entities = await countEntitiesAsGuest().catch(() => undefined);
-    const count = entities === undefined ? '' : ` (${entities} catalog entities)`;
+    const count =
+      entities === undefined ? '' : ` (${entities} catalog entities)`;
     console.log(
       `\n[sandbox] Ready${count}: open http://localhost:3000 and sign in as guest. ` +
         `Ctrl-C stops everything.\n`,

@@ -1,0 +1,538 @@
+"""
+The sandbox's moto_server: moto 5, plus a few small patches that make a shared VPC behave
+the way it does on real AWS, then moto's own server main with the same CLI arguments.
+
+    python3 sandbox_moto.py -H 127.0.0.1 -p 5000
+
+Written against moto 5.2.1. Every patch checks that the moto internals it relies on are
+still where it expects them and stops the server with a clear message if they moved (a
+silently unpatched sandbox would make tests pass or fail for the wrong reasons). Set
+SANDBOX_MOTO_SKIP_VERSION_CHECK=1 to try another moto version anyway.
+
+Gaps closed (each verified against plain moto 5.2.1, see src/moto.test.ts):
+
+1. RAM-shared subnets are invisible to the participant. On AWS, once an owner shares a
+   subnet with an account through RAM, that account's DescribeSubnets returns it (OwnerId =
+   the owner, the owner's AZ name and ID, no tags: tags of shared resources are not visible
+   to participants) and the shared VPC appears in its DescribeVpcs.
+2. A participant cannot reference the owner's security group. On AWS, participants of a
+   shared VPC may reference security groups of the owner (or of other participants) in the
+   same VPC in their rules (UserIdGroupPairs with the other account's ID).
+3. EKS: every cluster gets the same issuer (module constant ISSUER_TEMPLATE, 10 mixed-case
+   characters); AWS issues `https://oidc.eks.<region>.amazonaws.com/id/<32 upper-case hex>`,
+   unique per cluster. AWS also creates a cluster security group in the cluster's account
+   and VPC, reported as resourcesVpcConfig.clusterSecurityGroupId with vpcId; moto has
+   neither. The patch creates a real security group in the cluster account's EC2 backend
+   (so DescribeSecurityGroups and AuthorizeSecurityGroupIngress work on it) and deletes it
+   with the cluster.
+4. RAM: moto has no AssociateResourceShare / DisassociateResourceShare and ignores the
+   GetResourceShares filters (name, resourceShareArns, resourceShareStatus). Adding subnets
+   or principals to an existing share, taking them out (teardown) and finding a share by
+   name are what idempotent sharing needs; the patches add them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import secrets
+import sys
+from typing import Any
+
+WRITTEN_FOR = "5.2.1"
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(
+        f"[sandbox_moto] {message}\n"
+        f"[sandbox_moto] These patches were written for moto {WRITTEN_FOR}; "
+        f'install it with: pip install "moto[server]=={WRITTEN_FOR}"\n'
+    )
+    sys.exit(3)
+
+
+try:
+    import moto
+    from moto import server as moto_server
+    from moto.ec2.exceptions import (
+        InvalidSecurityGroupNotFoundError,
+        InvalidSubnetIdError,
+        InvalidVPCIdError,
+    )
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.ec2.models.subnets import SubnetBackend
+    from moto.ec2.models.vpcs import VPCBackend
+    from moto.eks import models as eks_models
+    from moto.ec2.utils import generic_filter
+    from moto.ram import urls as ram_urls
+    from moto.ram.exceptions import UnknownResourceException
+    from moto.ram.models import ResourceAccessManagerBackend, ram_backends
+    from moto.ram.responses import ResourceAccessManagerResponse
+except ImportError as e:  # pragma: no cover - depends on the installation
+    _fail(f"moto is not importable ({e}). The sandbox needs moto with its server extras.")
+
+if moto.__version__ != WRITTEN_FOR and not os.environ.get(
+    "SANDBOX_MOTO_SKIP_VERSION_CHECK"
+):
+    _fail(
+        f"found moto {moto.__version__}. Set SANDBOX_MOTO_SKIP_VERSION_CHECK=1 to try the "
+        "patches anyway (they still check the internals they touch)."
+    )
+
+
+def _require(owner: Any, *names: str) -> None:
+    """Fails loudly if a moto internal a patch relies on is missing."""
+    for name in names:
+        if not hasattr(owner, name):
+            _fail(f"{getattr(owner, '__name__', owner)}.{name} is missing: moto internals moved.")
+
+
+_require(SubnetBackend, "describe_subnets", "get_subnet")
+_require(VPCBackend, "describe_vpcs", "get_vpc")
+_require(SecurityGroupBackend, "_add_source_group", "get_security_group_from_id")
+_require(eks_models.EKSBackend, "create_cluster", "delete_cluster", "update_cluster_config")
+_require(eks_models, "ISSUER_TEMPLATE", "Cluster")
+_require(ResourceAccessManagerBackend, "get_resource_shares", "create_resource_share")
+_require(ResourceAccessManagerResponse, "get_resource_shares", "dispatch", "_get_param")
+_require(ram_urls, "url_paths")
+
+# ---------------------------------------------------------------------------------------
+# RAM: which subnets are shared with an account
+# ---------------------------------------------------------------------------------------
+
+_SUBNET_ARN = re.compile(r"^arn:aws[a-z-]*:ec2:([a-z0-9-]+):(\d{12}):subnet/(subnet-[0-9a-f]+)$")
+
+
+def _principal_covers(principal: str, account_id: str) -> bool:
+    if principal == account_id:
+        return True
+    if principal.startswith(f"arn:aws:iam::{account_id}:"):
+        return True
+    # An organization or OU principal: the sandbox treats every account as a member
+    # (real RAM requires org sharing to be enabled; moto already validates the ARN).
+    return principal.startswith("arn:aws:organizations::")
+
+
+def _subnets_shared_with(account_id: str, region: str) -> list[Any]:
+    """Subnet objects (owned by other accounts) shared with account_id in region via RAM."""
+    found: dict[str, Any] = {}
+    for owner_account in list(ram_backends.keys()):
+        if owner_account == account_id:
+            continue
+        try:
+            ram = ram_backends[owner_account][region]
+        except KeyError:
+            continue
+        for share in list(ram.resource_shares):
+            if share.status != "ACTIVE":
+                continue
+            if not any(_principal_covers(p, account_id) for p in share.principals):
+                continue
+            for arn in share.resource_arns:
+                m = _SUBNET_ARN.match(arn)
+                if not m or m.group(1) != region or m.group(2) != owner_account:
+                    continue
+                try:
+                    subnet = _orig_get_subnet(ec2_backends[owner_account][region], m.group(3))
+                except InvalidSubnetIdError:
+                    continue  # deleted since it was shared
+                found[subnet.id] = subnet
+    return list(found.values())
+
+
+class _SharedView:
+    """
+    A participant's view of a resource owned by another account: every attribute is the
+    owner's (OwnerId, AZ, CIDR, ...), except tags, which participants cannot see.
+    """
+
+    def __init__(self, resource: Any):
+        object.__setattr__(self, "_resource", resource)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resource, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._resource, name, value)
+
+    def get_tags(self) -> list[dict[str, str]]:
+        return []
+
+    @property
+    def tag_set(self) -> list[dict[str, str]]:
+        return []
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        return []
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        return []
+
+    def get_filter_value(self, filter_name: str, method_name: str | None = None) -> Any:
+        if filter_name.startswith("tag"):
+            return None
+        return self._resource.get_filter_value(filter_name, method_name)
+
+
+def _matches(filters: Any, resources: list[Any]) -> list[Any]:
+    return generic_filter(filters, resources) if filters else resources
+
+
+# --- Gap 1a: DescribeSubnets / get_subnet see subnets shared with the caller -------------
+
+_orig_describe_subnets = SubnetBackend.describe_subnets
+_orig_get_subnet = SubnetBackend.get_subnet
+
+
+def _describe_subnets(self: Any, subnet_ids: list[str] | None = None, filters: Any = None) -> list[Any]:
+    shared = [
+        _SharedView(s) for s in _subnets_shared_with(self.account_id, self.region_name)
+    ]
+    if not shared:
+        return _orig_describe_subnets(self, subnet_ids, filters)
+    shared_ids = {s.id for s in shared}
+    own_ids = [i for i in subnet_ids or [] if i not in shared_ids]
+    if subnet_ids and not own_ids:
+        own: list[Any] = []
+    else:
+        own = _orig_describe_subnets(self, own_ids or None, filters)
+    if subnet_ids:
+        shared = [s for s in shared if s.id in subnet_ids]
+    return own + _matches(filters, shared)
+
+
+def _get_subnet(self: Any, subnet_id: str) -> Any:
+    try:
+        return _orig_get_subnet(self, subnet_id)
+    except InvalidSubnetIdError:
+        for subnet in _subnets_shared_with(self.account_id, self.region_name):
+            if subnet.id == subnet_id:
+                return subnet
+        raise
+
+
+SubnetBackend.describe_subnets = _describe_subnets  # type: ignore[method-assign]
+SubnetBackend.get_subnet = _get_subnet  # type: ignore[method-assign]
+
+# --- Gap 1b: DescribeVpcs sees the VPCs of subnets shared with the caller ----------------
+
+_orig_describe_vpcs = VPCBackend.describe_vpcs
+_orig_get_vpc = VPCBackend.get_vpc
+
+
+def _shared_vpcs(account_id: str, region: str) -> list[Any]:
+    vpcs: dict[str, Any] = {}
+    for subnet in _subnets_shared_with(account_id, region):
+        owner = subnet.ec2_backend
+        if subnet.vpc_id in owner.vpcs:
+            vpcs[subnet.vpc_id] = owner.vpcs[subnet.vpc_id]
+    return list(vpcs.values())
+
+
+def _describe_vpcs(self: Any, vpc_ids: list[str] | None = None, filters: Any = None) -> list[Any]:
+    shared = [_SharedView(v) for v in _shared_vpcs(self.account_id, self.region_name)]
+    if not shared:
+        return _orig_describe_vpcs(self, vpc_ids, filters)
+    shared_ids = {v.id for v in shared}
+    own_ids = [i for i in vpc_ids or [] if i not in shared_ids]
+    own = [] if vpc_ids and not own_ids else _orig_describe_vpcs(self, own_ids or None, filters)
+    if vpc_ids:
+        shared = [v for v in shared if v.id in vpc_ids]
+    return own + _matches(filters, shared)
+
+
+def _get_vpc(self: Any, vpc_id: str) -> Any:
+    try:
+        return _orig_get_vpc(self, vpc_id)
+    except InvalidVPCIdError:
+        for vpc in _shared_vpcs(self.account_id, self.region_name):
+            if vpc.id == vpc_id:
+                return vpc
+        raise
+
+
+VPCBackend.describe_vpcs = _describe_vpcs  # type: ignore[method-assign]
+VPCBackend.get_vpc = _get_vpc  # type: ignore[method-assign]
+
+# --- Gap 2: a participant may reference the owner's security group in the shared VPC -----
+
+_orig_add_source_group = SecurityGroupBackend._add_source_group
+_require(SecurityGroupBackend, "authorize_security_group_ingress", "authorize_security_group_egress")
+_orig_authorize_ingress = SecurityGroupBackend.authorize_security_group_ingress
+_orig_authorize_egress = SecurityGroupBackend.authorize_security_group_egress
+
+# The VPC of the group whose rules are being changed, for _add_source_group (which moto
+# calls without it). A context variable, as the server handles requests in threads.
+_target_vpc: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "sandbox_target_vpc", default=None
+)
+
+
+def _vpcs_visible_to(backend: Any) -> set[str]:
+    return set(backend.vpcs.keys()) | {
+        v.id for v in _shared_vpcs(backend.account_id, backend.region_name)
+    }
+
+
+def _foreign_group_in_shared_vpc(backend: Any, group_id: str) -> Any:
+    """
+    The security group of another account that backend may reference: in a VPC shared with
+    (or owned by) backend, and in the same VPC as the group being changed.
+    """
+    visible = _vpcs_visible_to(backend)
+    target_vpc = _target_vpc.get()
+    for account_id in list(ec2_backends.keys()):
+        if account_id == backend.account_id:
+            continue
+        try:
+            other = ec2_backends[account_id][backend.region_name]
+        except KeyError:
+            continue
+        group = other.get_security_group_from_id(group_id)
+        if group is None or group.vpc_id not in visible:
+            continue
+        if target_vpc is not None and group.vpc_id != target_vpc:
+            continue
+        return group
+    return None
+
+
+def _add_source_group(self: Any, source_groups: Any, vpc_id: Any) -> list[Any]:
+    local: list[Any] = []
+    foreign: list[Any] = []
+    for item in source_groups or []:
+        group_id = item.get("GroupId")
+        if group_id and self.get_security_group_from_id(group_id) is None:
+            group = _foreign_group_in_shared_vpc(self, group_id)
+            if group is None:
+                raise InvalidSecurityGroupNotFoundError(group_id)
+            owner = group.ec2_backend.account_id
+            if item.get("UserId") not in (None, owner):
+                raise InvalidSecurityGroupNotFoundError(group_id)
+            item["UserId"] = owner
+            item["OwnerId"] = owner
+            item.setdefault("VpcId", group.vpc_id)
+            foreign.append(item)
+        else:
+            local.append(item)
+    return _orig_add_source_group(self, local, vpc_id) + foreign
+
+
+def _with_target_vpc(original: Any) -> Any:
+    def authorize(self: Any, group_name_or_id: str, *args: Any, **kwargs: Any) -> Any:
+        target = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+        token = _target_vpc.set(target.vpc_id if target is not None else None)
+        try:
+            return original(self, group_name_or_id, *args, **kwargs)
+        finally:
+            _target_vpc.reset(token)
+
+    return authorize
+
+
+SecurityGroupBackend._add_source_group = _add_source_group  # type: ignore[method-assign]
+SecurityGroupBackend.authorize_security_group_ingress = _with_target_vpc(_orig_authorize_ingress)  # type: ignore[method-assign]
+SecurityGroupBackend.authorize_security_group_egress = _with_target_vpc(_orig_authorize_egress)  # type: ignore[method-assign]
+
+# --- Gap 3: EKS issuer per cluster, cluster security group, vpcId ------------------------
+
+_orig_create_cluster = eks_models.EKSBackend.create_cluster
+_orig_delete_cluster = eks_models.EKSBackend.delete_cluster
+_orig_update_cluster_config = eks_models.EKSBackend.update_cluster_config
+
+_EKS_SG_DESCRIPTION = (
+    "EKS created security group applied to ENI that is attached to EKS Control Plane "
+    "master nodes, as well as any managed workloads."
+)
+
+
+def _cluster_vpc_id(ec2: Any, subnet_ids: list[str]) -> str:
+    for subnet_id in subnet_ids:
+        try:
+            return ec2.get_subnet(subnet_id).vpc_id
+        except InvalidSubnetIdError:
+            continue
+    # Subnets unknown to EC2 (tests that invent IDs): fall back to the default VPC.
+    default_vpc = getattr(ec2, "default_vpc", None)
+    return default_vpc.id if default_vpc is not None else ""
+
+
+def _create_cluster(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    cluster = _orig_create_cluster(self, name, *args, **kwargs)
+    cluster.identity = {
+        "oidc": {
+            "issuer": f"https://oidc.eks.{self.region_name}.amazonaws.com/id/"
+            + secrets.token_hex(16).upper()
+        }
+    }
+    config = dict(cluster.resources_vpc_config or {})
+    ec2 = ec2_backends[self.account_id][self.region_name]
+    vpc_id = _cluster_vpc_id(ec2, list(config.get("subnetIds") or []))
+    group = ec2.create_security_group(
+        name=f"eks-cluster-sg-{name}-{secrets.randbelow(10**10):010d}",
+        description=_EKS_SG_DESCRIPTION,
+        vpc_id=vpc_id,
+        tags={
+            "Name": f"eks-cluster-sg-{name}",
+            "aws:eks:cluster-name": name,
+            f"kubernetes.io/cluster/{name}": "owned",
+        },
+    )
+    # As on AWS: members of the cluster security group talk to each other freely.
+    try:
+        ec2.authorize_security_group_ingress(
+            group.id, "-1", None, None, [], source_groups=[{"GroupId": group.id}]
+        )
+    except Exception:
+        pass
+    config["clusterSecurityGroupId"] = group.id
+    config["vpcId"] = vpc_id
+    config.setdefault("securityGroupIds", [])
+    config.setdefault("endpointPublicAccess", True)
+    config.setdefault("endpointPrivateAccess", False)
+    config.setdefault("publicAccessCidrs", ["0.0.0.0/0"])
+    cluster.resources_vpc_config = config
+    return cluster
+
+
+def _delete_cluster(self: Any, name: str) -> Any:
+    cluster = _orig_delete_cluster(self, name)
+    group_id = (cluster.resources_vpc_config or {}).get("clusterSecurityGroupId")
+    if group_id:
+        ec2 = ec2_backends[self.account_id][self.region_name]
+        group = ec2.get_security_group_from_id(group_id)
+        if group is not None:
+            try:
+                ec2.delete_security_group(group_id=group_id)
+            except Exception:
+                pass  # still referenced; AWS would retry in the background
+    return cluster
+
+
+def _update_cluster_config(self: Any, name: str, resources_vpc_config: Any = None, **kwargs: Any) -> Any:
+    kept = {}
+    if name in self.clusters and resources_vpc_config:
+        old = self.clusters[name].resources_vpc_config or {}
+        kept = {k: old[k] for k in ("clusterSecurityGroupId", "vpcId") if k in old}
+    result = _orig_update_cluster_config(self, name=name, resources_vpc_config=resources_vpc_config, **kwargs)
+    if kept and name in self.clusters:
+        self.clusters[name].resources_vpc_config = {**self.clusters[name].resources_vpc_config, **kept}
+    return result
+
+
+eks_models.EKSBackend.create_cluster = _create_cluster  # type: ignore[method-assign]
+eks_models.EKSBackend.delete_cluster = _delete_cluster  # type: ignore[method-assign]
+eks_models.EKSBackend.update_cluster_config = _update_cluster_config  # type: ignore[method-assign]
+
+# --- Gap 4: RAM AssociateResourceShare / DisassociateResourceShare, GetResourceShares filters
+
+
+def _share(backend: Any, arn: str) -> Any:
+    for share in backend.resource_shares:
+        if share.arn == arn and share.status == "ACTIVE":
+            return share
+    raise UnknownResourceException(f"ResourceShare {arn} could not be found.")
+
+
+def _association(share: Any, entity: str, kind: str, status: str) -> dict[str, Any]:
+    from moto.core.utils import unix_time
+
+    return {
+        "resourceShareArn": share.arn,
+        "resourceShareName": share.name,
+        "associatedEntity": entity,
+        "associationType": kind,
+        "status": status,
+        "creationTime": unix_time(share.creation_time),
+        "lastUpdatedTime": unix_time(share.last_updated_time),
+        "external": False,
+    }
+
+
+def _associate_resource_share(self: Any, arn: str, principals: list[str], resource_arns: list[str]) -> list[dict[str, Any]]:
+    share = _share(self, arn)
+    new_principals = [p for p in principals if p not in share.principals]
+    new_resources = [r for r in resource_arns if r not in share.resource_arns]
+    share.add_principals(new_principals)  # validates, as CreateResourceShare does
+    share.add_resources(new_resources)
+    return [_association(share, p, "PRINCIPAL", "ASSOCIATED") for p in principals] + [
+        _association(share, r, "RESOURCE", "ASSOCIATED") for r in resource_arns
+    ]
+
+
+def _disassociate_resource_share(self: Any, arn: str, principals: list[str], resource_arns: list[str]) -> list[dict[str, Any]]:
+    share = _share(self, arn)
+    share.principals[:] = [p for p in share.principals if p not in principals]
+    share.resource_arns[:] = [r for r in share.resource_arns if r not in resource_arns]
+    return [_association(share, p, "PRINCIPAL", "DISASSOCIATED") for p in principals] + [
+        _association(share, r, "RESOURCE", "DISASSOCIATED") for r in resource_arns
+    ]
+
+
+ResourceAccessManagerBackend.associate_resource_share = _associate_resource_share  # type: ignore[attr-defined]
+ResourceAccessManagerBackend.disassociate_resource_share = _disassociate_resource_share  # type: ignore[attr-defined]
+
+
+def _associate_response(self: Any) -> str:
+    import json
+
+    result = self.ram_backend.associate_resource_share(
+        self._get_param("resourceShareArn"),
+        self._get_param("principals") or [],
+        self._get_param("resourceArns") or [],
+    )
+    return json.dumps({"resourceShareAssociations": result, "clientToken": self._get_param("clientToken")})
+
+
+def _disassociate_response(self: Any) -> str:
+    import json
+
+    result = self.ram_backend.disassociate_resource_share(
+        self._get_param("resourceShareArn"),
+        self._get_param("principals") or [],
+        self._get_param("resourceArns") or [],
+    )
+    return json.dumps({"resourceShareAssociations": result, "clientToken": self._get_param("clientToken")})
+
+
+ResourceAccessManagerResponse.associate_resource_share = _associate_response  # type: ignore[attr-defined]
+ResourceAccessManagerResponse.disassociate_resource_share = _disassociate_response  # type: ignore[attr-defined]
+ram_urls.url_paths["{0}/associateresourceshare$"] = ResourceAccessManagerResponse.dispatch
+ram_urls.url_paths["{0}/disassociateresourceshare$"] = ResourceAccessManagerResponse.dispatch
+
+_orig_get_resource_shares_response = ResourceAccessManagerResponse.get_resource_shares
+
+
+def _get_resource_shares_response(self: Any) -> str:
+    import json
+
+    result = json.loads(_orig_get_resource_shares_response(self))
+    name = self._get_param("name")
+    arns = self._get_param("resourceShareArns") or []
+    status = self._get_param("resourceShareStatus")
+    result["resourceShares"] = [
+        s
+        for s in result.get("resourceShares", [])
+        if (not name or s.get("name") == name)
+        and (not arns or s.get("resourceShareArn") in arns)
+        and (not status or s.get("status") == status)
+    ]
+    return json.dumps(result)
+
+
+ResourceAccessManagerResponse.get_resource_shares = _get_resource_shares_response  # type: ignore[method-assign]
+
+
+def main() -> None:
+    if "--check" in sys.argv[1:]:
+        print(f"sandbox_moto: moto {moto.__version__}, patches applied")
+        return
+    moto_server.main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

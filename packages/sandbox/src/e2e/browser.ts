@@ -1,0 +1,204 @@
+/*
+ * Browser test of the sandbox portal, run by scripts/browser-test.sh (part of the README's
+ * test command). Starts the portal exactly as scripts/start.sh does (sandbox AWS, seeded
+ * demo ALB, backend, frontend), drives Debian's Chromium through playwright-core, and saves
+ * screenshots under test-results/screenshots (git-ignored).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, Browser, Page } from 'playwright-core';
+
+const repoRoot = process.env.REPO_ROOT ?? process.cwd();
+const shotsDir = path.join(repoRoot, 'test-results', 'screenshots');
+const APP = 'http://localhost:3000';
+
+interface Check {
+  name: string;
+  run(page: Page): Promise<void>;
+}
+
+function startPortal(): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn('bash', [path.join(repoRoot, 'scripts', 'start.sh')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, BROWSER: 'none' },
+  });
+  const logFile = fs.createWriteStream(
+    path.join(repoRoot, 'test-results', 'portal.log'),
+  );
+  child.stdout!.pipe(logFile);
+  child.stderr!.pipe(logFile);
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(new Error('The portal did not become ready within 15 minutes')),
+      15 * 60_000,
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('[sandbox] Ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `The portal exited early (code ${code}); see test-results/portal.log`,
+        ),
+      );
+    });
+  });
+  return { child, ready };
+}
+
+async function stopPortal(child: ChildProcess) {
+  if (child.exitCode !== null || !child.pid) return;
+  const exited = new Promise(r => child.once('exit', r));
+  process.kill(-child.pid, 'SIGINT');
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }, 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({
+    path: path.join(shotsDir, `${name}.png`),
+    fullPage: true,
+  });
+}
+
+async function signInAsGuest(page: Page) {
+  await page.goto(APP);
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await enter.waitFor({ timeout: 120_000 });
+  await enter.click();
+  await enter.waitFor({ state: 'detached', timeout: 60_000 });
+}
+
+const checks: Check[] = [
+  {
+    name: 'the catalog lists the example entities',
+    async run(page) {
+      await page.goto(`${APP}/`);
+      await page
+        .getByRole('link', { name: 'demo-2048' })
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await shot(page, '01-catalog');
+    },
+  },
+  {
+    name: 'the load balancer tab shows the ALB, its DNS name, targets and healthy count',
+    async run(page) {
+      await page.goto(`${APP}/catalog/default/component/demo-2048/aws-alb`);
+      const dns = page.getByText(/\.elb\.amazonaws\.com/).first();
+      await dns.waitFor({ timeout: 60_000 });
+      const dnsName = (await dns.textContent())?.trim() ?? '';
+      const expected = JSON.parse(
+        fs.readFileSync(path.join(repoRoot, '.sandbox', 'state.json'), 'utf8'),
+      ).demoAlb?.dnsName;
+      if (expected && !dnsName.includes(expected)) {
+        throw new Error(`DNS name shown is "${dnsName}", expected ${expected}`);
+      }
+      // One row per registered target (the demo Deployment has 3 replicas), all healthy.
+      const rows = page
+        .locator('table tbody tr')
+        .filter({ hasText: /10\.20\.1[01]\./ });
+      await rows.first().waitFor();
+      const count = await rows.count();
+      if (count !== 3) throw new Error(`expected 3 target rows, saw ${count}`);
+      const healthy =
+        (await page.getByTestId('alb-healthy-count').first().textContent()) ??
+        '';
+      if (!/^\s*3\s*\/\s*3\s*$/.test(healthy)) {
+        throw new Error(`healthy count shows "${healthy}", expected 3 / 3`);
+      }
+      await page.getByText('All healthy').first().waitFor();
+      await shot(page, '02-alb-tab-healthy');
+    },
+  },
+  {
+    name: 'an entity whose ALB does not exist yet explains what to check',
+    async run(page) {
+      await page.goto(`${APP}/catalog/default/component/demo-pending/aws-alb`);
+      await page
+        .getByText(/not (been )?created (it )?yet/i)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await shot(page, '03-alb-tab-not-created');
+    },
+  },
+  {
+    name: 'each template form renders',
+    async run(page) {
+      for (const name of [
+        'eks-cross-account-cluster-onboarding',
+        'eks-cross-account-load-balancer-controller',
+        'eks-cross-account-alb-application',
+      ]) {
+        await page.goto(`${APP}/create/templates/default/${name}`);
+        await page
+          .getByRole('button', { name: /next|review/i })
+          .first()
+          .waitFor({ timeout: 60_000 });
+        await shot(page, `04-template-${name}`);
+      }
+    },
+  },
+];
+
+async function main() {
+  fs.mkdirSync(shotsDir, { recursive: true });
+  const { child, ready } = startPortal();
+  let browser: Browser | undefined;
+  let passed = 0;
+  let failed = 0;
+  try {
+    await ready;
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    const page = await browser.newPage({
+      viewport: { width: 1440, height: 1000 },
+    });
+    await signInAsGuest(page);
+    for (const check of checks) {
+      try {
+        await check.run(page);
+        passed++;
+        console.log(`  ✓ ${check.name}`);
+      } catch (e) {
+        failed++;
+        console.log(`  ✕ ${check.name}\n    ${(e as Error).message}`);
+        await shot(page, `failed-${passed + failed}`).catch(() => undefined);
+      }
+    }
+  } catch (e) {
+    failed++;
+    console.log(`  ✕ portal start-up: ${(e as Error).message}`);
+  } finally {
+    await browser?.close();
+    await stopPortal(child);
+  }
+  console.log(`\nbrowser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();

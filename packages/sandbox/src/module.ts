@@ -1,0 +1,101 @@
+import {
+  coreServices,
+  createBackendFeatureLoader,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import {
+  catalogLocationsExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createEksctlCreateClusterAction } from './actions/eksctlCreateCluster';
+import { createLbcReconcileIngressAction } from './actions/lbcReconcileIngress';
+import { createPublishLocalGitAction } from './actions/publishLocalGit';
+import {
+  createEksctlDeleteClusterAction,
+  createLbcDeleteIngressAction,
+} from './actions/teardown';
+
+/**
+ * Whether the sandbox modules do anything: `sandbox.enabled` when set, else only outside
+ * production (NODE_ENV !== 'production'), so a production build that still lists the
+ * modules neither writes repositories to its disk nor lets the catalog read local files.
+ */
+export function sandboxEnabled(config: Config): boolean {
+  return (
+    config.getOptionalBoolean('sandbox.enabled') ??
+    process.env.NODE_ENV !== 'production'
+  );
+}
+
+/**
+ * Registers the sandbox's scaffolder actions: `sandbox:publish:local-git`,
+ * `sandbox:eksctl:create-cluster`, `sandbox:lbc:reconcile-ingress` and, for teardown,
+ * `sandbox:lbc:delete-ingress` and `sandbox:eksctl:delete-cluster`. AWS credentials come
+ * from `aws.accounts` through `DefaultAwsCredentialsManager`, as for the real actions.
+ * Sandbox only: never add it to a production backend.
+ */
+export const sandboxScaffolderModule = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'sandbox',
+  register({ registerInit }) {
+    registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+        logger: coreServices.logger,
+      },
+      async init({ scaffolder, config, catalog, logger }) {
+        if (!sandboxEnabled(config)) {
+          logger.info(
+            'sandbox.enabled is false: sandbox actions not registered',
+          );
+          return;
+        }
+        const credentialsManager =
+          DefaultAwsCredentialsManager.fromConfig(config);
+        scaffolder.addActions(
+          createPublishLocalGitAction({ catalog, config }),
+          createEksctlCreateClusterAction({ credentialsManager }),
+          createLbcReconcileIngressAction({ credentialsManager }),
+          createLbcDeleteIngressAction({ credentialsManager }),
+          createEksctlDeleteClusterAction({ credentialsManager }),
+        );
+        logger.warn(
+          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*): not for production',
+        );
+      },
+    });
+  },
+});
+
+/**
+ * Lets the catalog accept `file` locations through its API (by default only `url`), so the
+ * sandbox publisher can register the local repositories it writes. Sandbox only.
+ */
+export const sandboxCatalogModule = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'sandbox-file-locations',
+  register({ registerInit }) {
+    registerInit({
+      deps: {
+        locations: catalogLocationsExtensionPoint,
+        config: coreServices.rootConfig,
+      },
+      async init({ locations, config }) {
+        if (!sandboxEnabled(config)) return;
+        locations.setAllowedLocationTypes(['url', 'file']);
+      },
+    });
+  },
+});
+
+/** Both sandbox modules, for `backend.add(import('sandbox/backend'))`. */
+export const sandboxBackendFeatures = createBackendFeatureLoader({
+  loader() {
+    return [sandboxScaffolderModule, sandboxCatalogModule];
+  },
+});

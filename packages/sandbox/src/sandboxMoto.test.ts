@@ -1,0 +1,353 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  DeleteClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import {
+  AssociateResourceShareCommand,
+  DisassociateResourceShareCommand,
+  GetResourceShareAssociationsCommand,
+  GetResourceSharesCommand,
+  RAMClient,
+} from '@aws-sdk/client-ram';
+import { MotoServer, startMoto } from './moto';
+import {
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  sandboxCredentials,
+  useSandboxEndpoint,
+} from './accounts';
+import {
+  SandboxNetwork,
+  seedSandboxNetwork,
+  shareSandboxSubnets,
+} from './seed';
+
+jest.setTimeout(60_000);
+
+/**
+ * Each test here failed against plain moto 5.2.1 and passes against the sandbox launcher
+ * (moto/sandbox_moto.py). All calls go through the SDK with assumed-role credentials.
+ */
+describe('sandbox moto patches', () => {
+  let moto: MotoServer;
+  let restoreEnv: () => void;
+  let network: SandboxNetwork;
+  let ec2A: EC2Client;
+  let ec2B: EC2Client;
+  let eksB: EKSClient;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restoreEnv = useSandboxEndpoint(moto.endpoint);
+    network = await seedSandboxNetwork();
+    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const b = await sandboxCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    ec2A = new EC2Client({
+      region: SANDBOX_REGION,
+      credentials: a.sdkCredentialProvider,
+    });
+    ec2B = new EC2Client({
+      region: SANDBOX_REGION,
+      credentials: b.sdkCredentialProvider,
+    });
+    eksB = new EKSClient({
+      region: SANDBOX_REGION,
+      credentials: b.sdkCredentialProvider,
+    });
+  });
+
+  afterAll(async () => {
+    restoreEnv?.();
+    await moto?.stop();
+  });
+
+  const allSubnetIds = () =>
+    [...network.publicSubnets, ...network.privateSubnets].map(s => s.subnetId);
+
+  it('hides Account-A subnets from Account-B until they are shared', async () => {
+    await expect(
+      ec2B.send(
+        new DescribeSubnetsCommand({
+          SubnetIds: [network.privateSubnets[0].subnetId],
+        }),
+      ),
+    ).rejects.toThrow(/does not exist|NotFound/);
+  });
+
+  it('lets the participant see subnets shared with it through RAM', async () => {
+    const first = await shareSandboxSubnets(network);
+    const again = await shareSandboxSubnets(network);
+    expect(again).toEqual(first);
+
+    const { Subnets = [] } = await ec2B.send(
+      new DescribeSubnetsCommand({ SubnetIds: allSubnetIds() }),
+    );
+    expect(Subnets.map(s => s.SubnetId).sort()).toEqual(allSubnetIds().sort());
+    for (const subnet of Subnets) {
+      const seeded = [...network.publicSubnets, ...network.privateSubnets].find(
+        s => s.subnetId === subnet.SubnetId,
+      )!;
+      expect(subnet.OwnerId).toBe(SANDBOX_NETWORK_ACCOUNT_ID);
+      expect(subnet.VpcId).toBe(network.vpcId);
+      expect(subnet.CidrBlock).toBe(seeded.cidr);
+      expect(subnet.AvailabilityZone).toBe(seeded.availabilityZone);
+      expect(subnet.AvailabilityZoneId).toBe(seeded.availabilityZoneId);
+      // Tags of shared resources are not visible to participants.
+      expect(subnet.Tags ?? []).toEqual([]);
+    }
+
+    // Filters work on the shared view; the participant's own list includes them.
+    const byVpc = await ec2B.send(
+      new DescribeSubnetsCommand({
+        Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }],
+      }),
+    );
+    expect(byVpc.Subnets?.map(s => s.SubnetId).sort()).toEqual(
+      allSubnetIds().sort(),
+    );
+    const byTag = await ec2B.send(
+      new DescribeSubnetsCommand({
+        Filters: [{ Name: 'tag:sandbox:seed', Values: ['private'] }],
+      }),
+    );
+    expect(byTag.Subnets ?? []).toEqual([]);
+
+    // The shared VPC shows in the participant's DescribeVpcs, owned by Account-A.
+    const vpcs = await ec2B.send(
+      new DescribeVpcsCommand({ VpcIds: [network.vpcId] }),
+    );
+    expect(vpcs.Vpcs?.[0]?.OwnerId).toBe(SANDBOX_NETWORK_ACCOUNT_ID);
+
+    // A subnet that is not in the share stays invisible.
+    const unshared = await ec2A.send(
+      new CreateSubnetCommand({
+        VpcId: network.vpcId,
+        CidrBlock: '10.20.200.0/24',
+      }),
+    );
+    await expect(
+      ec2B.send(
+        new DescribeSubnetsCommand({
+          SubnetIds: [unshared.Subnet!.SubnetId!],
+        }),
+      ),
+    ).rejects.toThrow(/does not exist|NotFound/);
+  });
+
+  it("lets the participant reference the owner's security group in the shared VPC", async () => {
+    await shareSandboxSubnets(network);
+    const albSg = await ec2A.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'alb-sg',
+        Description: 'ALB',
+        VpcId: network.vpcId,
+      }),
+    );
+    const nodeSg = await ec2B.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'node-sg',
+        Description: 'nodes',
+        VpcId: network.vpcId,
+      }),
+    );
+    await ec2B.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: nodeSg.GroupId,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 80,
+            ToPort: 80,
+            UserIdGroupPairs: [
+              {
+                GroupId: albSg.GroupId,
+                UserId: SANDBOX_NETWORK_ACCOUNT_ID,
+                Description: 'from the ALB',
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const { SecurityGroups = [] } = await ec2B.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [nodeSg.GroupId!] }),
+    );
+    const pair = SecurityGroups[0].IpPermissions?.[0]?.UserIdGroupPairs?.[0];
+    expect(pair?.GroupId).toBe(albSg.GroupId);
+    expect(pair?.UserId).toBe(SANDBOX_NETWORK_ACCOUNT_ID);
+
+    // Only within the shared VPC: a group of Account-B in another VPC cannot reference it.
+    const elsewhere = await ec2B.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'other-vpc-sg',
+        Description: 'in the default VPC of Account-B',
+      }),
+    );
+    await expect(
+      ec2B.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: elsewhere.GroupId,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 80,
+              ToPort: 80,
+              UserIdGroupPairs: [
+                { GroupId: albSg.GroupId, UserId: SANDBOX_NETWORK_ACCOUNT_ID },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(albSg.GroupId!);
+
+    // A group that does not exist anywhere is still refused.
+    await expect(
+      ec2B.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: nodeSg.GroupId,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 81,
+              ToPort: 81,
+              UserIdGroupPairs: [
+                { GroupId: 'sg-0123456789abcdef0', UserId: '111111111111' },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/sg-0123456789abcdef0/);
+  });
+
+  it('gives each EKS cluster its own issuer and a cluster security group in its VPC', async () => {
+    await shareSandboxSubnets(network);
+    const subnetIds = network.privateSubnets.map(s => s.subnetId);
+    const create = (name: string) =>
+      eksB.send(
+        new CreateClusterCommand({
+          name,
+          roleArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/eks-cluster`,
+          resourcesVpcConfig: { subnetIds },
+        }),
+      );
+    await create('patched-one');
+    await create('patched-two');
+    const one = (
+      await eksB.send(new DescribeClusterCommand({ name: 'patched-one' }))
+    ).cluster!;
+    const two = (
+      await eksB.send(new DescribeClusterCommand({ name: 'patched-two' }))
+    ).cluster!;
+
+    const issuer =
+      /^https:\/\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/[0-9A-F]{32}$/;
+    expect(one.identity?.oidc?.issuer).toMatch(issuer);
+    expect(two.identity?.oidc?.issuer).toMatch(issuer);
+    expect(one.identity?.oidc?.issuer).not.toBe(two.identity?.oidc?.issuer);
+
+    expect(one.resourcesVpcConfig?.vpcId).toBe(network.vpcId);
+    expect(one.resourcesVpcConfig?.subnetIds).toEqual(subnetIds);
+    const clusterSgId = one.resourcesVpcConfig?.clusterSecurityGroupId;
+    expect(clusterSgId).toMatch(/^sg-/);
+    expect(two.resourcesVpcConfig?.clusterSecurityGroupId).not.toBe(
+      clusterSgId,
+    );
+
+    const { SecurityGroups = [] } = await ec2B.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [clusterSgId!] }),
+    );
+    expect(SecurityGroups[0].OwnerId).toBe(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    expect(SecurityGroups[0].VpcId).toBe(network.vpcId);
+    expect(SecurityGroups[0].Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'aws:eks:cluster-name', Value: 'patched-one' },
+      ]),
+    );
+
+    // The cluster security group goes with the cluster.
+    await eksB.send(new DeleteClusterCommand({ name: 'patched-one' }));
+    await expect(
+      ec2B.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [clusterSgId!] }),
+      ),
+    ).rejects.toThrow(/does not exist|NotFound/);
+  });
+
+  it('adds to and removes from an existing RAM share, and filters shares by name', async () => {
+    const { resourceShareArn } = await shareSandboxSubnets(network);
+    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const ram = new RAMClient({
+      region: SANDBOX_REGION,
+      credentials: a.sdkCredentialProvider,
+    });
+    await shareSandboxSubnets(network, { name: 'another-share' });
+    const byName = await ram.send(
+      new GetResourceSharesCommand({
+        resourceOwner: 'SELF',
+        name: 'sandbox-shared-subnets',
+      }),
+    );
+    expect(byName.resourceShares?.map(s => s.resourceShareArn)).toEqual([
+      resourceShareArn,
+    ]);
+
+    const extra = await ec2A.send(
+      new CreateSubnetCommand({
+        VpcId: network.vpcId,
+        CidrBlock: '10.20.201.0/24',
+      }),
+    );
+    const extraId = extra.Subnet!.SubnetId!;
+    const extraArn = `arn:aws:ec2:${SANDBOX_REGION}:${SANDBOX_NETWORK_ACCOUNT_ID}:subnet/${extraId}`;
+    const associated = await ram.send(
+      new AssociateResourceShareCommand({
+        resourceShareArn,
+        resourceArns: [extraArn],
+      }),
+    );
+    expect(associated.resourceShareAssociations).toEqual([
+      expect.objectContaining({
+        associatedEntity: extraArn,
+        associationType: 'RESOURCE',
+        status: 'ASSOCIATED',
+      }),
+    ]);
+    const resources = await ram.send(
+      new GetResourceShareAssociationsCommand({
+        associationType: 'RESOURCE',
+        resourceShareArns: [resourceShareArn],
+      }),
+    );
+    expect(
+      resources.resourceShareAssociations?.map(x => x.associatedEntity),
+    ).toContain(extraArn);
+    const seen = await ec2B.send(
+      new DescribeSubnetsCommand({ SubnetIds: [extraId] }),
+    );
+    expect(seen.Subnets?.[0]?.OwnerId).toBe(SANDBOX_NETWORK_ACCOUNT_ID);
+
+    await ram.send(
+      new DisassociateResourceShareCommand({
+        resourceShareArn,
+        resourceArns: [extraArn],
+      }),
+    );
+    await expect(
+      ec2B.send(new DescribeSubnetsCommand({ SubnetIds: [extraId] })),
+    ).rejects.toThrow(/does not exist|NotFound/);
+  });
+});

@@ -1,0 +1,341 @@
+/*
+ * Sandbox stand-in for `eksctl create cluster -f cluster.yaml`: creates the EKS cluster and
+ * its managed node group in the workload account (Account-B) through the EKS API, on the
+ * subnets Account-A shared with it. Nothing is installed in a cluster: the sandbox has no
+ * Kubernetes, only the AWS side eksctl leaves behind.
+ */
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  Cluster,
+} from '@aws-sdk/client-eks';
+import {
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
+import { InputError } from '@backstage/errors';
+import yaml from 'yaml';
+import {
+  ACCOUNT_ID_PATTERN,
+  REGION_PATTERN,
+  StandInAwsOptions,
+  clientOptionsFor,
+} from './aws';
+
+/** The parts of an eksctl ClusterConfig the stand-in acts on. */
+export interface SandboxClusterSpec {
+  clusterName: string;
+  region: string;
+  /** The shared VPC (Account-A's); checked against the subnets when given. */
+  vpcId?: string;
+  /**
+   * Private subnet IDs. With `subnetAvailabilityZones`, the key each was listed under in
+   * the ClusterConfig (an AZ name or ID as Account-B sees it, or a free alias).
+   */
+  privateSubnetIds: string[];
+  subnetKeys?: Record<string, string>;
+  version?: string;
+  nodeGroup?: {
+    name?: string;
+    instanceType?: string;
+    desiredCapacity?: number;
+    minSize?: number;
+    maxSize?: number;
+  };
+  tags?: Record<string, string>;
+}
+
+export interface SandboxClusterResult {
+  clusterName: string;
+  clusterArn: string;
+  issuer: string;
+  clusterSecurityGroupId: string;
+  vpcId: string;
+  nodeGroupName: string;
+  /** false when the cluster already existed (idempotent re-run). */
+  created: boolean;
+}
+
+const NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9-]{0,99}$/;
+
+/** Reads an eksctl ClusterConfig (eksctl.io/v1alpha5) into the stand-in's spec. */
+export function parseEksctlClusterConfig(text: string): SandboxClusterSpec {
+  const doc = yaml.parse(text);
+  if (!doc || doc.kind !== 'ClusterConfig') {
+    throw new InputError('Not an eksctl ClusterConfig (kind: ClusterConfig)');
+  }
+  const meta = doc.metadata ?? {};
+  const privateSubnets: Record<string, { id?: string }> =
+    doc.vpc?.subnets?.private ?? {};
+  const subnetKeys: Record<string, string> = {};
+  for (const [key, value] of Object.entries(privateSubnets)) {
+    if (value?.id) subnetKeys[value.id] = key;
+  }
+  const ng = (doc.managedNodeGroups ?? [])[0];
+  return {
+    clusterName: String(meta.name ?? ''),
+    region: String(meta.region ?? ''),
+    version: meta.version !== undefined ? String(meta.version) : undefined,
+    vpcId: doc.vpc?.id,
+    privateSubnetIds: Object.keys(subnetKeys),
+    subnetKeys,
+    tags: meta.tags,
+    nodeGroup: ng
+      ? {
+          name: ng.name,
+          instanceType: ng.instanceType,
+          desiredCapacity: ng.desiredCapacity,
+          minSize: ng.minSize,
+          maxSize: ng.maxSize,
+        }
+      : undefined,
+  };
+}
+
+function validateSpec(spec: SandboxClusterSpec) {
+  if (!NAME_PATTERN.test(spec.clusterName)) {
+    throw new InputError(
+      `Invalid cluster name "${spec.clusterName}": letters, digits and -, starting with a letter, at most 100`,
+    );
+  }
+  if (!REGION_PATTERN.test(spec.region)) {
+    throw new InputError(`Invalid region "${spec.region}"`);
+  }
+  if (spec.privateSubnetIds.length < 2) {
+    throw new InputError(
+      'EKS needs subnets in at least two availability zones; give at least two private subnets',
+    );
+  }
+}
+
+const roleName = (clusterName: string, kind: string) =>
+  `eksctl-${clusterName}-${kind}`.slice(0, 64);
+
+async function ensureRole(
+  iam: IAMClient,
+  name: string,
+  service: string,
+  tags: Record<string, string>,
+): Promise<string> {
+  try {
+    const { Role } = await iam.send(new GetRoleCommand({ RoleName: name }));
+    return Role!.Arn!;
+  } catch (e) {
+    if ((e as Error).name !== 'NoSuchEntityException') throw e;
+  }
+  const { Role } = await iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: service },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  return Role!.Arn!;
+}
+
+/**
+ * Checks what eksctl checks before creating anything: the workload account sees the VPC and
+ * the subnets (that is, they are shared with it), the subnets are in that VPC and in at least
+ * two AZs, and an AZ-keyed subnet is in the AZ its key names (eksctl #2910: the keys are the
+ * caller's AZ names). Returns the VPC ID.
+ */
+async function checkNetwork(
+  ec2: EC2Client,
+  spec: SandboxClusterSpec,
+): Promise<string> {
+  let subnets;
+  try {
+    subnets =
+      (
+        await ec2.send(
+          new DescribeSubnetsCommand({ SubnetIds: spec.privateSubnetIds }),
+        )
+      ).Subnets ?? [];
+  } catch (e) {
+    throw new InputError(
+      `The workload account cannot see the subnets ${spec.privateSubnetIds.join(
+        ', ',
+      )}; are they shared with it through RAM? (${(e as Error).message})`,
+    );
+  }
+  const vpcIds = new Set(subnets.map(s => s.VpcId));
+  if (vpcIds.size !== 1) {
+    throw new InputError(
+      `The subnets are in more than one VPC: ${[...vpcIds].join(', ')}`,
+    );
+  }
+  const vpcId = [...vpcIds][0]!;
+  if (spec.vpcId && spec.vpcId !== vpcId) {
+    throw new InputError(
+      `The subnets are in ${vpcId}, not in the configured VPC ${spec.vpcId}`,
+    );
+  }
+  await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+  if (new Set(subnets.map(s => s.AvailabilityZoneId)).size < 2) {
+    throw new InputError(
+      'The subnets must be in at least two availability zones',
+    );
+  }
+  for (const subnet of subnets) {
+    const key = spec.subnetKeys?.[subnet.SubnetId!];
+    const looksLikeAz =
+      key && /^[a-z]{2}-[a-z]+-\d[a-z]$|^[a-z]{3,5}\d?-az\d+$/.test(key);
+    if (
+      looksLikeAz &&
+      key !== subnet.AvailabilityZone &&
+      key !== subnet.AvailabilityZoneId
+    ) {
+      throw new InputError(
+        `Subnet ${subnet.SubnetId} is keyed "${key}" but the workload account sees it in ` +
+          `${subnet.AvailabilityZone} (${subnet.AvailabilityZoneId}); key it by the workload ` +
+          `account's AZ name (eksctl #2910)`,
+      );
+    }
+  }
+  return vpcId;
+}
+
+function toResult(
+  cluster: Cluster,
+  nodeGroupName: string,
+  created: boolean,
+): SandboxClusterResult {
+  return {
+    clusterName: cluster.name!,
+    clusterArn: cluster.arn!,
+    issuer: cluster.identity?.oidc?.issuer ?? '',
+    clusterSecurityGroupId:
+      cluster.resourcesVpcConfig?.clusterSecurityGroupId ?? '',
+    vpcId: cluster.resourcesVpcConfig?.vpcId ?? '',
+    nodeGroupName,
+    created,
+  };
+}
+
+/**
+ * Plays `eksctl create cluster -f cluster.yaml` in the sandbox: the cluster (with its
+ * service role) and one managed node group (with its node role) in the workload account, on
+ * the shared private subnets. Idempotent: an existing cluster is success, and a missing
+ * node group is added.
+ */
+export async function sandboxEksctlCreateCluster(
+  options: {
+    spec: SandboxClusterSpec;
+    workloadAccountId: string;
+  } & StandInAwsOptions,
+): Promise<SandboxClusterResult> {
+  const { spec, workloadAccountId } = options;
+  validateSpec(spec);
+  if (!ACCOUNT_ID_PATTERN.test(workloadAccountId)) {
+    throw new InputError(`Invalid workload account ID "${workloadAccountId}"`);
+  }
+  const clientOptions = await clientOptionsFor(
+    workloadAccountId,
+    spec.region,
+    options.credentialsManager,
+  );
+  const eks = new EKSClient(clientOptions);
+  const ec2 = new EC2Client(clientOptions);
+  const iam = new IAMClient(clientOptions);
+  const nodeGroupName =
+    spec.nodeGroup?.name ?? `${spec.clusterName}-nodes`.slice(0, 63);
+  const tags = {
+    'alpha.eksctl.io/cluster-name': spec.clusterName,
+    'eksctl.cluster.k8s.io/v1alpha1/cluster-name': spec.clusterName,
+    'sandbox:stand-in': 'eksctl',
+    ...(spec.tags ?? {}),
+  };
+
+  let cluster: Cluster | undefined;
+  try {
+    cluster = (
+      await eks.send(new DescribeClusterCommand({ name: spec.clusterName }))
+    ).cluster;
+  } catch (e) {
+    if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+  }
+  let created = false;
+  if (!cluster) {
+    await checkNetwork(ec2, spec);
+    const clusterRoleArn = await ensureRole(
+      iam,
+      roleName(spec.clusterName, 'cluster-ServiceRole'),
+      'eks.amazonaws.com',
+      tags,
+    );
+    cluster = (
+      await eks.send(
+        new CreateClusterCommand({
+          name: spec.clusterName,
+          version: spec.version,
+          roleArn: clusterRoleArn,
+          resourcesVpcConfig: {
+            subnetIds: spec.privateSubnetIds,
+            endpointPrivateAccess: false,
+            endpointPublicAccess: true,
+          },
+          tags,
+        }),
+      )
+    ).cluster!;
+    created = true;
+  }
+
+  try {
+    await eks.send(
+      new DescribeNodegroupCommand({
+        clusterName: spec.clusterName,
+        nodegroupName: nodeGroupName,
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+    const nodeRoleArn = await ensureRole(
+      iam,
+      roleName(spec.clusterName, 'nodegroup-NodeInstanceRole'),
+      'ec2.amazonaws.com',
+      tags,
+    );
+    const ng = spec.nodeGroup ?? {};
+    const desired = ng.desiredCapacity ?? 2;
+    await eks.send(
+      new CreateNodegroupCommand({
+        clusterName: spec.clusterName,
+        nodegroupName: nodeGroupName,
+        nodeRole: nodeRoleArn,
+        // privateNetworking: true: the nodes go on the private subnets only.
+        subnets: spec.privateSubnetIds,
+        instanceTypes: [ng.instanceType ?? 'm5.large'],
+        scalingConfig: {
+          desiredSize: desired,
+          minSize: ng.minSize ?? desired,
+          maxSize: ng.maxSize ?? desired,
+        },
+        tags: { ...tags, 'alpha.eksctl.io/nodegroup-name': nodeGroupName },
+      }),
+    );
+  }
+  // Re-read: the issuer and the cluster security group are what later steps need.
+  const current = (
+    await eks.send(new DescribeClusterCommand({ name: spec.clusterName }))
+  ).cluster!;
+  return toResult(current ?? cluster, nodeGroupName, created);
+}

@@ -1,0 +1,215 @@
+/*
+ * One-call seeding for tests and the browser test: a cluster in Account-B and an Ingress's
+ * ALB in Account-A, made by the stand-ins exactly as the templates' sandbox steps make them.
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import yaml from 'yaml';
+import {
+  SandboxNetwork,
+  sandboxEc2,
+  seedSandboxNetwork,
+  shareSandboxSubnets,
+} from '../seed';
+import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
+import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
+import { StandInAwsOptions } from './aws';
+
+/** The ALB security group in Account-A's shared VPC (port 80 from anywhere), idempotent. */
+export async function ensureSandboxAlbSecurityGroup(
+  network: SandboxNetwork,
+  name = 'sandbox-alb',
+): Promise<string> {
+  const ec2 = await sandboxEc2(network.networkAccountId);
+  const { SecurityGroups = [] } = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [network.vpcId] },
+        { Name: 'group-name', Values: [name] },
+      ],
+    }),
+  );
+  if (SecurityGroups[0]?.GroupId) return SecurityGroups[0].GroupId;
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({
+      GroupName: name,
+      Description: 'ALB for EKS pods in the workload account (sandbox)',
+      VpcId: network.vpcId,
+    }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId,
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 80,
+          ToPort: 80,
+          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+        },
+      ],
+    }),
+  );
+  return GroupId!;
+}
+
+/** Seeds the network, shares it with Account-B and creates a cluster there (eksctl's part). */
+export async function seedSandboxCluster(
+  options: { clusterName: string; version?: string } & StandInAwsOptions,
+): Promise<SandboxClusterResult & { network: SandboxNetwork }> {
+  const network = await seedSandboxNetwork();
+  await shareSandboxSubnets(network);
+  const result = await sandboxEksctlCreateCluster({
+    workloadAccountId: network.workloadAccountId,
+    credentialsManager: options.credentialsManager,
+    spec: {
+      clusterName: options.clusterName,
+      region: network.region,
+      vpcId: network.vpcId,
+      version: options.version ?? '1.33',
+      privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
+    },
+  });
+  return { ...result, network };
+}
+
+export interface SeedSandboxAlbOptions extends StandInAwsOptions {
+  clusterName: string;
+  namespace: string;
+  ingressName: string;
+  serviceName?: string;
+  replicas?: number;
+  containerPort?: number;
+  healthCheckPath?: string;
+  scheme?: 'internet-facing' | 'internal';
+  groupName?: string;
+  loadBalancerName?: string;
+  /** Default: the seeded public subnets and the `sandbox-alb` security group. */
+  subnetIds?: string[];
+  securityGroupIds?: string[];
+}
+
+/** The Kubernetes manifest (Deployment, Service, Ingress) seedSandboxAlb reconciles. */
+export function sandboxAppManifest(
+  options: Omit<SeedSandboxAlbOptions, 'credentialsManager' | 'clusterName'> & {
+    subnetIds: string[];
+    securityGroupIds: string[];
+  },
+): string {
+  const service = options.serviceName ?? options.ingressName;
+  const port = options.containerPort ?? 80;
+  const labels = { 'app.kubernetes.io/name': service };
+  const annotations: Record<string, string> = {
+    'alb.ingress.kubernetes.io/scheme': options.scheme ?? 'internet-facing',
+    'alb.ingress.kubernetes.io/target-type': 'ip',
+    'alb.ingress.kubernetes.io/subnets': options.subnetIds.join(','),
+    'alb.ingress.kubernetes.io/security-groups':
+      options.securityGroupIds.join(','),
+    'alb.ingress.kubernetes.io/healthcheck-path':
+      options.healthCheckPath ?? '/',
+  };
+  if (options.groupName)
+    annotations['alb.ingress.kubernetes.io/group.name'] = options.groupName;
+  if (options.loadBalancerName) {
+    annotations['alb.ingress.kubernetes.io/load-balancer-name'] =
+      options.loadBalancerName;
+  }
+  const docs = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: options.namespace },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: options.namespace, name: service, labels },
+      spec: {
+        replicas: options.replicas ?? 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: service,
+                image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+                ports: [{ containerPort: port }],
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { namespace: options.namespace, name: service },
+      spec: {
+        type: 'ClusterIP',
+        selector: labels,
+        ports: [{ port: 80, targetPort: port, protocol: 'TCP' }],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        namespace: options.namespace,
+        name: options.ingressName,
+        annotations,
+      },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [
+          {
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: service, port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ];
+  return docs.map(d => yaml.stringify(d)).join('---\n');
+}
+
+/**
+ * Seeds an ALB as the controller would make it for a 2048-like app: Account-A's network, the
+ * ALB security group, then the stand-in controller. The cluster need not exist.
+ */
+export async function seedSandboxAlb(
+  options: SeedSandboxAlbOptions,
+): Promise<
+  ReconcileIngressResult & { network: SandboxNetwork; manifest: string }
+> {
+  const network = await seedSandboxNetwork();
+  const subnetIds =
+    options.subnetIds ?? network.publicSubnets.map(s => s.subnetId);
+  const securityGroupIds = options.securityGroupIds ?? [
+    await ensureSandboxAlbSecurityGroup(network),
+  ];
+  const manifest = sandboxAppManifest({
+    ...options,
+    subnetIds,
+    securityGroupIds,
+  });
+  const result = await sandboxReconcileIngress({
+    manifest,
+    networkAccountId: network.networkAccountId,
+    region: network.region,
+    clusterName: options.clusterName,
+    podSubnetIds: network.privateSubnets.map(s => s.subnetId),
+    credentialsManager: options.credentialsManager,
+  });
+  return { ...result, network, manifest };
+}

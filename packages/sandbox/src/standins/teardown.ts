@@ -1,0 +1,176 @@
+/*
+ * The clean-up half of the stand-ins: what `kubectl delete -f app.yaml` makes the controller
+ * do (delete the ALB, its listeners and target groups) and what `eksctl delete cluster` does
+ * (node groups, cluster, the roles eksctl created). Idempotent; a dry run lists what would go.
+ */
+import {
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  EKSClient,
+  ListNodegroupsCommand,
+} from '@aws-sdk/client-eks';
+import {
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+  TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { InputError } from '@backstage/errors';
+import { ACCOUNT_ID_PATTERN, StandInAwsOptions, clientOptionsFor } from './aws';
+import { LBC_TAGS, findLoadBalancerByLbcTags } from './lbc';
+
+export interface TeardownResult {
+  /** ARNs or names of what was deleted (or, on a dry run, would be). */
+  deleted: string[];
+  dryRun: boolean;
+}
+
+/**
+ * Deletes what the controller made for an Ingress stack (`namespace/ingress` or the
+ * group name): listeners, the ALB, then the stack's target groups.
+ */
+export async function sandboxDeleteIngressStack(
+  options: {
+    networkAccountId: string;
+    region: string;
+    clusterName: string;
+    stack: string;
+    dryRun?: boolean;
+  } & StandInAwsOptions,
+): Promise<TeardownResult> {
+  if (!ACCOUNT_ID_PATTERN.test(options.networkAccountId)) {
+    throw new InputError(
+      `Invalid network account ID "${options.networkAccountId}"`,
+    );
+  }
+  const elbv2 = new ElasticLoadBalancingV2Client(
+    await clientOptionsFor(
+      options.networkAccountId,
+      options.region,
+      options.credentialsManager,
+    ),
+  );
+  const dryRun = !!options.dryRun;
+  const deleted: string[] = [];
+  const lb = await findLoadBalancerByLbcTags(
+    elbv2,
+    options.clusterName,
+    options.stack,
+  );
+  if (lb) {
+    const { Listeners = [] } = await elbv2.send(
+      new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
+    );
+    for (const l of Listeners) {
+      if (!dryRun) {
+        await elbv2.send(
+          new DeleteListenerCommand({ ListenerArn: l.ListenerArn }),
+        );
+      }
+      deleted.push(l.ListenerArn!);
+    }
+    if (!dryRun) {
+      await elbv2.send(
+        new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
+      );
+    }
+    deleted.push(lb.LoadBalancerArn!);
+  }
+  const tgs: TargetGroup[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await elbv2.send(new DescribeTargetGroupsCommand({ Marker }));
+    tgs.push(...(page.TargetGroups ?? []));
+    Marker = page.NextMarker;
+  } while (Marker);
+  for (let i = 0; i < tgs.length; i += 20) {
+    const { TagDescriptions = [] } = await elbv2.send(
+      new DescribeTagsCommand({
+        ResourceArns: tgs.slice(i, i + 20).map(t => t.TargetGroupArn!),
+      }),
+    );
+    for (const d of TagDescriptions) {
+      const tags = Object.fromEntries(
+        (d.Tags ?? []).map(t => [t.Key!, t.Value]),
+      );
+      if (
+        tags[LBC_TAGS.cluster] === options.clusterName &&
+        tags[LBC_TAGS.stack] === options.stack
+      ) {
+        if (!dryRun) {
+          await elbv2.send(
+            new DeleteTargetGroupCommand({ TargetGroupArn: d.ResourceArn }),
+          );
+        }
+        deleted.push(d.ResourceArn!);
+      }
+    }
+  }
+  return { deleted, dryRun };
+}
+
+/** Deletes the cluster eksctl made: node groups, the cluster, the eksctl-* roles. */
+export async function sandboxEksctlDeleteCluster(
+  options: {
+    workloadAccountId: string;
+    region: string;
+    clusterName: string;
+    dryRun?: boolean;
+  } & StandInAwsOptions,
+): Promise<TeardownResult> {
+  if (!ACCOUNT_ID_PATTERN.test(options.workloadAccountId)) {
+    throw new InputError(
+      `Invalid workload account ID "${options.workloadAccountId}"`,
+    );
+  }
+  const clientOptions = await clientOptionsFor(
+    options.workloadAccountId,
+    options.region,
+    options.credentialsManager,
+  );
+  const eks = new EKSClient(clientOptions);
+  const iam = new IAMClient(clientOptions);
+  const dryRun = !!options.dryRun;
+  const deleted: string[] = [];
+  const name = options.clusterName;
+  let clusterArn: string | undefined;
+  try {
+    const { cluster } = await eks.send(new DescribeClusterCommand({ name }));
+    clusterArn = cluster?.arn;
+  } catch (e) {
+    if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+  }
+  if (clusterArn) {
+    const { nodegroups = [] } = await eks.send(
+      new ListNodegroupsCommand({ clusterName: name }),
+    );
+    for (const ng of nodegroups) {
+      if (!dryRun) {
+        await eks.send(
+          new DeleteNodegroupCommand({ clusterName: name, nodegroupName: ng }),
+        );
+      }
+      deleted.push(`nodegroup/${name}/${ng}`);
+    }
+    if (!dryRun) await eks.send(new DeleteClusterCommand({ name }));
+    deleted.push(clusterArn);
+  }
+  for (const kind of ['nodegroup-NodeInstanceRole', 'cluster-ServiceRole']) {
+    const roleName = `eksctl-${name}-${kind}`.slice(0, 64);
+    try {
+      if (!dryRun)
+        await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
+      else if (!clusterArn) continue;
+      deleted.push(`role/${roleName}`);
+    } catch (e) {
+      if ((e as Error).name !== 'NoSuchEntityException') throw e;
+    }
+  }
+  return { deleted, dryRun };
+}
