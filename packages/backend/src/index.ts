@@ -23,6 +23,15 @@ backend.add(
   ),
 );
 
+// The load balancer health behind the entity page's "Load balancer" tab
+backend.add(import('@cross-account-alb/plugin-aws-alb-backend'));
+
+// Sandbox portal only: sandbox:* scaffolder actions (local git publisher, stand-ins for eksctl
+// and the Load Balancer Controller) and \`file\` catalog locations for the local publisher.
+// Inert unless \`sandbox.enabled\` is true (app-config.yaml); app-config.production.yaml
+// turns it off.
+backend.add(import('sandbox/backend'));
+
 // auth plugin
 backend.add(import('@backstage/plugin-auth-backend'));
 // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
