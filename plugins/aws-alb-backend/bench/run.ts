@@ -1,0 +1,602 @@
+/* eslint-disable no-console */
+/**
+ * Benchmark of the aws-alb backend against moto_server behind a delaying, counting proxy.
+ * Run with `yarn bench` from this package; not part of `yarn test`.
+ *
+ * Environment: BENCH_DELAY_MS (default 40), BENCH_ENTITIES (200), BENCH_MINUTE_MS (60000),
+ * BENCH_MINUTES (2: the first minute starts cold, the second shows the steady state),
+ * BENCH_COLD_RUNS (5).
+ */
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import {
+  CatalogService,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { awsAlbPlugin } from '../src/plugin';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  sandboxAwsConfig,
+  sandboxCredentialsManager,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import { MemoryCache, entity } from '../src/__testUtils__/fixtures';
+import { createLbcAlb, networkElbv2 } from '../src/__testUtils__/motoAlb';
+import { DefaultAlbAwsClientFactory } from '../src/service/clients';
+import {
+  DefaultAwsAlbService,
+  readAwsAlbSettings,
+} from '../src/service/DefaultAwsAlbService';
+import { mapWithConcurrency } from '../src/service/readLoadBalancers';
+import { AccountRegionLimiters } from '../src/service/TokenBucketLimiter';
+import { ProxiedCall } from '../src/__testUtils__/faultProxy';
+import { startFaultProxyProcess } from './proxyProcess';
+import { naiveView } from './naive';
+
+const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 40);
+const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 200);
+const MINUTE_MS = Number(process.env.BENCH_MINUTE_MS ?? 60_000);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+const VIEWS_PER_MINUTE = 5;
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 2);
+const AWS_READ_SERVICES = new Set(['elasticloadbalancing', 'tagging']);
+
+const epochNow = () => performance.timeOrigin + performance.now();
+const countBy = (calls: ProxiedCall[]) => {
+  const counts: Record<string, number> = {};
+  for (const c of calls)
+    counts[`${c.service}:${c.action}`] =
+      (counts[`${c.service}:${c.action}`] ?? 0) + 1;
+  return counts;
+};
+/**
+ * moto's time on the critical path: calls that overlap form one round (they were in flight
+ * together); a round costs its slowest moto answer.
+ */
+function motoOnCriticalPath(calls: ProxiedCall[]): number {
+  const reads = calls
+    .filter(c => c.service !== 'sts')
+    .sort((a, b) => a.at - b.at);
+  let total = 0;
+  let roundEnd = -Infinity;
+  let roundMax = 0;
+  for (const c of reads) {
+    const end = c.at + DELAY_MS + (c.upstreamMs ?? 0);
+    if (c.at > roundEnd) {
+      total += roundMax;
+      roundMax = 0;
+    }
+    roundMax = Math.max(roundMax, c.upstreamMs ?? 0);
+    roundEnd = Math.max(roundEnd, end);
+  }
+  return total + roundMax;
+}
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
+};
+const median = (values: number[]) => percentile(values, 50);
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** Deterministic PRNG so runs are comparable. */
+function mulberry32(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const silentLogger: LoggerService = {
+  error() {},
+  warn() {},
+  info() {},
+  debug() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+function tagEntity(name: string, cluster: string, stack: string): Entity {
+  return entity(
+    {
+      'aws.amazon.com/elbv2-load-balancer-tags': `elbv2.k8s.aws/cluster=${cluster},ingress.k8s.aws/stack=${stack}`,
+      'aws.amazon.com/account-id': SANDBOX_NETWORK_ACCOUNT_ID,
+      'aws.amazon.com/region': SANDBOX_REGION,
+    },
+    name,
+  );
+}
+
+async function main() {
+  const started = Date.now();
+  console.log(`Starting moto_server and seeding (delay ${DELAY_MS} ms)…`);
+  const moto = await startMoto();
+  let restore = useSandboxEndpoint(moto.endpoint);
+  const proxy = await startFaultProxyProcess({
+    target: moto.endpoint,
+    delayMs: DELAY_MS,
+  });
+  try {
+    const network = await seedSandboxNetwork();
+    const elbv2 = await networkElbv2();
+    await createLbcAlb({
+      elbv2,
+      network,
+      name: 'bench-main',
+      cluster: 'bench',
+      stack: 'bench/main',
+      targetGroups: 4,
+      targetsPerGroup: 5,
+    });
+    await mapWithConcurrency(
+      Array.from({ length: ENTITIES }, (_, i) => i),
+      8,
+      i =>
+        createLbcAlb({
+          elbv2,
+          network,
+          name: `bench-load-${i}`,
+          cluster: 'bench',
+          stack: `load/app-${i}`,
+          targetGroups: 1,
+          targetsPerGroup: 2,
+        }),
+    );
+    console.log(`Seeded ${ENTITIES + 1} ALBs in ${Date.now() - started} ms`);
+
+    // From here on every AWS call goes through the delaying proxy.
+    restore();
+    restore = useSandboxEndpoint(proxy.endpoint);
+
+    const entities = new Map<string, Entity>();
+    const add = (e: Entity) =>
+      entities.set(`component:default/${e.metadata.name}`, e);
+    add(tagEntity('bench-main', 'bench', 'bench/main'));
+    for (let i = 0; i < ENTITIES; i++)
+      add(tagEntity(`load-${i}`, 'bench', `load/app-${i}`));
+    const catalog = {
+      getEntityByRef: async (ref: string) => entities.get(ref),
+    } as unknown as CatalogService;
+
+    const config = new ConfigReader({ aws: sandboxAwsConfig() });
+    const settings = readAwsAlbSettings(config);
+    const limiters = new AccountRegionLimiters({
+      ratePerSecond: settings.rateLimit.callsPerSecond,
+      burst: settings.rateLimit.burst,
+      maxWaitMs: settings.rateLimit.maxWaitMs,
+    });
+    const credentialsManager = sandboxCredentialsManager();
+    const clientFactory = new DefaultAlbAwsClientFactory({
+      credentialsManager,
+      limiters,
+      maxAttempts: settings.maxAttempts,
+    });
+    const newService = () =>
+      new DefaultAwsAlbService({
+        catalog,
+        cache: new MemoryCache(),
+        logger: silentLogger,
+        settings,
+        clientFactory,
+      });
+    const credentials = {
+      $$type: '@backstage/BackstageCredentials',
+      principal: { type: 'user', userEntityRef: 'user:default/bench' },
+    } as any;
+    const view = (service: DefaultAwsAlbService, ref: string) =>
+      service.getEntityLoadBalancers({ entityRef: ref, credentials });
+    const refill = () =>
+      sleep(
+        (settings.rateLimit.burst / settings.rateLimit.callsPerSecond) * 1000 +
+          100,
+      );
+
+    const { sdkCredentialProvider } =
+      await credentialsManager.getCredentialProvider({
+        accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      });
+    const naiveClients = {
+      elbv2: new ElasticLoadBalancingV2Client({
+        region: SANDBOX_REGION,
+        credentials: sdkCredentialProvider,
+      }),
+      tagging: new ResourceGroupsTaggingAPIClient({
+        region: SANDBOX_REGION,
+        credentials: sdkCredentialProvider,
+      }),
+    };
+    const mainTags = [
+      { key: 'elbv2.k8s.aws/cluster', value: 'bench' },
+      { key: 'ingress.k8s.aws/stack', value: 'bench/main' },
+    ];
+    // Warm the assumed-role credentials and connections of both implementations: STS is
+    // called once an hour in production, not once per view.
+    await view(newService(), 'component:default/bench-main');
+    await naiveView(naiveClients, mainTags);
+
+    // 1 + 2: cold view, ours vs naive, and the calls it makes.
+    const ours: number[] = [];
+    const naive: number[] = [];
+    // moto's own processing (10-50 ms a call, serialised by Python's GIL when calls run in
+    // parallel) comes on top of the injected delay; real AWS has it inside its latency.
+    const oursMoto: number[] = [];
+    const naiveMoto: number[] = [];
+    let callsPerView: Record<string, number> = {};
+    let readCallsPerView = 0;
+    for (let run = 0; run < COLD_RUNS; run++) {
+      await refill();
+      const mark = (await proxy.calls()).length;
+      const t0e = epochNow();
+      let t0 = performance.now();
+      const res = await view(newService(), 'component:default/bench-main');
+      ours.push(performance.now() - t0);
+      if (res.loadBalancers[0].targetGroups.length !== 4)
+        throw new Error('bad fixture');
+      callsPerView = countBy(await proxy.calls(mark));
+      if (process.env.BENCH_TRACE) {
+        for (const c of await proxy.calls(mark)) {
+          console.log(
+            `  ${c.action} at +${round(c.at - t0e)} ms, moto ${round(
+              c.upstreamMs ?? -1,
+            )} ms`,
+          );
+        }
+        console.log(`  ours total ${round(ours[ours.length - 1])} ms`);
+      }
+      readCallsPerView = (await proxy.calls(mark)).filter(c =>
+        AWS_READ_SERVICES.has(c.service),
+      ).length;
+      oursMoto.push(motoOnCriticalPath(await proxy.calls(mark)));
+      const naiveMark = (await proxy.calls()).length;
+      t0 = performance.now();
+      await naiveView(naiveClients, mainTags);
+      naive.push(performance.now() - t0);
+      naiveMoto.push(
+        (await proxy.calls(naiveMark)).reduce(
+          (sum, c) => sum + (c.upstreamMs ?? 0),
+          0,
+        ),
+      );
+    }
+    const minimumCalls = 1 + 1 + 1 + 1 + 4; // GetResources, DescribeLoadBalancers, DescribeListeners, DescribeTargetGroups, 4 × DescribeTargetHealth
+
+    // 3: 100 concurrent viewers of one entity, cold cache.
+    await refill();
+    let mark = (await proxy.calls()).length;
+    const shared = newService();
+    let t0 = performance.now();
+    const concurrent = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        view(shared, 'component:default/bench-main'),
+      ),
+    );
+    const concurrentMs = performance.now() - t0;
+    const concurrentCalls = (await proxy.calls(mark)).filter(c =>
+      AWS_READ_SERVICES.has(c.service),
+    ).length;
+    if (new Set(concurrent.map(r => r.fetchedAt)).size !== 1)
+      throw new Error('not shared');
+
+    // 5: warm view latency (cache hit) on the same service.
+    const warm: number[] = [];
+    mark = (await proxy.calls()).length;
+    for (let i = 0; i < 2000; i++) {
+      t0 = performance.now();
+      await view(shared, 'component:default/bench-main');
+      warm.push(performance.now() - t0);
+    }
+    const warmCalls = (await proxy.calls()).length - mark;
+
+    // 5b: warm view through HTTP: the plugin in a backend (router, auth, cache service).
+    const backend = await startTestBackend({
+      features: [
+        awsAlbPlugin,
+        createServiceFactory({
+          service: catalogServiceRef,
+          deps: {},
+          factory: () => catalog,
+        }),
+        mockServices.rootConfig.factory({ data: { aws: sandboxAwsConfig() } }),
+      ],
+    });
+    const address = backend.server.address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}/api/aws-alb/v1/entity/default/component/bench-main/load-balancers`;
+    const headers = { authorization: mockCredentials.user.header() };
+    await refill();
+    const firstHttp = await fetch(url, { headers });
+    if (firstHttp.status !== 200) throw new Error(`HTTP ${firstHttp.status}`);
+    await firstHttp.json();
+    const warmHttp: number[] = [];
+    mark = (await proxy.calls()).length;
+    for (let i = 0; i < 1000; i++) {
+      t0 = performance.now();
+      const r = await fetch(url, { headers });
+      await r.json();
+      warmHttp.push(performance.now() - t0);
+    }
+    const warmHttpCalls = (await proxy.calls()).length - mark;
+    await backend.stop();
+
+    // 4: ENTITIES entities each viewed 5 times over a minute, at random phases.
+    await refill();
+    console.log(
+      `Load phase: ${ENTITIES} entities × ${VIEWS_PER_MINUTE} views a minute for ${MINUTES} × ${MINUTE_MS} ms…`,
+    );
+    const load = newService();
+    const rand = mulberry32(42);
+    const interval = MINUTE_MS / VIEWS_PER_MINUTE;
+    type Outcomes = {
+      fresh: number;
+      cached: number;
+      stale: number;
+      unavailable503: number;
+      other: number;
+    };
+    const newOutcomes = (): Outcomes => ({
+      fresh: 0,
+      cached: 0,
+      stale: 0,
+      unavailable503: 0,
+      other: 0,
+    });
+    const outcomesByMinute = Array.from({ length: MINUTES }, newOutcomes);
+    const loadLatency: number[] = [];
+    mark = (await proxy.calls()).length;
+    const loadStart = epochNow();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < ENTITIES; i++) {
+      const phase = rand() * interval;
+      for (let k = 0; k < VIEWS_PER_MINUTE * MINUTES; k++) {
+        const at = phase + k * interval;
+        const outcomes = outcomesByMinute[Math.floor(k / VIEWS_PER_MINUTE)];
+        pending.push(
+          sleep(at).then(async () => {
+            const s = performance.now();
+            try {
+              const res = await view(load, `component:default/load-${i}`);
+              if (res.stale) outcomes.stale++;
+              else if (
+                Date.parse(res.fetchedAt) >=
+                Date.now() - (performance.now() - s) - 5
+              )
+                outcomes.fresh++;
+              else outcomes.cached++;
+            } catch (e) {
+              if ((e as Error).name === 'ServiceUnavailableError')
+                outcomes.unavailable503++;
+              else {
+                outcomes.other++;
+                console.error(e);
+              }
+            }
+            loadLatency.push(performance.now() - s);
+          }),
+        );
+      }
+    }
+    await Promise.all(pending);
+    const loadCalls = (await proxy.calls(mark))
+      .filter(c => AWS_READ_SERVICES.has(c.service))
+      .map(c => c.at - loadStart);
+    let peak1s = 0;
+    let peak10s = 0;
+    for (let i = 0, j1 = 0, j10 = 0; i < loadCalls.length; i++) {
+      while (loadCalls[j1] < loadCalls[i] - 1000) j1++;
+      while (loadCalls[j10] < loadCalls[i] - 10_000) j10++;
+      peak1s = Math.max(peak1s, i - j1 + 1);
+      peak10s = Math.max(peak10s, i - j10 + 1);
+    }
+    const loadSeconds = (epochNow() - loadStart) / 1000;
+    const rate = settings.rateLimit.callsPerSecond;
+    const burst = settings.rateLimit.burst;
+
+    const results = {
+      date: new Date().toISOString(),
+      // Other processes on the machine skew latencies; recorded so runs can be compared.
+      loadAverage: os.loadavg().map(v => round(v, 2)),
+      cpus: os.cpus().length,
+      delayMs: DELAY_MS,
+      limit: {
+        callsPerSecond: rate,
+        burst,
+        maxWaitMs: settings.rateLimit.maxWaitMs,
+      },
+      cacheTtlSeconds: settings.cacheTtlMs / 1000,
+      cold: {
+        runs: COLD_RUNS,
+        oursMs: ours.map(v => round(v)),
+        naiveMs: naive.map(v => round(v)),
+        oursMedianMs: round(median(ours)),
+        naiveMedianMs: round(median(naive)),
+        oursOverDelay: round(median(ours) / DELAY_MS, 2),
+        speedup: round(median(naive) / median(ours), 2),
+        oursMotoOnCriticalPathMs: round(median(oursMoto)),
+        naiveMotoMs: round(median(naiveMoto)),
+        oursWithoutMotoMs: round(median(ours.map((v, i) => v - oursMoto[i]))),
+        naiveWithoutMotoMs: round(
+          median(naive.map((v, i) => v - naiveMoto[i])),
+        ),
+        oursWithoutMotoOverDelay: round(
+          median(ours.map((v, i) => v - oursMoto[i])) / DELAY_MS,
+          2,
+        ),
+        speedupWithoutMoto: round(
+          median(naive.map((v, i) => v - naiveMoto[i])) /
+            median(ours.map((v, i) => v - oursMoto[i])),
+          2,
+        ),
+      },
+      callsPerColdView: {
+        byAction: callsPerView,
+        readCalls: readCallsPerView,
+        minimum: minimumCalls,
+      },
+      concurrentViewers: {
+        viewers: 100,
+        readCalls: concurrentCalls,
+        wallMs: round(concurrentMs),
+      },
+      load: {
+        entities: ENTITIES,
+        viewsPerEntityPerMinute: VIEWS_PER_MINUTE,
+        durationS: round(loadSeconds),
+        readCalls: loadCalls.length,
+        meanCallsPerSecond: round(loadCalls.length / loadSeconds, 2),
+        peakCallsIn1s: peak1s,
+        peakCallsPerSecondOver10s: round(peak10s / 10, 2),
+        allowedIn1s: burst + rate,
+        allowedPerSecondOver10s: round((burst + rate * 10) / 10, 2),
+        minutes: MINUTES,
+        outcomesByMinute,
+        latencyP50Ms: round(median(loadLatency)),
+        latencyP99Ms: round(percentile(loadLatency, 99)),
+      },
+      warmHttp: {
+        views: warmHttp.length,
+        awsCalls: warmHttpCalls,
+        p50Ms: round(median(warmHttp), 3),
+        p99Ms: round(percentile(warmHttp, 99), 3),
+      },
+      warm: {
+        views: warm.length,
+        awsCalls: warmCalls,
+        p50Ms: round(median(warm), 3),
+        p99Ms: round(percentile(warm, 99), 3),
+      },
+    };
+
+    const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+    const rows: Array<[string, string, string, string]> = [
+      [
+        '1. cold view, 4 TG × 5 targets (median)',
+        `${results.cold.oursMedianMs} ms = ${results.cold.oursOverDelay}× delay; naive ${results.cold.naiveMedianMs} ms → ${results.cold.speedup}× faster`,
+        '< 3.5× delay, ≥ 3× naive',
+        `${pass(results.cold.oursOverDelay < 3.5)} / ${pass(
+          results.cold.speedup >= 3,
+        )}`,
+      ],
+      [
+        '1b. same, minus moto processing time',
+        `${results.cold.oursWithoutMotoMs} ms = ${results.cold.oursWithoutMotoOverDelay}× delay; naive ${results.cold.naiveWithoutMotoMs} ms → ${results.cold.speedupWithoutMoto}×`,
+        '< 3.5× delay, ≥ 3× naive',
+        `${pass(results.cold.oursWithoutMotoOverDelay < 3.5)} / ${pass(
+          results.cold.speedupWithoutMoto >= 3,
+        )}`,
+      ],
+      [
+        '2. AWS calls for that view',
+        `${readCallsPerView} (${Object.entries(callsPerView)
+          .map(([k, v]) => `${k.split(':')[1]} ${v}`)
+          .join(', ')})`,
+        `minimum ${minimumCalls}`,
+        pass(readCallsPerView === minimumCalls),
+      ],
+      [
+        '3. 100 concurrent viewers, one entity',
+        `${concurrentCalls} calls, ${round(concurrentMs)} ms wall`,
+        `= one viewer (${readCallsPerView})`,
+        pass(concurrentCalls === readCallsPerView),
+      ],
+      [
+        `4. ${ENTITIES} entities × ${VIEWS_PER_MINUTE}/min, ${MINUTES} min (${round(
+          loadSeconds,
+        )} s)`,
+        `peak ${peak1s} calls in 1 s, ${results.load.peakCallsPerSecondOver10s}/s over 10 s, mean ${results.load.meanCallsPerSecond}/s`,
+        `${rate}/s (burst ${burst}: ≤ ${burst + rate} in 1 s, ≤ ${
+          results.load.allowedPerSecondOver10s
+        }/s over 10 s)`,
+        pass(peak1s <= burst + rate && peak10s <= burst + rate * 10),
+      ],
+      ...outcomesByMinute.map((o, m): [string, string, string, string] => [
+        `   views, minute ${m + 1}`,
+        `fresh ${o.fresh}, cached ${o.cached}, stale ${o.stale}, 503 ${o.unavailable503}, other ${o.other}`,
+        '',
+        '',
+      ]),
+      [
+        '   view latency in phase 4',
+        `p50 ${results.load.latencyP50Ms} ms, p99 ${results.load.latencyP99Ms} ms`,
+        '',
+        '',
+      ],
+      [
+        '5. warm view (cache hit)',
+        `p50 ${results.warm.p50Ms} ms, p99 ${results.warm.p99Ms} ms, ${warmCalls} AWS calls / ${warm.length} views`,
+        'p50 < 5 ms',
+        pass(results.warm.p50Ms < 5),
+      ],
+      [
+        '5b. warm view over HTTP (router + auth)',
+        `p50 ${results.warmHttp.p50Ms} ms, p99 ${results.warmHttp.p99Ms} ms, ${warmHttpCalls} AWS calls / ${warmHttp.length} views`,
+        'p50 < 5 ms',
+        pass(results.warmHttp.p50Ms < 5),
+      ],
+    ];
+    const widths = [0, 1, 2, 3].map(i =>
+      Math.max(
+        ...rows.map(r => r[i].length),
+        ['Measure', 'Result', 'Target', 'Verdict'][i].length,
+      ),
+    );
+    const line = (r: string[]) =>
+      `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+    console.log();
+    console.log(
+      `delay ${DELAY_MS} ms per AWS call; limit ${rate}/s burst ${burst}; cache TTL ${
+        results.cacheTtlSeconds
+      } s; load average ${results.loadAverage.join(' ')} on ${
+        results.cpus
+      } CPUs`,
+    );
+    console.log(line(['Measure', 'Result', 'Target', 'Verdict']));
+    console.log(line(widths.map(w => '-'.repeat(w))));
+    rows.forEach(r => console.log(line(r)));
+
+    const dir = path.resolve(__dirname, '..', 'bench-results');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(
+      dir,
+      `bench-${results.date.replace(/[:.]/g, '-')}.json`,
+    );
+    fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'latest.json'),
+      `${JSON.stringify(results, null, 2)}\n`,
+    );
+    console.log(
+      `\nWrote ${path.relative(process.cwd(), file)} (total ${round(
+        (Date.now() - started) / 1000,
+      )} s)`,
+    );
+  } finally {
+    restore();
+    await proxy.stop();
+    await moto.stop();
+  }
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

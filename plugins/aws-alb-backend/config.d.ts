@@ -1,0 +1,43 @@
+export interface Config {
+  /** Settings of the AWS ALB health backend (`@cross-account-alb/plugin-aws-alb-backend`). */
+  awsAlb?: {
+    /**
+     * Account IDs the plugin may read. When unset, the accounts listed in `aws.accounts` are
+     * allowed. An entity whose load balancer is in any other account gets a 403.
+     */
+    allowedAccountIds?: string[];
+    cache?: {
+      /**
+       * How long an answer is served from the cache before AWS is read again. Default 15.
+       * Shared by every backend replica when `backend.cache.store` is redis, valkey or
+       * memcache.
+       */
+      ttlSeconds?: number;
+      /**
+       * How long after it was read the last good answer may still be served, marked
+       * `stale: true`, when AWS fails (throttling, outage, access denied). Default 600.
+       */
+      staleTtlSeconds?: number;
+    };
+    /**
+     * The portal's own budget for ELBv2 and Resource Groups Tagging API calls, per account
+     * and region and per backend replica. AWS's Describe bucket (about 10 calls/s) is shared
+     * with the AWS Load Balancer Controller, so keep this well below it.
+     */
+    rateLimit?: {
+      /** Sustained calls per second. Default 4. */
+      callsPerSecond?: number;
+      /** Calls that may start at once after a quiet period. Default 8. */
+      burst?: number;
+      /**
+       * A call that would wait longer than this for budget is refused at once: the viewer
+       * gets the stale answer, or a 503 with Retry-After. Default 2000.
+       */
+      maxWaitMs?: number;
+    };
+    /** DescribeTargetHealth calls run at once for one view (one call per target group). Default 8. */
+    targetHealthConcurrency?: number;
+    /** Attempts per AWS call, with the SDK's adaptive retry on throttling. Default 3. */
+    maxAttempts?: number;
+  };
+}

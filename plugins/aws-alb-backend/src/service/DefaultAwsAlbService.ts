@@ -1,0 +1,352 @@
+import {
+  BackstageCredentials,
+  CacheService,
+  LoggerService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AwsCredentialsManager,
+  DefaultAwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { JsonValue } from '@backstage/types';
+import {
+  ANNOTATION_ELBV2_LOAD_BALANCER_ARN,
+  AlbLoadBalancer,
+  EntityLoadBalancersResponse,
+} from '@cross-account-alb/plugin-aws-alb-common';
+import { AlbAwsClientFactory, DefaultAlbAwsClientFactory } from './clients';
+import { toBackstageError } from './errors';
+import {
+  LoadBalancerLocator,
+  describeTags,
+  locatorCacheKey,
+  locatorFromEntity,
+} from './locator';
+import { readLoadBalancers } from './readLoadBalancers';
+import { AccountRegionLimiters } from './TokenBucketLimiter';
+import { AwsAlbService } from './types';
+
+/** Settings read from `awsAlb.*`, with their defaults. */
+export interface AwsAlbSettings {
+  /** Accounts that may be read; from `awsAlb.allowedAccountIds`, else `aws.accounts`. */
+  allowedAccountIds: string[];
+  /** Which key the allow-list came from, for error messages. */
+  allowListConfigKey: 'awsAlb.allowedAccountIds' | 'aws.accounts';
+  /** Role ARN assumed per account (from `aws.accounts`), for error messages. */
+  roleArns: Record<string, string>;
+  cacheTtlMs: number;
+  staleTtlMs: number;
+  targetHealthConcurrency: number;
+  rateLimit: { callsPerSecond: number; burst: number; maxWaitMs: number };
+  maxAttempts: number;
+}
+
+export const DEFAULTS = {
+  cacheTtlSeconds: 15,
+  staleTtlSeconds: 600,
+  targetHealthConcurrency: 8,
+  callsPerSecond: 4,
+  burst: 8,
+  maxWaitMs: 2000,
+  maxAttempts: 3,
+};
+
+/** Reads `awsAlb.*` and `aws.accounts`. */
+export function readAwsAlbSettings(config: Config): AwsAlbSettings {
+  const plugin = config.getOptionalConfig('awsAlb');
+  const accounts = config.getOptionalConfigArray('aws.accounts') ?? [];
+  const roleArns: Record<string, string> = {};
+  for (const account of accounts) {
+    const roleName = account.getOptionalString('roleName');
+    if (roleName) {
+      const accountId = account.getString('accountId');
+      const partition = account.getOptionalString('partition') ?? 'aws';
+      roleArns[
+        accountId
+      ] = `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    }
+  }
+  const explicit = plugin?.getOptionalStringArray('allowedAccountIds');
+  const positive = (key: string, fallback: number) => {
+    const value = plugin?.getOptionalNumber(key) ?? fallback;
+    if (!(value > 0)) {
+      throw new Error(`awsAlb.${key} must be a positive number, got ${value}`);
+    }
+    return value;
+  };
+  return {
+    allowedAccountIds: explicit ?? accounts.map(a => a.getString('accountId')),
+    allowListConfigKey: explicit ? 'awsAlb.allowedAccountIds' : 'aws.accounts',
+    roleArns,
+    cacheTtlMs: positive('cache.ttlSeconds', DEFAULTS.cacheTtlSeconds) * 1000,
+    staleTtlMs:
+      positive('cache.staleTtlSeconds', DEFAULTS.staleTtlSeconds) * 1000,
+    targetHealthConcurrency: Math.floor(
+      positive('targetHealthConcurrency', DEFAULTS.targetHealthConcurrency),
+    ),
+    rateLimit: {
+      callsPerSecond: positive(
+        'rateLimit.callsPerSecond',
+        DEFAULTS.callsPerSecond,
+      ),
+      burst: positive('rateLimit.burst', DEFAULTS.burst),
+      maxWaitMs:
+        plugin?.getOptionalNumber('rateLimit.maxWaitMs') ?? DEFAULTS.maxWaitMs,
+    },
+    maxAttempts: Math.floor(positive('maxAttempts', DEFAULTS.maxAttempts)),
+  };
+}
+
+/**
+ * Calls a read is expected to make: from the last answer when there is one, else for one
+ * ALB with one target group. Reserved up front so that, under load, reads are refused whole
+ * instead of spending budget and failing half-way (which starves everyone).
+ */
+export function expectedCalls(
+  locator: LoadBalancerLocator,
+  cached: { loadBalancers: AlbLoadBalancer[] } | undefined,
+): number {
+  const lbs = cached?.loadBalancers;
+  const lookup = locator.kind === 'tags' ? 1 : 0;
+  if (!lbs) return lookup + 4;
+  // Nothing found last time: the lookup, or the three describes of a missing ARN.
+  if (lbs.length === 0) return locator.kind === 'tags' ? 1 : 3;
+  const targetGroups = new Set(
+    lbs.flatMap(lb => lb.targetGroups.map(tg => tg.arn)),
+  ).size;
+  return lookup + Math.ceil(lbs.length / 20) + 2 * lbs.length + targetGroups;
+}
+
+/** What is stored in the cache for one locator. */
+interface CacheEntry {
+  v: 1;
+  fetchedAt: string;
+  loadBalancers: AlbLoadBalancer[];
+}
+
+interface Snapshot {
+  fetchedAt: string;
+  loadBalancers: AlbLoadBalancer[];
+  stale: boolean;
+  staleReason?: string;
+}
+
+export interface DefaultAwsAlbServiceOptions {
+  catalog: CatalogService;
+  cache: CacheService;
+  logger: LoggerService;
+  settings: AwsAlbSettings;
+  clientFactory: AlbAwsClientFactory;
+  /** Injectable clock for tests. */
+  now?: () => number;
+}
+
+/**
+ * The default {@link AwsAlbService}: catalog read with the caller's credentials, an
+ * account allow-list, a shared cache with single-flight and stale-on-error, and a
+ * rate-limited AWS reader.
+ *
+ * @public
+ */
+export class DefaultAwsAlbService implements AwsAlbService {
+  private readonly inflight = new Map<string, Promise<Snapshot>>();
+  private readonly now: () => number;
+
+  static fromConfig(
+    config: RootConfigService,
+    deps: {
+      catalog: CatalogService;
+      cache: CacheService;
+      logger: LoggerService;
+      credentialsManager?: AwsCredentialsManager;
+    },
+  ): DefaultAwsAlbService {
+    const settings = readAwsAlbSettings(config);
+    const clientFactory = new DefaultAlbAwsClientFactory({
+      credentialsManager:
+        deps.credentialsManager ??
+        DefaultAwsCredentialsManager.fromConfig(config),
+      limiters: new AccountRegionLimiters({
+        ratePerSecond: settings.rateLimit.callsPerSecond,
+        burst: settings.rateLimit.burst,
+        maxWaitMs: settings.rateLimit.maxWaitMs,
+      }),
+      maxAttempts: settings.maxAttempts,
+    });
+    return new DefaultAwsAlbService({ ...deps, settings, clientFactory });
+  }
+
+  constructor(private readonly options: DefaultAwsAlbServiceOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async getEntityLoadBalancers(request: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+  }): Promise<EntityLoadBalancersResponse> {
+    const ref =
+      typeof request.entityRef === 'string'
+        ? request.entityRef
+        : stringifyEntityRef(request.entityRef);
+    const entity = await this.options.catalog.getEntityByRef(ref, {
+      credentials: request.credentials,
+    });
+    if (!entity) {
+      throw new NotFoundError(
+        `Entity ${ref} was not found in the catalog, or you are not allowed to see it`,
+      );
+    }
+    const locator = locatorFromEntity(entity);
+    this.assertAccountAllowed(locator.accountId);
+
+    const snapshot = await this.getSnapshot(locator);
+    if (snapshot.loadBalancers.length === 0) {
+      throw new NotFoundError(
+        locator.kind === 'tags'
+          ? `No load balancer in account ${locator.accountId} (${
+              locator.region
+            }) has the tags ${describeTags(
+              locator.tags,
+            )}: the AWS Load Balancer Controller has not created it yet. Check the Ingress events (kubectl describe ingress) and the controller logs`
+          : `The load balancer ${locator.arn} named by ${ANNOTATION_ELBV2_LOAD_BALANCER_ARN} was not found in account ${locator.accountId} (${locator.region})`,
+      );
+    }
+    return {
+      entityRef: stringifyEntityRef(entity),
+      accountId: locator.accountId,
+      region: locator.region,
+      loadBalancers: snapshot.loadBalancers,
+      fetchedAt: snapshot.fetchedAt,
+      stale: snapshot.stale,
+      ...(snapshot.staleReason ? { staleReason: snapshot.staleReason } : {}),
+    };
+  }
+
+  private assertAccountAllowed(accountId: string) {
+    const { allowedAccountIds, allowListConfigKey } = this.options.settings;
+    if (!allowedAccountIds.includes(accountId)) {
+      throw new NotAllowedError(
+        allowListConfigKey === 'aws.accounts'
+          ? `Account ${accountId} is not configured for the aws-alb plugin: add it to aws.accounts (accountId and the roleName the backend assumes) or list it in awsAlb.allowedAccountIds`
+          : `Account ${accountId} is not configured for the aws-alb plugin: add it to awsAlb.allowedAccountIds`,
+      );
+    }
+  }
+
+  private cacheKey(locator: LoadBalancerLocator) {
+    return `v1:${locatorCacheKey(locator)}`;
+  }
+
+  private async readCache(key: string): Promise<CacheEntry | undefined> {
+    try {
+      const value = await this.options.cache.get<JsonValue>(key);
+      const entry = value as unknown as CacheEntry | undefined;
+      return entry?.v === 1 ? entry : undefined;
+    } catch (e) {
+      this.options.logger.warn(`aws-alb cache read failed, reading AWS: ${e}`);
+      return undefined;
+    }
+  }
+
+  private async getSnapshot(locator: LoadBalancerLocator): Promise<Snapshot> {
+    const key = this.cacheKey(locator);
+    const cached = await this.readCache(key);
+    if (
+      cached &&
+      this.now() - Date.parse(cached.fetchedAt) <
+        this.options.settings.cacheTtlMs
+    ) {
+      return {
+        fetchedAt: cached.fetchedAt,
+        loadBalancers: cached.loadBalancers,
+        stale: false,
+      };
+    }
+    // Identical concurrent requests share one read of AWS.
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.refresh(locator, key, cached).finally(() =>
+        this.inflight.delete(key),
+      );
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(
+    locator: LoadBalancerLocator,
+    key: string,
+    cached: CacheEntry | undefined,
+  ): Promise<Snapshot> {
+    const { settings, clientFactory, cache, logger } = this.options;
+    const started = this.now();
+    try {
+      const clients = await clientFactory.getClients(
+        locator.accountId,
+        locator.region,
+      );
+      const read = () =>
+        readLoadBalancers(clients, locator, {
+          targetHealthConcurrency: settings.targetHealthConcurrency,
+        });
+      // Under pressure, budget goes to entities with nothing to show: refreshing an answer
+      // that can still be served stale never waits for budget.
+      const canServeStale =
+        cached !== undefined &&
+        this.now() - Date.parse(cached.fetchedAt) < settings.staleTtlMs;
+      const loadBalancers = clientFactory.withBudget
+        ? await clientFactory.withBudget(
+            locator.accountId,
+            locator.region,
+            expectedCalls(locator, cached),
+            read,
+            canServeStale ? { maxWaitMs: 0 } : undefined,
+          )
+        : await read();
+      const entry: CacheEntry = {
+        v: 1,
+        fetchedAt: new Date(this.now()).toISOString(),
+        loadBalancers,
+      };
+      // Kept past the TTL so it can be served stale when AWS fails.
+      await cache
+        .set(key, entry as unknown as JsonValue, { ttl: settings.staleTtlMs })
+        .catch(e => logger.warn(`aws-alb cache write failed: ${e}`));
+      logger.debug(
+        `aws-alb read ${loadBalancers.length} load balancer(s) for ${key} in ${
+          this.now() - started
+        } ms`,
+      );
+      return { fetchedAt: entry.fetchedAt, loadBalancers, stale: false };
+    } catch (e) {
+      const error = toBackstageError(e, {
+        accountId: locator.accountId,
+        region: locator.region,
+        roleArn: settings.roleArns[locator.accountId],
+      });
+      const age = cached ? this.now() - Date.parse(cached.fetchedAt) : Infinity;
+      // A deleted ALB must show as gone, not as its last healthy picture.
+      if (
+        cached &&
+        age < settings.staleTtlMs &&
+        error.name !== 'NotFoundError'
+      ) {
+        logger.warn(`aws-alb serving stale data for ${key}: ${error.message}`);
+        return {
+          fetchedAt: cached.fetchedAt,
+          loadBalancers: cached.loadBalancers,
+          stale: true,
+          staleReason: error.message,
+        };
+      }
+      throw error;
+    }
+  }
+}

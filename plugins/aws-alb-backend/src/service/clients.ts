@@ -1,0 +1,171 @@
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  AwsCredentialProvider,
+  AwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AlbAwsClients } from './readLoadBalancers';
+import { AccountRegionLimiters } from './TokenBucketLimiter';
+
+/** Gives the reader AWS clients for one account and region. */
+export interface AlbAwsClientFactory {
+  getClients(accountId: string, region: string): Promise<AlbAwsClients>;
+  /**
+   * Runs `fn` with `calls` calls' worth of the account's API budget reserved up front, so a
+   * read is either paid for in full or refused before it spends anything. Optional: without
+   * it every call takes its own token.
+   */
+  withBudget?<T>(
+    accountId: string,
+    region: string,
+    calls: number,
+    fn: () => Promise<T>,
+    options?: { maxWaitMs?: number },
+  ): Promise<T>;
+}
+
+type CredentialsProvider = AwsCredentialProvider['sdkCredentialProvider'];
+type Credentials = Awaited<ReturnType<CredentialsProvider>>;
+
+/**
+ * Each SDK client memoizes credentials for itself only; sharing one memo lets the ELBv2 and
+ * tagging clients of an account use one `sts:AssumeRole` instead of one each.
+ */
+function shareCredentials(provider: CredentialsProvider): CredentialsProvider {
+  let current: Promise<Credentials> | undefined;
+  const fresh = (c: Credentials) =>
+    !c.expiration || c.expiration.getTime() - Date.now() > 5 * 60_000;
+  return async () => {
+    if (current) {
+      const credentials = await current.catch(() => undefined);
+      if (credentials && fresh(credentials)) return credentials;
+    }
+    current = provider();
+    return current;
+  };
+}
+
+/** Tokens reserved for the read running in this async context. */
+interface Reservation {
+  limiterKey: string;
+  remaining: number;
+}
+const reservations = new AsyncLocalStorage<Reservation>();
+
+export interface DefaultAlbAwsClientFactoryOptions {
+  credentialsManager: AwsCredentialsManager;
+  limiters: AccountRegionLimiters;
+  /** SDK attempts per call (adaptive retry mode). */
+  maxAttempts: number;
+}
+
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'finalizeRequest'; priority: 'low'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Takes a token from the account's bucket before every HTTP request, including the SDK's
+ * own retries: the retry middleware sits higher in the `finalizeRequest` step, so this runs
+ * once per attempt.
+ */
+function attachLimiter(
+  client: MiddlewareClient,
+  limiters: AccountRegionLimiters,
+  accountId: string,
+  region: string,
+) {
+  const limiterKey = `${accountId}/${region}`;
+  client.middlewareStack.add(
+    next => async args => {
+      const reservation = reservations.getStore();
+      if (reservation?.limiterKey === limiterKey && reservation.remaining > 0) {
+        reservation.remaining--;
+      } else {
+        await limiters.get(accountId, region).acquire();
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'awsAlbRateLimit' },
+  );
+}
+
+/**
+ * Builds one pair of clients per account and region, with credentials from `aws.accounts`
+ * (assumed role) and adaptive retry, and keeps them: the SDK caches assumed-role credentials
+ * per client, so reusing clients avoids an STS call per view.
+ */
+export class DefaultAlbAwsClientFactory implements AlbAwsClientFactory {
+  private readonly clients = new Map<string, Promise<AlbAwsClients>>();
+
+  constructor(private readonly options: DefaultAlbAwsClientFactoryOptions) {}
+
+  getClients(accountId: string, region: string): Promise<AlbAwsClients> {
+    const key = `${accountId}/${region}`;
+    let clients = this.clients.get(key);
+    if (!clients) {
+      clients = this.create(accountId, region);
+      this.clients.set(key, clients);
+      clients.catch(() => this.clients.delete(key));
+    }
+    return clients;
+  }
+
+  async withBudget<T>(
+    accountId: string,
+    region: string,
+    calls: number,
+    fn: () => Promise<T>,
+    options?: { maxWaitMs?: number },
+  ): Promise<T> {
+    const limiter = this.options.limiters.get(accountId, region);
+    await limiter.acquire(calls, options?.maxWaitMs);
+    const reservation = {
+      limiterKey: `${accountId}/${region}`,
+      remaining: calls,
+    };
+    try {
+      return await reservations.run(reservation, fn);
+    } finally {
+      limiter.refund(reservation.remaining);
+    }
+  }
+
+  private async create(
+    accountId: string,
+    region: string,
+  ): Promise<AlbAwsClients> {
+    const { sdkCredentialProvider } =
+      await this.options.credentialsManager.getCredentialProvider({
+        accountId,
+      });
+    const common = {
+      region,
+      credentials: shareCredentials(sdkCredentialProvider),
+      retryMode: 'adaptive',
+      maxAttempts: this.options.maxAttempts,
+    };
+    const elbv2 = new ElasticLoadBalancingV2Client(common);
+    const tagging = new ResourceGroupsTaggingAPIClient(common);
+    attachLimiter(
+      elbv2 as unknown as MiddlewareClient,
+      this.options.limiters,
+      accountId,
+      region,
+    );
+    attachLimiter(
+      tagging as unknown as MiddlewareClient,
+      this.options.limiters,
+      accountId,
+      region,
+    );
+    return { elbv2, tagging };
+  }
+}
