@@ -1,0 +1,319 @@
+/*
+ * End to end: the three templates run as real scaffolder tasks (POST /v2/tasks) on a backend
+ * with the real catalog, this project's AWS actions and the sandbox publisher and stand-ins,
+ * against the sandbox AWS. Ends with the ALB in Account-A carrying the controller's tags and
+ * the application in the catalog; a second run of every template creates nothing new.
+ */
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import awsActionsModule from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  sandboxAwsConfig,
+  sandboxCredentials,
+  SandboxNetwork,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import sandboxFeatures from 'sandbox/backend';
+import { TEMPLATES_DIR } from './harness';
+
+jest.setTimeout(300_000);
+
+const CLUSTER = 'shop-e2e';
+const auth = () => mockCredentials.user.header();
+
+describe('templates as real tasks in the sandbox', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let network: SandboxNetwork;
+  let server: any;
+  let publishDir: string;
+
+  async function clients(accountId: string) {
+    const { sdkCredentialProvider: credentials } = await sandboxCredentials(
+      accountId,
+    );
+    const opts = { region: SANDBOX_REGION, credentials };
+    return {
+      ec2: new EC2Client(opts),
+      eks: new EKSClient(opts),
+      elb: new ElasticLoadBalancingV2Client(opts),
+      iam: new IAMClient(opts),
+      ram: new RAMClient(opts),
+    };
+  }
+
+  async function waitForEntity(ref: string) {
+    const [kind, rest] = ref.split(':');
+    const [namespace, name] = rest.split('/');
+    for (let i = 0; i < 120; i++) {
+      const res = await request(server)
+        .get(`/api/catalog/entities/by-name/${kind}/${namespace}/${name}`)
+        .set('Authorization', auth());
+      if (res.status === 200) return res.body;
+      await new Promise(r => setTimeout(r, 500));
+    }
+    const locations = await request(server)
+      .get('/api/catalog/locations')
+      .set('Authorization', auth());
+    const entities = await request(server)
+      .get(
+        '/api/catalog/entities?filter=kind=location&fields=metadata.name,spec,status',
+      )
+      .set('Authorization', auth());
+    throw new Error(
+      `${ref} never appeared in the catalog; locations ${JSON.stringify(
+        locations.body,
+      )}; entities ${JSON.stringify(entities.body)}; files ${(
+        locations.body as any[]
+      )
+        .map(l => fs.readFileSync(l.data.target, 'utf8'))
+        .join('\n---\n')}`,
+    );
+  }
+
+  async function runTask(
+    templateName: string,
+    values: Record<string, unknown>,
+  ) {
+    const created = await request(server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', auth())
+      .send({ templateRef: `template:default/${templateName}`, values });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 600; i++) {
+      const task = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+        .set('Authorization', auth());
+      if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
+        if (task.body.status !== 'completed') {
+          const events = await request(server)
+            .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
+            .set('Authorization', auth());
+          const log = (events.body as any[])
+            .map(e => e.body?.message)
+            .filter(Boolean)
+            .join('\n');
+          throw new Error(`${templateName} ended ${task.body.status}:\n${log}`);
+        }
+        return task.body;
+      }
+      await new Promise(r => setTimeout(r, 250));
+    }
+    throw new Error(`${templateName} did not finish`);
+  }
+
+  /** Counts of everything the golden path creates, per account. */
+  async function inventory() {
+    const a = await clients(SANDBOX_NETWORK_ACCOUNT_ID);
+    const b = await clients(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    const shares = await a.ram.send(
+      new GetResourceSharesCommand({ resourceOwner: 'SELF' }),
+    );
+    const providers = await a.iam.send(
+      new ListOpenIDConnectProvidersCommand({}),
+    );
+    const roles = await a.iam.send(
+      new ListRolesCommand({ PathPrefix: '/cross-account-alb/' }),
+    );
+    const sgs = await a.ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }],
+      }),
+    );
+    const albs = await a.elb.send(new DescribeLoadBalancersCommand({}));
+    const cluster = await b.eks.send(
+      new DescribeClusterCommand({ name: CLUSTER }),
+    );
+    const nodeSg = await b.ec2.send(
+      new DescribeSecurityGroupsCommand({
+        GroupIds: [
+          cluster.cluster!.resourcesVpcConfig!.clusterSecurityGroupId!,
+        ],
+      }),
+    );
+    return {
+      shares: (shares.resourceShares ?? []).filter(s => s.status === 'ACTIVE')
+        .length,
+      oidcProviders: providers.OpenIDConnectProviderList?.length ?? 0,
+      controllerRoles: roles.Roles?.length ?? 0,
+      networkSecurityGroups: sgs.SecurityGroups?.length ?? 0,
+      loadBalancers: albs.LoadBalancers?.length ?? 0,
+      nodeSgIngressRules: nodeSg.SecurityGroups![0].IpPermissions?.length ?? 0,
+    };
+  }
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    network = await seedSandboxNetwork();
+    publishDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-repos-'));
+    const templateLocation = (name: string) => ({
+      type: 'file',
+      target: path.join(TEMPLATES_DIR, name, 'template.yaml'),
+      rules: [{ allow: ['Template'] }],
+    });
+    ({ server } = await startTestBackend({
+      features: [
+        catalogPlugin,
+        scaffolderEntityModel,
+        scaffolderPlugin,
+        awsActionsModule,
+        sandboxFeatures,
+        mockServices.rootConfig.factory({
+          data: {
+            aws: sandboxAwsConfig(),
+            sandbox: { enabled: true, publishDirectory: publishDir },
+            catalog: {
+              rules: [
+                {
+                  allow: [
+                    'Component',
+                    'System',
+                    'Resource',
+                    'Location',
+                    'Group',
+                  ],
+                },
+              ],
+              locations: [
+                templateLocation('cluster-onboarding'),
+                templateLocation('load-balancer-controller'),
+                templateLocation('alb-application'),
+              ],
+              processingInterval: { seconds: 1 },
+            },
+          },
+        }),
+      ],
+    }));
+    await waitForEntity('template:default/eks-cross-account-alb-application');
+  });
+
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+    fs.rmSync(publishDir, { recursive: true, force: true });
+  });
+
+  const onboarding = () => ({
+    networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+    workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+    region: SANDBOX_REGION,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
+    privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
+    sharePublicSubnets: false,
+    clusterName: CLUSTER,
+    kubernetesVersion: '1.33',
+    instanceType: 'm6i.large',
+    desiredSize: 2,
+    minSize: 2,
+    maxSize: 4,
+    owner: 'group:default/guests',
+    publishTo: 'sandbox',
+  });
+  const controller = {
+    cluster: `resource:default/${CLUSTER}`,
+    namespace: 'kube-system',
+    serviceAccountName: 'aws-load-balancer-controller',
+    publishTo: 'sandbox',
+  };
+  const application = {
+    name: 'game-2048',
+    cluster: `resource:default/${CLUSTER}`,
+    owner: 'group:default/guests',
+    namespace: 'game-2048',
+    image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+    containerPort: 80,
+    replicas: 3,
+    scheme: 'internet-facing',
+    healthCheckPath: '/',
+    publishTo: 'sandbox',
+  };
+
+  it('runs the golden path, then again without creating anything new', async () => {
+    await runTask('eks-cross-account-cluster-onboarding', onboarding());
+    await waitForEntity(`resource:default/${CLUSTER}`);
+    await runTask('eks-cross-account-load-balancer-controller', controller);
+    await runTask('eks-cross-account-alb-application', application);
+
+    // The ALB the (stand-in) controller created from the generated Ingress, in Account-A.
+    const a = await clients(SANDBOX_NETWORK_ACCOUNT_ID);
+    const { LoadBalancers = [] } = await a.elb.send(
+      new DescribeLoadBalancersCommand({}),
+    );
+    const tags = await a.elb.send(
+      new DescribeTagsCommand({
+        ResourceArns: LoadBalancers.map(lb => lb.LoadBalancerArn!),
+      }),
+    );
+    const tagged = tags.TagDescriptions?.find(d =>
+      d.Tags?.some(
+        t =>
+          t.Key === 'ingress.k8s.aws/stack' &&
+          t.Value === 'game-2048/game-2048',
+      ),
+    );
+    expect(tagged?.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'elbv2.k8s.aws/cluster', Value: CLUSTER },
+        { Key: 'ingress.k8s.aws/resource', Value: 'LoadBalancer' },
+      ]),
+    );
+    expect(tagged!.ResourceArn).toContain(
+      `:${SANDBOX_NETWORK_ACCOUNT_ID}:loadbalancer/app/`,
+    );
+
+    const app = await waitForEntity('component:default/game-2048');
+    expect(
+      app.metadata.annotations['aws.amazon.com/elbv2-load-balancer-tags'],
+    ).toBe(
+      `elbv2.k8s.aws/cluster=${CLUSTER},ingress.k8s.aws/stack=game-2048/game-2048`,
+    );
+
+    const first = await inventory();
+    expect(first).toEqual({
+      shares: 1,
+      oidcProviders: 1,
+      controllerRoles: 1,
+      // the VPC's default group, the application's ALB group
+      networkSecurityGroups: 2,
+      loadBalancers: 1,
+      nodeSgIngressRules: expect.any(Number),
+    });
+
+    await runTask('eks-cross-account-cluster-onboarding', onboarding());
+    await runTask('eks-cross-account-load-balancer-controller', controller);
+    await runTask('eks-cross-account-alb-application', application);
+    expect(await inventory()).toEqual(first);
+  });
+});
