@@ -39,3 +39,4 @@ export {
   sandboxBackendFeatures,
   sandboxEnabled,
 } from './module';
+export * from './faultProxy';
