@@ -43,7 +43,7 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import sandboxFeatures from 'sandbox/backend';
-import { TEMPLATES_DIR } from './harness';
+import { TEMPLATES_DIR } from './__testUtils__/harness';
 
 jest.setTimeout(300_000);
 

@@ -29,7 +29,7 @@ import {
   GUESTS_GROUP,
   REPO_ROOT,
   startTemplateBackend,
-} from './harness';
+} from './__testUtils__/harness';
 
 jest.setTimeout(180_000);
 

@@ -19,7 +19,9 @@ import request from 'supertest';
 import yaml from 'yaml';
 import { sandboxAwsConfig } from 'sandbox';
 
-export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+// Test utilities always run from source, so the repository is found relative to this file.
+// eslint-disable-next-line no-restricted-syntax
+export const REPO_ROOT = path.resolve(__dirname, '../../../../..');
 export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
 
 export const TEMPLATE_NAMES = [
