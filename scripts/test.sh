@@ -50,6 +50,9 @@ const r = require(process.argv[1]);
 console.log(`\nunit and integration: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$REPO_ROOT/test-results/jest.json"
 
+stage "Crash and resume (real backend on PostgreSQL, SIGKILL after each mutating step)"
+yarn workspace reliability test:crash
+
 if [ -x "$REPO_ROOT/scripts/browser-test.sh" ]; then
   stage "Browser tests"
   "$REPO_ROOT/scripts/browser-test.sh"

@@ -16,6 +16,11 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 // scaffolder plugin
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+// Stores task workspaces in the database so a recovered task resumes on any replica
+// (scaffolder.taskRecovery.workspaceProvider: database in production).
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-workspace-database'),
+);
 // The golden path's AWS steps (Account-A and Account-B)
 backend.add(
   import(

@@ -1,0 +1,103 @@
+/*
+ * Lost answers: a mutating call takes effect in AWS but its answer never reaches the portal
+ * (an HTTP 500 or a reset on the way back), so the SDK retries a create that already
+ * happened. A run may fail on that; running the task again must complete, and no resource
+ * may exist twice.
+ */
+import {
+  FlakySandbox,
+  createSandboxCluster,
+  recipeActions,
+  resourceCounts,
+  runRecipe,
+  startFlakySandbox,
+} from './__testUtils__/sandbox';
+import { FaultKind, FaultRule } from 'sandbox';
+
+jest.setTimeout(180_000);
+
+const CLUSTER = 'lost';
+const MUTATING =
+  /^(ec2|iam|ram):(Create|Authorize|Associate|Attach|Tag|Update|Put)/;
+
+/** The first answer of every mutating action is lost, after the call took effect. */
+function lostAnswers(kind: FaultKind): FaultRule[] {
+  return [
+    { match: 'sts:*' },
+    // The action sends a clientToken, which makes AWS answer a retried CreateResourceShare
+    // with the share it already made; moto 5.2.1 ignores the token and makes a second one.
+    { match: 'ram:CreateResourceShare' },
+    { match: MUTATING, [kind]: 1, maxPerAction: 1, phase: 'after' },
+  ];
+}
+
+describe.each<FaultKind>(['serverError', 'reset'])(
+  'with the first answer of every mutating call lost (%s)',
+  kind => {
+    let sandbox: FlakySandbox;
+    beforeAll(async () => {
+      sandbox = await startFlakySandbox(`lost-${kind}`);
+    });
+    afterAll(() => sandbox?.stop());
+
+    it('the task completes when run again, with exactly one of each resource', async () => {
+      const { proxy, network } = sandbox;
+      const rules = lostAnswers(kind);
+      const cluster = { created: false };
+      const failures: string[] = [];
+      let outputs: Record<string, Record<string, any>> | undefined;
+      // The rules (and their one-fault budget) stay across runs, as AWS would not fail twice.
+      proxy.setRules(rules);
+      for (let run = 1; run <= 6 && !outputs; run++) {
+        try {
+          ({ outputs } = await runRecipe(
+            recipeActions().byId,
+            network,
+            CLUSTER,
+            {
+              createCluster: async () => {
+                if (cluster.created) return;
+                // eksctl's part is outside the portal: no faults there.
+                proxy.setRules([]);
+                await createSandboxCluster(network, CLUSTER);
+                cluster.created = true;
+                proxy.setRules(rules);
+              },
+            },
+          ));
+        } catch (e) {
+          failures.push(`run ${run}: ${(e as Error).message.slice(0, 160)}`);
+        }
+      }
+      const lost = Object.keys(proxy.faults().byAction).sort();
+      proxy.setRules([]);
+      // eslint-disable-next-line no-console
+      console.log(
+        `lost answers (${kind}) of ${lost.join(', ')}: ${
+          failures.length
+        } failed run(s) before completing\n${failures.join('\n')}`,
+      );
+      expect(outputs).toBeDefined();
+      expect(lost).toEqual(
+        expect.arrayContaining([
+          'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:CreateSecurityGroup',
+          'iam:CreateOpenIDConnectProvider',
+          'iam:CreatePolicy',
+          'iam:CreateRole',
+        ]),
+      );
+      const albGroupId =
+        outputs!['aws:ec2:ensure-alb-security-group'].securityGroupId;
+      expect(await resourceCounts(network, CLUSTER)).toEqual({
+        shares: 1,
+        oidcProviders: 1,
+        policies: 1,
+        roles: 1,
+        albSecurityGroups: 1,
+        albIngressRules: ['tcp/443/0.0.0.0/0', 'tcp/80/0.0.0.0/0'],
+        nodeSecurityGroupRulesFromAlb: [`tcp/80-80/${albGroupId}`],
+      });
+    });
+  },
+);
