@@ -82,6 +82,33 @@ export interface AwsErrorContext {
   roleArn?: string;
 }
 
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+
+/** A server-side AWS fault or a network failure, as opposed to a problem with the request. */
+export function isTransientAwsFailure(e: unknown): boolean {
+  const err = e as {
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+    name?: string;
+  };
+  if (!err || typeof err !== 'object') return false;
+  const status = err.$metadata?.httpStatusCode ?? 0;
+  return (
+    err.$fault === 'server' ||
+    status >= 500 ||
+    TRANSIENT_NETWORK_CODES.has(err.code ?? '') ||
+    TRANSIENT_NETWORK_CODES.has(err.name ?? '')
+  );
+}
+
 /**
  * Turns an AWS SDK failure into a Backstage error whose message says what to fix: the
  * account, the role, the missing permission.
@@ -105,7 +132,18 @@ export function toBackstageError(e: unknown, ctx: AwsErrorContext): Error {
     return new AwsThrottledError(
       `AWS throttled ${action} in account ${ctx.accountId} (${ctx.region}); the Describe budget is shared with the AWS Load Balancer Controller. Nothing is cached for this load balancer yet, retry shortly`,
       5,
-      cause,
+    );
+  }
+  // AWS's own failures (5xx after the SDK's retries, dropped connections) are transient:
+  // answer like throttling, never with the raw AWS error (which carries request metadata).
+  if (isTransientAwsFailure(cause)) {
+    return new AwsThrottledError(
+      `AWS failed to answer ${action} in account ${ctx.accountId} (${
+        ctx.region
+      }) after retries (${
+        name || 'network error'
+      }). Nothing is cached for this load balancer yet, retry shortly`,
+      5,
     );
   }
   // Failing to assume the role surfaces from the credential provider, inside whichever call

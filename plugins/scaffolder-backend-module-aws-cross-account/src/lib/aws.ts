@@ -92,16 +92,33 @@ export function createAwsClientFactory(
     if (accountId && roleName) roles.set(accountId, roleName);
   }
 
+  // One provider per account for the life of the factory: each provider assumes the role
+  // once and refreshes its session itself, instead of one sts:AssumeRole per action (which
+  // also made every action depend on STS answering, throttled or not).
+  const providers = new Map<
+    string,
+    ReturnType<AwsCredentialsManager['getCredentialProvider']>
+  >();
+  function credentialProviderFor(accountId: string) {
+    let provider = providers.get(accountId);
+    if (!provider) {
+      provider = credentialsManager.getCredentialProvider({ accountId });
+      providers.set(accountId, provider);
+      // A failed lookup is not remembered: the next action tries again.
+      provider.catch(() => providers.delete(accountId));
+    }
+    return provider;
+  }
+
   async function build<T extends { middlewareStack: any }>(
     Ctor: ClientCtor<T>,
     target: AwsTarget,
   ): Promise<T> {
     let sdkCredentialProvider;
     try {
-      ({ sdkCredentialProvider } =
-        await credentialsManager.getCredentialProvider({
-          accountId: target.accountId,
-        }));
+      ({ sdkCredentialProvider } = await credentialProviderFor(
+        target.accountId,
+      ));
     } catch (error) {
       throw new Error(
         `Backstage has no AWS credentials for account ${
