@@ -108,7 +108,7 @@ describe('aws:ec2:describe-shared-network', () => {
       ],
     });
     await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
-      `Subnets not in ${VPC}: ${PRIV[1]}`,
+      `nodeSubnetIds: ${PRIV[1]} not in ${VPC}`,
     );
     aws.mocks.ec2.on(DescribeSubnetsCommand).resolves({
       Subnets: [
@@ -129,9 +129,27 @@ describe('aws:ec2:describe-shared-network', () => {
       .on(DescribeSubnetsCommand)
       .resolves({ Subnets: [subnet(PUB[0], 0)] });
     await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
-      /Subnets not found in network account 111111111111: subnet-0a0000000000000a2/,
+      /albSubnetIds, nodeSubnetIds: subnets not found in network account 111111111111: subnet-0a0000000000000a2/,
     );
     aws.mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      /vpcId: vpc-0a1b2c3d4e5f60718 was not found/,
+    );
+  });
+
+  it('names the field when EC2 rejects an unknown ID', async () => {
+    const { aws, action } = setup();
+    aws.mocks.ec2.on(DescribeSubnetsCommand).rejects(
+      Object.assign(awsError('InvalidSubnetID.NotFound'), {
+        message: `The subnet ID '${PRIV[0]}' does not exist`,
+      }),
+    );
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      `nodeSubnetIds: ${PRIV[0]} not found in network account 111111111111`,
+    );
+    aws.mocks.ec2
+      .on(DescribeVpcsCommand)
+      .rejects(awsError('InvalidVpcID.NotFound'));
     await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
       /vpcId: vpc-0a1b2c3d4e5f60718 was not found/,
     );

@@ -10,7 +10,13 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import { subnetArn } from '../lib/aws';
-import { AwsActionOptions, call, networkScope, ScopeBase } from '../lib/action';
+import {
+  AwsActionOptions,
+  call,
+  networkScope,
+  ScopeBase,
+  unlessAwsError,
+} from '../lib/action';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './describeSharedNetwork.examples';
 
@@ -151,10 +157,14 @@ async function readSharedNetwork(
   scope: ScopeBase,
   client: EC2Client,
 ) {
+  // An unknown ID is the user's mistake, not an AWS failure: say which field holds it.
   const vpcs = await call(scope, 'ec2:DescribeVpcs', () =>
-    client.send(new DescribeVpcsCommand({ VpcIds: [input.vpcId] })),
+    unlessAwsError(
+      ['InvalidVpcID.NotFound'],
+      client.send(new DescribeVpcsCommand({ VpcIds: [input.vpcId] })),
+    ),
   );
-  const vpc = vpcs.Vpcs?.[0];
+  const vpc = vpcs?.Vpcs?.[0];
   if (!vpc) {
     throw new InputError(
       `vpcId: ${input.vpcId} was not found in network account ${input.networkAccountId} (${input.region})`,
@@ -166,16 +176,42 @@ async function readSharedNetwork(
     );
   }
   const ids = [...new Set([...input.albSubnetIds, ...input.nodeSubnetIds])];
-  const described = await call(scope, 'ec2:DescribeSubnets', () =>
-    client.send(new DescribeSubnetsCommand({ SubnetIds: ids })),
-  );
+  const fieldOf = (id: string) =>
+    [
+      input.albSubnetIds.includes(id) ? 'albSubnetIds' : undefined,
+      input.nodeSubnetIds.includes(id) ? 'nodeSubnetIds' : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+  let described;
+  try {
+    described = await call(scope, 'ec2:DescribeSubnets', () =>
+      client.send(new DescribeSubnetsCommand({ SubnetIds: ids })),
+    );
+  } catch (error) {
+    const unknown = ids.filter(id =>
+      String((error as Error).message).includes(id),
+    );
+    if (unknown.length) {
+      throw new InputError(
+        `${unknown.map(fieldOf).join(', ')}: ${unknown.join(
+          ', ',
+        )} not found in network account ${input.networkAccountId} (${
+          input.region
+        })`,
+      );
+    }
+    throw error;
+  }
   const byId = new Map<string, Subnet>(
     (described.Subnets ?? []).map(s => [s.SubnetId!, s]),
   );
   const missing = ids.filter(id => !byId.has(id));
   if (missing.length) {
     throw new InputError(
-      `Subnets not found in network account ${
+      `${[...new Set(missing.map(fieldOf))].join(
+        ', ',
+      )}: subnets not found in network account ${
         input.networkAccountId
       }: ${missing.join(', ')}`,
     );
@@ -183,9 +219,9 @@ async function readSharedNetwork(
   const outside = ids.filter(id => byId.get(id)!.VpcId !== input.vpcId);
   if (outside.length) {
     throw new InputError(
-      `Subnets not in ${input.vpcId}: ${outside.join(
+      `${[...new Set(outside.map(fieldOf))].join(', ')}: ${outside.join(
         ', ',
-      )}. Choose subnets of the shared VPC.`,
+      )} not in ${input.vpcId}. Choose subnets of the shared VPC.`,
     );
   }
   const routeTables = await call(scope, 'ec2:DescribeRouteTables', () =>
