@@ -225,6 +225,39 @@ function baseInputs(): Record<string, JsonObject> {
       fromPort: 8080,
       toPort: 8080,
     },
+    'aws:ec2:revoke-alb-to-nodes': {
+      workloadAccountId: WORKLOAD,
+      networkAccountId: NETWORK,
+      region: REGION,
+      nodeSecurityGroupId: extra.nodeGroupId!,
+      albSecurityGroupId: extra.albGroupId!,
+      fromPort: 8080,
+      toPort: 8080,
+    },
+    'aws:ec2:delete-alb-security-group': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      vpcId: network.vpcId,
+      clusterName: CLUSTER,
+      groupName: 'hostile-alb',
+    },
+    'aws:iam:delete-load-balancer-controller-role': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      clusterName: CLUSTER,
+      roleName: 'hostile-lbc',
+      policyName: 'AWSLoadBalancerControllerIAMPolicy',
+    },
+    'aws:iam:delete-oidc-provider': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      oidcIssuerUrl: EKS_ISSUER,
+    },
+    'aws:ram:delete-subnet-share': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      resourceShareArn: `arn:aws:ram:${REGION}:${NETWORK}:resource-share/0a1b2c3d-0000-4000-8000-000000000001`,
+    },
   };
 }
 
@@ -367,6 +400,11 @@ const ACTION_IDS = [
   'aws:iam:ensure-load-balancer-controller-role',
   'aws:ec2:ensure-alb-security-group',
   'aws:ec2:allow-alb-to-nodes',
+  'aws:ec2:revoke-alb-to-nodes',
+  'aws:ec2:delete-alb-security-group',
+  'aws:iam:delete-load-balancer-controller-role',
+  'aws:iam:delete-oidc-provider',
+  'aws:ram:delete-subnet-share',
 ];
 
 interface Row {

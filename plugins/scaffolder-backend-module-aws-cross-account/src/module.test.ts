@@ -37,6 +37,11 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:iam:ensure-load-balancer-controller-role',
       'aws:ec2:ensure-alb-security-group',
       'aws:ec2:allow-alb-to-nodes',
+      'aws:ec2:revoke-alb-to-nodes',
+      'aws:ec2:delete-alb-security-group',
+      'aws:iam:delete-load-balancer-controller-role',
+      'aws:iam:delete-oidc-provider',
+      'aws:ram:delete-subnet-share',
     ]);
     for (const action of addActions.mock.calls.flat()) {
       expect(action.supportsDryRun).toBe(true);

@@ -167,6 +167,16 @@ describe('hostile input to the templates', () => {
       publishTo: 'github',
       repoUrl: 'github.com?owner=acme&repo=c',
     }),
+    teardown: () => ({
+      cluster: `resource:default/${CLUSTER}`,
+      clusterStillExists: false,
+      oidcIssuerUrl: `https://oidc.eks.${SANDBOX_REGION}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF`,
+      name: 'game-2048',
+      namespace: 'game-2048',
+      containerPort: 80,
+      removeClusterSetUp: false,
+      deletePolicy: false,
+    }),
   };
 
   /** Where a rendered value must come back exactly, by field. */
@@ -184,6 +194,7 @@ describe('hostile input to the templates', () => {
     'cluster-onboarding',
     'load-balancer-controller',
     'alb-application',
+    'teardown',
   ] as const)('%s', name => {
     const { template } = loadTemplate(name);
     const cases = stringFields(template).flatMap(field =>

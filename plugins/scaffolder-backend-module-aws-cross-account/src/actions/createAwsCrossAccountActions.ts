@@ -1,16 +1,21 @@
 import { createAllowAlbToNodesAction } from './allowAlbToNodes';
+import { createDeleteAlbSecurityGroupAction } from './deleteAlbSecurityGroup';
+import { createDeleteLoadBalancerControllerRoleAction } from './deleteLoadBalancerControllerRole';
+import { createDeleteOidcProviderAction } from './deleteOidcProvider';
+import { createDeleteSubnetShareAction } from './deleteSubnetShare';
 import { createDescribeClusterAction } from './describeCluster';
 import { createDescribeSharedNetworkAction } from './describeSharedNetwork';
 import { createEnsureAlbSecurityGroupAction } from './ensureAlbSecurityGroup';
 import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalancerControllerRole';
 import { createEnsureOidcProviderAction } from './ensureOidcProvider';
 import { createResolveSharedSubnetsAction } from './resolveSharedSubnets';
+import { createRevokeAlbToNodesAction } from './revokeAlbToNodes';
 import {
   createShareSubnetsAction,
   ShareSubnetsActionOptions,
 } from './shareSubnets';
 
-/** Every action of the module, in the order of the recipe. */
+/** Every action of the module, in the order of the recipe, then the teardown in reverse. */
 export function createAwsCrossAccountActions(
   options: ShareSubnetsActionOptions,
 ) {
@@ -23,5 +28,10 @@ export function createAwsCrossAccountActions(
     createEnsureLoadBalancerControllerRoleAction(options),
     createEnsureAlbSecurityGroupAction(options),
     createAllowAlbToNodesAction(options),
+    createRevokeAlbToNodesAction(options),
+    createDeleteAlbSecurityGroupAction(options),
+    createDeleteLoadBalancerControllerRoleAction(options),
+    createDeleteOidcProviderAction(options),
+    createDeleteSubnetShareAction(options),
   ];
 }

@@ -113,9 +113,10 @@ function fakeAws(oidcProviderExists = true) {
     },
   }));
   if (oidcProviderExists) {
-    aws.mocks.iam
-      .on(GetOpenIDConnectProviderCommand)
-      .resolves({ ClientIDList: ['sts.amazonaws.com'] });
+    aws.mocks.iam.on(GetOpenIDConnectProviderCommand).resolves({
+      ClientIDList: ['sts.amazonaws.com'],
+      Tags: [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }],
+    });
   } else {
     aws.mocks.iam
       .on(GetOpenIDConnectProviderCommand)
@@ -146,13 +147,16 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(8);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(13);
   });
 
   it.each(cases)(
     '%s example %i runs through the handler',
     async (id, _i, example) => {
-      const aws = fakeAws(id !== 'aws:iam:ensure-oidc-provider');
+      const aws = fakeAws(
+        id !== 'aws:iam:ensure-oidc-provider' &&
+          id !== 'aws:iam:delete-oidc-provider',
+      );
       const action = createAwsCrossAccountActions({
         clients: aws.clients,
         sleep: async () => {},

@@ -19,6 +19,11 @@ const ACTION_FILES: Record<string, 'network' | 'workload'> = {
   'resolveSharedSubnets.ts': 'workload',
   'describeCluster.ts': 'workload',
   'allowAlbToNodes.ts': 'workload',
+  'revokeAlbToNodes.ts': 'workload',
+  'deleteAlbSecurityGroup.ts': 'network',
+  'deleteLoadBalancerControllerRole.ts': 'network',
+  'deleteOidcProvider.ts': 'network',
+  'deleteSubnetShare.ts': 'network',
 };
 
 /** The IAM actions a file names in call(...) and mutate(...) steps. */

@@ -28,6 +28,7 @@ export const TEMPLATE_NAMES = [
   'cluster-onboarding',
   'load-balancer-controller',
   'alb-application',
+  'teardown',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

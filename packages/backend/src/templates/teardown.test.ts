@@ -1,0 +1,183 @@
+import {
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
+import { CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
+  SANDBOX_REGION as REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
+  SandboxNetwork,
+  sandboxCredentials,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import {
+  clusterEntity,
+  GUESTS_GROUP,
+  startTemplateBackend,
+} from './__testUtils__/harness';
+
+jest.setTimeout(180_000);
+
+/** The log lines of the dry-run, without the logger's colour and level prefix. */
+const lines = (log: string[]) =>
+  log.map(l =>
+    // eslint-disable-next-line no-control-regex
+    l.replace(/\u001b\[[0-9;]*m/g, '').replace(/^info: /, ''),
+  );
+
+const MANAGED = { Key: 'cross-account-alb:managed-by', Value: 'backstage' };
+
+describe('teardown template (dry-run through the scaffolder API)', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let network: SandboxNetwork;
+  let backend: Awaited<ReturnType<typeof startTemplateBackend>>;
+  let albGroupId: string;
+  let shareArn: string;
+  let ec2: EC2Client;
+  let iam: IAMClient;
+  const clusterName = 'shop-prod';
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    network = await seedSandboxNetwork();
+    const { sdkCredentialProvider: credentials } = await sandboxCredentials(
+      NETWORK,
+    );
+    ec2 = new EC2Client({ region: REGION, credentials });
+    iam = new IAMClient({ region: REGION, credentials });
+    const ram = new RAMClient({ region: REGION, credentials });
+    // What templates 1 to 3 left in the network account, tagged as this project tags it.
+    albGroupId = (
+      await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: `${clusterName}-game-2048-game-2048-alb`,
+          Description: 'ALB',
+          VpcId: network.vpcId,
+          TagSpecifications: [
+            { ResourceType: 'security-group', Tags: [MANAGED] },
+          ],
+        }),
+      )
+    ).GroupId!;
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: `${clusterName}-aws-lbc`,
+        Path: '/cross-account-alb/',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [],
+        }),
+        Tags: [MANAGED],
+      }),
+    );
+    shareArn = (
+      await ram.send(
+        new CreateResourceShareCommand({
+          name: 'cross-account-alb-subnets-shop-prod',
+          resourceArns: [],
+          principals: [WORKLOAD],
+          tags: [{ key: MANAGED.Key, value: MANAGED.Value }],
+        }),
+      )
+    ).resourceShare!.resourceShareArn!;
+    const cluster = clusterEntity({
+      name: clusterName,
+      networkAccountId: NETWORK,
+      workloadAccountId: WORKLOAD,
+      region: REGION,
+      vpcId: network.vpcId,
+      albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+      nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+    });
+    cluster.metadata.annotations!['cross-account-alb.io/resource-share-arn'] =
+      shareArn;
+    backend = await startTemplateBackend({
+      entities: [GUESTS_GROUP, cluster],
+    });
+  });
+
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+
+  const values = {
+    cluster: `resource:default/${clusterName}`,
+    clusterStillExists: true,
+    name: 'game-2048',
+    namespace: 'game-2048',
+    containerPort: 80,
+    removeClusterSetUp: true,
+    deletePolicy: true,
+  };
+
+  it('lists what would be removed, in reverse recipe order, and removes nothing', async () => {
+    const result = await backend.dryRun('teardown', values);
+    expect(result.status).toBe(200);
+    const log = lines(result.log).join('\n');
+    const wouldDelete = lines(result.log).filter(l =>
+      l.startsWith('Dry run: would delete'),
+    );
+    expect(wouldDelete).toEqual([
+      `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
+      `Dry run: would delete IAM role arn:aws:iam::${NETWORK}:role/cross-account-alb/${clusterName}-aws-lbc`,
+      `Dry run: would delete resource share ${shareArn}`,
+    ]);
+    expect(log).toContain(
+      `Found security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb)`,
+    );
+    // The node rule and the OIDC provider are looked up and reported as already gone.
+    expect(log).toMatch(/Dry run: nothing to remove, tcp 80-80 from sg-/);
+    expect(log).toMatch(
+      /Dry run: nothing to delete, arn:aws:iam::.*oidc-provider/,
+    );
+    // Nothing was removed.
+    const groups = await ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [albGroupId] }),
+    );
+    expect(groups.SecurityGroups).toHaveLength(1);
+    await expect(
+      iam.send(new GetRoleCommand({ RoleName: `${clusterName}-aws-lbc` })),
+    ).resolves.toBeDefined();
+  });
+
+  it('skips the cluster steps once the cluster is gone, and keeps the cluster set-up unless asked', async () => {
+    const result = await backend.dryRun('teardown', {
+      ...values,
+      clusterStillExists: false,
+      removeClusterSetUp: false,
+    });
+    expect(result.status).toBe(200);
+    const log = lines(result.log).join('\n');
+    expect(log).not.toContain('would describe EKS cluster');
+    expect(log).not.toContain('tcp 80-80');
+    expect(log).not.toContain('IAM role');
+    expect(log).not.toContain('resource share');
+    expect(
+      lines(result.log).filter(l => l.startsWith('Dry run: would delete')),
+    ).toEqual([
+      `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
+    ]);
+  });
+
+  it('refuses, in the form schema, an issuer that is not an EKS issuer', async () => {
+    const result = await backend.dryRun('teardown', {
+      ...values,
+      clusterStillExists: false,
+      oidcIssuerUrl: 'https://example.com/\nx: y',
+    });
+    expect(result.status).toBe(400);
+  });
+});

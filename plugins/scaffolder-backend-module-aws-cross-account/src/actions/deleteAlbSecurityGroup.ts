@@ -1,0 +1,188 @@
+import {
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import { securityGroupArn } from '../lib/aws';
+import {
+  AwsActionOptions,
+  call,
+  mutate,
+  networkScope,
+  unlessAwsError,
+} from '../lib/action';
+import { buildAlbSecurityGroupName, isManaged } from '../lib/builders';
+import { fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './deleteAlbSecurityGroup.examples';
+
+export const DELETE_ALB_SECURITY_GROUP_ID = 'aws:ec2:delete-alb-security-group';
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod.object({
+    networkAccountId: f.networkAccountId(),
+    region: f.region(),
+    vpcId: f.vpcId(),
+    clusterName: f.clusterName(),
+    groupName: zod
+      .string()
+      .regex(
+        /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/,
+        'expected a security group name of at most 255 characters',
+      )
+      .refine(
+        v => !v.toLowerCase().startsWith('sg-'),
+        'expected a name not starting with sg-',
+      )
+      .optional()
+      .describe('Defaults to <clusterName>-alb'),
+    lookupOnly: zod
+      .boolean()
+      .default(false)
+      .describe(
+        'Only find the group and output its ID (read-only, also in a dry-run), e.g. for aws:ec2:revoke-alb-to-nodes, which must run before the group can be deleted',
+      ),
+  });
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    groupName: zod.string(),
+    securityGroupId: zod.string().optional(),
+    deleted: zod.boolean(),
+    wouldDelete: zod.array(zod.string()).optional(),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: DELETE_ALB_SECURITY_GROUP_ID,
+    description:
+      'Teardown of aws:ec2:ensure-alb-security-group: deletes the ALB security group from the shared VPC of the network account (Account-A), only if it carries the cross-account-alb:managed-by tag. A missing group counts as deleted. Remove the node rule referencing it (aws:ec2:revoke-alb-to-nodes) and the ALB first.',
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        DELETE_ALB_SECURITY_GROUP_ID,
+      );
+      const groupName =
+        input.groupName ?? buildAlbSecurityGroupName(input.clusterName);
+      const scope = networkScope(options, input.networkAccountId);
+
+      const lookup = async () => {
+        const ec2 = await options.clients.ec2({
+          accountId: input.networkAccountId,
+          region: input.region,
+        });
+        const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
+          ec2.send(
+            new DescribeSecurityGroupsCommand({
+              Filters: [
+                { Name: 'vpc-id', Values: [input.vpcId] },
+                { Name: 'group-name', Values: [groupName] },
+              ],
+            }),
+          ),
+        );
+        const group = found.SecurityGroups?.find(
+          g => g.GroupName === groupName,
+        );
+        if (group && !isManaged(group.Tags)) {
+          throw new ConflictError(
+            `Refusing to delete security group ${group.GroupId} (${groupName}) in ${input.vpcId}: it was not created by this project (no cross-account-alb:managed-by tag). Delete it by hand if it really is yours to remove.`,
+          );
+        }
+        return { ec2, group };
+      };
+
+      if (input.lookupOnly) {
+        const { group } = await lookup();
+        ctx.logger.info(
+          group
+            ? `Found security group ${group.GroupId} (${groupName}) in ${input.vpcId}`
+            : `Security group ${groupName} does not exist in ${input.vpcId}`,
+        );
+        ctx.output('groupName', groupName);
+        if (group?.GroupId) ctx.output('securityGroupId', group.GroupId);
+        ctx.output('deleted', false);
+        ctx.output('wouldDelete', []);
+        if (ctx.isDryRun) ctx.output('dryRun', true);
+        return;
+      }
+
+      if (ctx.isDryRun) {
+        let wouldDelete = [`security group ${groupName} in ${input.vpcId}`];
+        let groupId: string | undefined;
+        try {
+          const { group } = await lookup();
+          groupId = group?.GroupId;
+          wouldDelete = group
+            ? [
+                `security group ${group.GroupId} (${groupName}) in ${input.vpcId}`,
+              ]
+            : [];
+        } catch (error) {
+          if (error instanceof ConflictError) throw error;
+          ctx.logger.warn(
+            `Dry run: could not look up ${groupName} (${
+              (error as Error).message
+            }); listing it as it would be deleted if present`,
+          );
+        }
+        ctx.logger.info(
+          wouldDelete.length
+            ? `Dry run: would delete ${wouldDelete.join(', ')}`
+            : `Dry run: nothing to delete, ${groupName} does not exist in ${input.vpcId}`,
+        );
+        ctx.output('groupName', groupName);
+        if (groupId) ctx.output('securityGroupId', groupId);
+        ctx.output('deleted', false);
+        ctx.output('wouldDelete', wouldDelete);
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const { ec2, group } = await lookup();
+      ctx.output('groupName', groupName);
+      if (!group?.GroupId) {
+        ctx.logger.info(
+          `Nothing to delete: ${groupName} does not exist in ${input.vpcId}`,
+        );
+        ctx.output('deleted', false);
+        return;
+      }
+      const groupId = group.GroupId;
+      await mutate(
+        ctx,
+        options,
+        {
+          key: `ec2.sg.${input.networkAccountId}.${input.region}.${input.vpcId}.${groupName}.delete`,
+          scope,
+          action: 'ec2:DeleteSecurityGroup',
+          resourceArn: securityGroupArn(
+            input.region,
+            input.networkAccountId,
+            groupId,
+          ),
+        },
+        async () => {
+          await unlessAwsError(
+            ['InvalidGroup.NotFound'],
+            ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
+          );
+          return true;
+        },
+      );
+      ctx.logger.info(`Deleted security group ${groupId} (${groupName})`);
+      ctx.output('securityGroupId', groupId);
+      ctx.output('deleted', true);
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Delete the controller role of a cluster, keeping the shared policy (teardown)',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'deleteRole',
+          action: 'aws:iam:delete-load-balancer-controller-role',
+          name: 'Delete the controller role',
+          input: {
+            networkAccountId: '111111111111',
+            region: 'us-east-1',
+            clusterName: 'shop-prod',
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Delete the role and the controller policy when no other cluster uses it',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'deleteRole',
+          action: 'aws:iam:delete-load-balancer-controller-role',
+          name: 'Delete the controller role and policy',
+          input: {
+            networkAccountId: '111111111111',
+            region: 'us-east-1',
+            clusterName: 'shop-prod',
+            deletePolicy: true,
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,143 @@
+import {
+  DeleteOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+} from '@aws-sdk/client-iam';
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import { partitionOf } from '../lib/aws';
+import {
+  AwsActionOptions,
+  call,
+  mutate,
+  networkScope,
+  unlessAwsError,
+} from '../lib/action';
+import { isManaged, oidcProviderArn } from '../lib/builders';
+import { fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './deleteOidcProvider.examples';
+
+export const DELETE_OIDC_PROVIDER_ID = 'aws:iam:delete-oidc-provider';
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod.object({
+    networkAccountId: f.networkAccountId(),
+    region: f
+      .region()
+      .describe('Region for the IAM client (IAM itself is global)'),
+    oidcIssuerUrl: f.oidcIssuerUrl(),
+  });
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    oidcProviderArn: zod.string(),
+    deleted: zod.boolean(),
+    wouldDelete: zod.array(zod.string()).optional(),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+export function createDeleteOidcProviderAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: DELETE_OIDC_PROVIDER_ID,
+    description:
+      "Teardown of aws:iam:ensure-oidc-provider: deletes the network account's (Account-A) IAM OIDC provider for the cluster's issuer, only if it carries the cross-account-alb:managed-by tag. A missing provider counts as deleted.",
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        DELETE_OIDC_PROVIDER_ID,
+      );
+      const arn = oidcProviderArn(
+        partitionOf(input.region),
+        input.networkAccountId,
+        input.oidcIssuerUrl,
+      );
+      const scope = networkScope(options, input.networkAccountId);
+
+      const lookup = async () => {
+        const iam = await options.clients.iam({
+          accountId: input.networkAccountId,
+          region: input.region,
+        });
+        const existing = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
+          unlessAwsError(
+            ['NoSuchEntity', 'NoSuchEntityException'],
+            iam.send(
+              new GetOpenIDConnectProviderCommand({
+                OpenIDConnectProviderArn: arn,
+              }),
+            ),
+          ),
+        );
+        if (existing && !isManaged(existing.Tags)) {
+          throw new ConflictError(
+            `Refusing to delete OIDC provider ${arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag). Other roles may trust it; delete it by hand if it really is yours to remove.`,
+          );
+        }
+        return { iam, exists: !!existing };
+      };
+
+      ctx.output('oidcProviderArn', arn);
+      if (ctx.isDryRun) {
+        let wouldDelete = [`OIDC provider ${arn}`];
+        try {
+          const { exists } = await lookup();
+          if (!exists) wouldDelete = [];
+        } catch (error) {
+          if (error instanceof ConflictError) throw error;
+          ctx.logger.warn(
+            `Dry run: could not look up ${arn} (${
+              (error as Error).message
+            }); listing it as it would be deleted if present`,
+          );
+        }
+        ctx.logger.info(
+          wouldDelete.length
+            ? `Dry run: would delete ${wouldDelete.join(', ')}`
+            : `Dry run: nothing to delete, ${arn} does not exist`,
+        );
+        ctx.output('deleted', false);
+        ctx.output('wouldDelete', wouldDelete);
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const { iam, exists } = await lookup();
+      if (!exists) {
+        ctx.logger.info(`Nothing to delete: ${arn} does not exist`);
+        ctx.output('deleted', false);
+        return;
+      }
+      await mutate(
+        ctx,
+        options,
+        {
+          key: `iam.oidc.${arn}.delete`,
+          scope,
+          action: 'iam:DeleteOpenIDConnectProvider',
+          resourceArn: arn,
+        },
+        async () => {
+          await unlessAwsError(
+            ['NoSuchEntity', 'NoSuchEntityException'],
+            iam.send(
+              new DeleteOpenIDConnectProviderCommand({
+                OpenIDConnectProviderArn: arn,
+              }),
+            ),
+          );
+          return true;
+        },
+      );
+      ctx.logger.info(`Deleted OIDC provider ${arn}`);
+      ctx.output('deleted', true);
+    },
+  });
+}

@@ -1,0 +1,239 @@
+import {
+  DeleteResourceShareCommand,
+  GetResourceSharesCommand,
+  GetResourceSharesCommandInput,
+  RAMClient,
+  ResourceShare,
+} from '@aws-sdk/client-ram';
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import {
+  AwsActionOptions,
+  call,
+  digest,
+  mutate,
+  networkScope,
+  unlessAwsError,
+} from '../lib/action';
+import {
+  isManaged,
+  MANAGED_BY_TAG_KEY,
+  MANAGED_BY_TAG_VALUE,
+} from '../lib/builders';
+import { fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './deleteSubnetShare.examples';
+
+export const DELETE_SUBNET_SHARE_ID = 'aws:ram:delete-subnet-share';
+
+const SHARE_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov):ram:[a-z0-9-]+:[0-9]{12}:resource-share\/[A-Za-z0-9-]{1,128}$/;
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod
+    .object({
+      networkAccountId: f.networkAccountId(),
+      region: f.region(),
+      resourceShareArn: zod
+        .string()
+        .regex(
+          SHARE_ARN,
+          'expected a RAM resource share ARN such as arn:aws:ram:us-east-1:111111111111:resource-share/<id>',
+        )
+        .optional()
+        .describe('The share to delete (output of aws:ram:share-subnets)'),
+      shareName: zod
+        .string()
+        .regex(
+          /^[A-Za-z0-9._-]{1,255}$/,
+          'expected letters, digits, ., _ and -, at most 255 characters',
+        )
+        .optional()
+        .describe('Or the name of the share, when its ARN is not known'),
+    })
+    .superRefine((value, ctx) => {
+      if (!value.resourceShareArn === !value.shareName) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resourceShareArn'],
+          message: 'expected exactly one of resourceShareArn and shareName',
+        });
+      }
+      if (
+        value.resourceShareArn &&
+        value.resourceShareArn.split(':')[4] !== value.networkAccountId
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resourceShareArn'],
+          message: 'expected a resource share owned by networkAccountId',
+        });
+      }
+    });
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    resourceShareArns: zod.array(zod.string()),
+    deleted: zod.boolean(),
+    wouldDelete: zod.array(zod.string()).optional(),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+const GONE = ['DELETING', 'DELETED'];
+
+export function createDeleteSubnetShareAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: DELETE_SUBNET_SHARE_ID,
+    description:
+      'Teardown of aws:ram:share-subnets: deletes the RAM resource share of the network account (Account-A), by ARN or name, only if it carries the cross-account-alb:managed-by tag. The workload account loses access to the subnets, so delete the cluster first. A missing share counts as deleted.',
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        DELETE_SUBNET_SHARE_ID,
+      );
+      const what = input.resourceShareArn ?? `named ${input.shareName}`;
+      const scope = networkScope(options, input.networkAccountId);
+
+      const find = (ram: RAMClient, managedOnly: boolean) => {
+        const request: GetResourceSharesCommandInput = {
+          resourceOwner: 'SELF',
+          ...(input.resourceShareArn
+            ? { resourceShareArns: [input.resourceShareArn] }
+            : { name: input.shareName }),
+          ...(managedOnly
+            ? {
+                tagFilters: [
+                  {
+                    tagKey: MANAGED_BY_TAG_KEY,
+                    tagValues: [MANAGED_BY_TAG_VALUE],
+                  },
+                ],
+              }
+            : {}),
+        };
+        return call(scope, 'ram:GetResourceShares', async () => {
+          const found = await unlessAwsError(
+            ['UnknownResourceException'],
+            ram.send(new GetResourceSharesCommand(request)),
+          );
+          return (found?.resourceShares ?? []).filter(
+            s =>
+              (input.resourceShareArn
+                ? s.resourceShareArn === input.resourceShareArn
+                : s.name === input.shareName) && !GONE.includes(s.status ?? ''),
+          );
+        });
+      };
+
+      const lookup = async () => {
+        const ram = await options.clients.ram({
+          accountId: input.networkAccountId,
+          region: input.region,
+        });
+        const shares = await find(ram, false);
+        // RAM lists tags with each share; where they are left out (moto), ask again with a
+        // tag filter, which only returns the shares carrying the project's tag.
+        const untagged = shares.filter(s => !s.tags);
+        const managedArns = new Set(
+          untagged.length
+            ? (await find(ram, true)).map(s => s.resourceShareArn)
+            : [],
+        );
+        const managed = (s: ResourceShare) =>
+          s.tags ? isManaged(s.tags) : managedArns.has(s.resourceShareArn);
+        const foreign = shares.filter(s => !managed(s));
+        if (input.resourceShareArn && foreign.length) {
+          throw new ConflictError(
+            `Refusing to delete resource share ${input.resourceShareArn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
+          );
+        }
+        if (foreign.length) {
+          ctx.logger.warn(
+            `Leaving ${foreign.length} resource share(s) named ${input.shareName} that this project did not create`,
+          );
+        }
+        if (input.shareName && !shares.some(managed) && foreign.length) {
+          throw new ConflictError(
+            `Refusing to delete the resource share named ${input.shareName} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
+          );
+        }
+        return {
+          ram,
+          arns: shares.filter(managed).map(s => s.resourceShareArn!),
+        };
+      };
+
+      if (ctx.isDryRun) {
+        let arns = [input.resourceShareArn ?? `resource share ${what}`];
+        try {
+          arns = (await lookup()).arns;
+        } catch (error) {
+          if (error instanceof ConflictError) throw error;
+          ctx.logger.warn(
+            `Dry run: could not look up resource share ${what} (${
+              (error as Error).message
+            }); listing it as it would be deleted if present`,
+          );
+        }
+        const wouldDelete = arns.map(a =>
+          a.startsWith('arn:') ? `resource share ${a}` : a,
+        );
+        ctx.logger.info(
+          wouldDelete.length
+            ? `Dry run: would delete ${wouldDelete.join(', ')}`
+            : `Dry run: nothing to delete, resource share ${what} does not exist`,
+        );
+        ctx.output(
+          'resourceShareArns',
+          arns.filter(a => a.startsWith('arn:')),
+        );
+        ctx.output('deleted', false);
+        ctx.output('wouldDelete', wouldDelete);
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const { ram, arns } = await lookup();
+      if (!arns.length) {
+        ctx.logger.info(
+          `Nothing to delete: resource share ${what} does not exist`,
+        );
+      }
+      for (const arn of arns) {
+        await mutate(
+          ctx,
+          options,
+          {
+            key: `ram.${arn}.delete`,
+            scope,
+            action: 'ram:DeleteResourceShare',
+            resourceArn: arn,
+          },
+          async () => {
+            await unlessAwsError(
+              ['UnknownResourceException'],
+              ram.send(
+                new DeleteResourceShareCommand({
+                  resourceShareArn: arn,
+                  clientToken: digest({ delete: arn }),
+                }),
+              ),
+            );
+            return true;
+          },
+        );
+        ctx.logger.info(`Deleted resource share ${arn}`);
+      }
+      ctx.output('resourceShareArns', arns);
+      ctx.output('deleted', arns.length > 0);
+    },
+  });
+}

@@ -1,0 +1,209 @@
+import {
+  DescribeSecurityGroupsCommand,
+  IpPermission,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import { securityGroupArn } from '../lib/aws';
+import {
+  AwsActionOptions,
+  call,
+  mutate,
+  unlessAwsError,
+  workloadScope,
+} from '../lib/action';
+import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
+import { examples } from './revokeAlbToNodes.examples';
+
+export const REVOKE_ALB_TO_NODES_ID = 'aws:ec2:revoke-alb-to-nodes';
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod
+    .object({
+      workloadAccountId: f.workloadAccountId(),
+      networkAccountId: f.networkAccountId(),
+      region: f.region(),
+      nodeSecurityGroupId: f
+        .securityGroupId()
+        .describe(
+          'The cluster or node security group in the workload account (clusterSecurityGroupId of aws:eks:describe-cluster)',
+        ),
+      albSecurityGroupId: f
+        .securityGroupId()
+        .describe('The ALB security group of the network account'),
+      fromPort: f.port().describe('First target (pod) port'),
+      toPort: f
+        .port()
+        .optional()
+        .describe('Last target port; defaults to fromPort'),
+    })
+    .superRefine(accountsMustDiffer)
+    .superRefine((value, ctx) => {
+      if (value.toPort !== undefined && value.toPort < value.fromPort) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['toPort'],
+          message: 'expected toPort greater than or equal to fromPort',
+        });
+      }
+    });
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    nodeSecurityGroupId: zod.string(),
+    albSecurityGroupId: zod.string(),
+    deleted: zod.boolean(),
+    wouldDelete: zod.array(zod.string()).optional(),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+/** The tcp rules of exactly this port range that reference the ALB group. */
+export function rulesFromGroup(
+  permissions: IpPermission[],
+  groupId: string,
+  fromPort: number,
+  toPort: number,
+): IpPermission[] {
+  return permissions
+    .filter(
+      p =>
+        p.IpProtocol === 'tcp' &&
+        p.FromPort === fromPort &&
+        p.ToPort === toPort &&
+        (p.UserIdGroupPairs ?? []).some(pair => pair.GroupId === groupId),
+    )
+    .map(p => ({
+      IpProtocol: 'tcp',
+      FromPort: fromPort,
+      ToPort: toPort,
+      UserIdGroupPairs: (p.UserIdGroupPairs ?? [])
+        .filter(pair => pair.GroupId === groupId)
+        // The rule as EC2 lists it; EC2 ignores the description when matching, moto does not.
+        .map(pair => ({
+          GroupId: pair.GroupId,
+          UserId: pair.UserId,
+          ...(pair.Description ? { Description: pair.Description } : {}),
+        })),
+    }));
+}
+
+export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: REVOKE_ALB_TO_NODES_ID,
+    description:
+      'Teardown of aws:ec2:allow-alb-to-nodes: removes, from the cluster/node security group of the workload account (Account-B), the inbound rule that references the ALB security group of the network account. A missing rule or group counts as removed.',
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        REVOKE_ALB_TO_NODES_ID,
+      );
+      const toPort = input.toPort ?? input.fromPort;
+      const label = `tcp ${input.fromPort}-${toPort} from ${input.albSecurityGroupId} on ${input.nodeSecurityGroupId}`;
+      const scope = workloadScope(options, input.workloadAccountId);
+
+      const lookup = async () => {
+        const ec2 = await options.clients.ec2({
+          accountId: input.workloadAccountId,
+          region: input.region,
+        });
+        const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
+          unlessAwsError(
+            ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'],
+            ec2.send(
+              new DescribeSecurityGroupsCommand({
+                GroupIds: [input.nodeSecurityGroupId],
+              }),
+            ),
+          ),
+        );
+        const group = found?.SecurityGroups?.[0];
+        const rules = group
+          ? rulesFromGroup(
+              group.IpPermissions ?? [],
+              input.albSecurityGroupId,
+              input.fromPort,
+              toPort,
+            )
+          : [];
+        return { ec2, group, rules };
+      };
+
+      const output = (deleted: boolean) => {
+        ctx.output('nodeSecurityGroupId', input.nodeSecurityGroupId);
+        ctx.output('albSecurityGroupId', input.albSecurityGroupId);
+        ctx.output('deleted', deleted);
+      };
+
+      if (ctx.isDryRun) {
+        let wouldDelete = [`security group rule ${label}`];
+        try {
+          const { rules } = await lookup();
+          if (!rules.length) wouldDelete = [];
+        } catch (error) {
+          ctx.logger.warn(
+            `Dry run: could not check ${input.nodeSecurityGroupId} (${
+              (error as Error).message
+            }); listing the rule as it would be removed if present`,
+          );
+        }
+        ctx.logger.info(
+          wouldDelete.length
+            ? `Dry run: would remove ${wouldDelete.join(', ')}`
+            : `Dry run: nothing to remove, ${label} does not exist`,
+        );
+        output(false);
+        ctx.output('wouldDelete', wouldDelete);
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      const { ec2, group, rules } = await lookup();
+      if (!group || !rules.length) {
+        ctx.logger.info(
+          group
+            ? `Nothing to remove: ${label} does not exist`
+            : `Nothing to remove: ${input.nodeSecurityGroupId} does not exist in workload account ${input.workloadAccountId}`,
+        );
+        output(false);
+        return;
+      }
+      await mutate(
+        ctx,
+        options,
+        {
+          key: `ec2.sg.${input.nodeSecurityGroupId}.from.${input.albSecurityGroupId}.${input.fromPort}-${toPort}.revoke`,
+          scope,
+          action: 'ec2:RevokeSecurityGroupIngress',
+          resourceArn: securityGroupArn(
+            input.region,
+            input.workloadAccountId,
+            input.nodeSecurityGroupId,
+          ),
+        },
+        async () => {
+          await unlessAwsError(
+            ['InvalidPermission.NotFound', 'InvalidGroup.NotFound'],
+            ec2.send(
+              new RevokeSecurityGroupIngressCommand({
+                GroupId: input.nodeSecurityGroupId,
+                IpPermissions: rules,
+              }),
+            ),
+          );
+          return true;
+        },
+      );
+      ctx.logger.info(`Removed ${label}`);
+      output(true);
+    },
+  });
+}

@@ -1,0 +1,315 @@
+/*
+ * The teardown actions against a real moto_server with two accounts: the recipe's ensure
+ * actions first, then the delete actions in reverse order, then a read-back that everything
+ * is gone, and a second teardown that changes nothing.
+ */
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import {
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListPoliciesCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
+import { ConfigReader } from '@backstage/config';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
+  SANDBOX_REGION as REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
+  SandboxNetwork,
+  sandboxAwsConfig,
+  sandboxCredentials,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import { createAwsCrossAccountActions } from './actions';
+import { createAwsClientFactory } from './lib/aws';
+import { actionContext, mockAuditor } from './__testUtils__/testing';
+import {
+  BACKSTAGE_NETWORK_ACCOUNT_POLICY,
+  BACKSTAGE_WORKLOAD_ACCOUNT_POLICY,
+} from './policies';
+import { policyActions } from './policies/policyActions';
+
+jest.setTimeout(120_000);
+
+const CLUSTER = 'teardown-sandbox';
+const READ_ONLY = /:(Describe|Get|List)/;
+
+let moto: MotoServer;
+let restoreEnv: () => void;
+let network: SandboxNetwork;
+const recorded: Array<{ accountId: string; action: string }> = [];
+
+function actions() {
+  const clients = createAwsClientFactory({
+    config: new ConfigReader({ aws: sandboxAwsConfig() }),
+    onCommand: e => recorded.push({ accountId: e.accountId, action: e.action }),
+  });
+  const list = createAwsCrossAccountActions({
+    clients,
+    auditor: mockAuditor().auditor,
+    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
+  });
+  return Object.fromEntries(list.map(a => [a.id, a]));
+}
+
+async function client<T>(
+  Ctor: new (c: object) => T,
+  accountId: string,
+): Promise<T> {
+  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  return new Ctor({ region: REGION, credentials: sdkCredentialProvider });
+}
+
+async function run(
+  id: string,
+  input: Record<string, any>,
+  options: { isDryRun?: boolean } = {},
+) {
+  const { ctx, outputs } = actionContext(input, options);
+  await actions()[id].handler(ctx);
+  return outputs() as Record<string, any>;
+}
+
+const ensured: Record<string, any> = {};
+
+/** The inputs of the teardown, in reverse recipe order. */
+function teardownSteps(): Array<[string, Record<string, any>]> {
+  return [
+    [
+      'aws:ec2:revoke-alb-to-nodes',
+      {
+        workloadAccountId: WORKLOAD,
+        networkAccountId: NETWORK,
+        region: REGION,
+        nodeSecurityGroupId: ensured.nodeSecurityGroupId,
+        albSecurityGroupId: ensured.albSecurityGroupId,
+        fromPort: 80,
+      },
+    ],
+    [
+      'aws:ec2:delete-alb-security-group',
+      {
+        networkAccountId: NETWORK,
+        region: REGION,
+        vpcId: network.vpcId,
+        clusterName: CLUSTER,
+      },
+    ],
+    [
+      'aws:iam:delete-load-balancer-controller-role',
+      {
+        networkAccountId: NETWORK,
+        region: REGION,
+        clusterName: CLUSTER,
+        deletePolicy: true,
+      },
+    ],
+    [
+      'aws:iam:delete-oidc-provider',
+      {
+        networkAccountId: NETWORK,
+        region: REGION,
+        oidcIssuerUrl: ensured.issuer,
+      },
+    ],
+    [
+      'aws:ram:delete-subnet-share',
+      {
+        networkAccountId: NETWORK,
+        region: REGION,
+        resourceShareArn: ensured.resourceShareArn,
+      },
+    ],
+  ];
+}
+
+async function remaining() {
+  const ram = await client(RAMClient, NETWORK);
+  const iam = await client(IAMClient, NETWORK);
+  const ec2 = await client(EC2Client, NETWORK);
+  const shares = await ram.send(
+    new GetResourceSharesCommand({ resourceOwner: 'SELF' }),
+  );
+  const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
+  const roles = await iam.send(
+    new ListRolesCommand({ PathPrefix: '/cross-account-alb/' }),
+  );
+  const policies = await iam.send(
+    new ListPoliciesCommand({
+      Scope: 'Local',
+      PathPrefix: '/cross-account-alb/',
+    }),
+  );
+  const groups = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }],
+    }),
+  );
+  const node = await (
+    await client(EC2Client, WORKLOAD)
+  ).send(
+    new DescribeSecurityGroupsCommand({
+      GroupIds: [ensured.nodeSecurityGroupId],
+    }),
+  );
+  return {
+    shares: (shares.resourceShares ?? [])
+      .filter(s => s.status === 'ACTIVE')
+      .map(s => s.resourceShareArn),
+    providers: (providers.OpenIDConnectProviderList ?? []).map(p => p.Arn),
+    roles: (roles.Roles ?? []).map(r => r.RoleName),
+    policies: (policies.Policies ?? []).map(p => p.Arn),
+    albGroups: (groups.SecurityGroups ?? [])
+      .filter(g => g.GroupName === `${CLUSTER}-alb`)
+      .map(g => g.GroupId),
+    nodeRulesFromAlb: (node.SecurityGroups![0].IpPermissions ?? []).filter(p =>
+      (p.UserIdGroupPairs ?? []).some(
+        pair => pair.GroupId === ensured.albSecurityGroupId,
+      ),
+    ).length,
+  };
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useSandboxEndpoint(moto.endpoint);
+  network = await seedSandboxNetwork();
+
+  const nodeSubnetIds = network.privateSubnets.map(s => s.subnetId);
+  const share = await run('aws:ram:share-subnets', {
+    networkAccountId: NETWORK,
+    region: REGION,
+    subnetIds: nodeSubnetIds,
+    principals: [WORKLOAD],
+  });
+  ensured.resourceShareArn = share.resourceShareArn;
+  const eks = await client(EKSClient, WORKLOAD);
+  await eks.send(
+    new CreateClusterCommand({
+      name: CLUSTER,
+      roleArn: `arn:aws:iam::${WORKLOAD}:role/eks-cluster`,
+      resourcesVpcConfig: { subnetIds: nodeSubnetIds },
+    }),
+  );
+  await eks.send(new DescribeClusterCommand({ name: CLUSTER }));
+  const cluster = await run('aws:eks:describe-cluster', {
+    workloadAccountId: WORKLOAD,
+    region: REGION,
+    clusterName: CLUSTER,
+  });
+  ensured.issuer = cluster.oidcIssuerUrl;
+  ensured.nodeSecurityGroupId = cluster.clusterSecurityGroupId;
+  await run('aws:iam:ensure-oidc-provider', {
+    networkAccountId: NETWORK,
+    region: REGION,
+    oidcIssuerUrl: ensured.issuer,
+  });
+  await run('aws:iam:ensure-load-balancer-controller-role', {
+    networkAccountId: NETWORK,
+    workloadAccountId: WORKLOAD,
+    region: REGION,
+    clusterName: CLUSTER,
+    oidcIssuerUrl: ensured.issuer,
+  });
+  const sg = await run('aws:ec2:ensure-alb-security-group', {
+    networkAccountId: NETWORK,
+    region: REGION,
+    vpcId: network.vpcId,
+    clusterName: CLUSTER,
+  });
+  ensured.albSecurityGroupId = sg.securityGroupId;
+  await run('aws:ec2:allow-alb-to-nodes', {
+    workloadAccountId: WORKLOAD,
+    networkAccountId: NETWORK,
+    region: REGION,
+    nodeSecurityGroupId: ensured.nodeSecurityGroupId,
+    albSecurityGroupId: ensured.albSecurityGroupId,
+    fromPort: 80,
+  });
+});
+
+afterAll(async () => {
+  restoreEnv?.();
+  await moto?.stop();
+});
+
+describe('teardown against moto with two accounts', () => {
+  it('starts from a complete set-up', async () => {
+    const before = await remaining();
+    expect(before.shares).toContain(ensured.resourceShareArn);
+    expect(before.providers).toHaveLength(1);
+    expect(before.roles).toEqual([`${CLUSTER}-aws-lbc`]);
+    expect(before.policies).toHaveLength(1);
+    expect(before.albGroups).toEqual([ensured.albSecurityGroupId]);
+    expect(before.nodeRulesFromAlb).toBe(1);
+  });
+
+  it('lists everything in a dry-run and changes nothing', async () => {
+    recorded.length = 0;
+    const listed: string[] = [];
+    for (const [id, input] of teardownSteps()) {
+      const out = await run(id, input, { isDryRun: true });
+      expect([id, out.dryRun]).toEqual([id, true]);
+      expect([id, out.wouldDelete.length > 0]).toEqual([id, true]);
+      listed.push(...out.wouldDelete);
+    }
+    expect(recorded.filter(r => !READ_ONLY.test(r.action))).toEqual([]);
+    expect(listed.join('\n')).toContain(ensured.albSecurityGroupId);
+    expect(listed.join('\n')).toContain(ensured.resourceShareArn);
+    expect((await remaining()).roles).toHaveLength(1);
+  });
+
+  it('deletes everything in reverse recipe order', async () => {
+    recorded.length = 0;
+    for (const [id, input] of teardownSteps()) {
+      const out = await run(id, input);
+      expect([id, out.dryRun]).toEqual([id, undefined]);
+    }
+    expect(await remaining()).toEqual({
+      shares: [],
+      providers: [],
+      roles: [],
+      policies: [],
+      albGroups: [],
+      nodeRulesFromAlb: 0,
+    });
+    const mutations = recorded
+      .filter(r => !READ_ONLY.test(r.action))
+      .map(r => r.action);
+    expect(mutations).toEqual([
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:DeleteSecurityGroup',
+      'iam:DetachRolePolicy',
+      'iam:DeleteRole',
+      'iam:DeletePolicy',
+      'iam:DeleteOpenIDConnectProvider',
+      'ram:DeleteResourceShare',
+    ]);
+    const allowed: Record<string, Set<string>> = {
+      [NETWORK]: policyActions(BACKSTAGE_NETWORK_ACCOUNT_POLICY),
+      [WORKLOAD]: policyActions(BACKSTAGE_WORKLOAD_ACCOUNT_POLICY),
+    };
+    expect(recorded.filter(r => !allowed[r.accountId].has(r.action))).toEqual(
+      [],
+    );
+  });
+
+  it('succeeds without any mutation when run again', async () => {
+    recorded.length = 0;
+    for (const [id, input] of teardownSteps()) {
+      await run(id, input);
+      const dry = await run(id, input, { isDryRun: true });
+      expect([id, dry.wouldDelete]).toEqual([id, []]);
+    }
+    expect(recorded.filter(r => !READ_ONLY.test(r.action))).toEqual([]);
+  });
+});
