@@ -1,23 +1,16 @@
-import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import Ajv from 'ajv';
 import yaml from 'yaml';
 import {
-  MotoServer,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   SandboxNetwork,
-  sandboxCredentials,
-  seedSandboxNetwork,
-  startMoto,
-  useSandboxEndpoint,
 } from 'sandbox';
 import {
-  clusterEntity,
-  GUESTS_GROUP,
+  TemplateName,
   loadTemplate,
   startTemplateBackend,
-  TemplateName,
+  startTemplateSandbox,
 } from './__testUtils__/harness';
 
 jest.setTimeout(600_000);
@@ -69,50 +62,18 @@ function stringFields(template: any) {
 }
 
 describe('hostile input to the templates', () => {
-  let moto: MotoServer;
-  let restore: () => void;
+  let sandbox: Awaited<ReturnType<typeof startTemplateSandbox>>;
   let network: SandboxNetwork;
   let backend: Awaited<ReturnType<typeof startTemplateBackend>>;
   const outcomes: Outcome[] = [];
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restore = useSandboxEndpoint(moto.endpoint);
-    network = await seedSandboxNetwork();
-    const { sdkCredentialProvider } = await sandboxCredentials(
-      SANDBOX_WORKLOAD_ACCOUNT_ID,
-    );
-    await new EKSClient({
-      region: SANDBOX_REGION,
-      credentials: sdkCredentialProvider,
-    }).send(
-      new CreateClusterCommand({
-        name: CLUSTER,
-        roleArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/eks-cluster`,
-        resourcesVpcConfig: {
-          subnetIds: network.privateSubnets.map(s => s.subnetId),
-        },
-      }),
-    );
-    backend = await startTemplateBackend({
-      entities: [
-        GUESTS_GROUP,
-        clusterEntity({
-          name: CLUSTER,
-          networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-          workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
-          region: SANDBOX_REGION,
-          vpcId: network.vpcId,
-          albSubnetIds: network.publicSubnets.map(s => s.subnetId),
-          nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
-        }),
-      ],
-    });
+    sandbox = await startTemplateSandbox(CLUSTER);
+    ({ network, backend } = sandbox);
   });
 
   afterAll(async () => {
-    restore?.();
-    await moto?.stop();
+    await sandbox?.stop();
     const rejected = outcomes.filter(o => o.result === 'rejected').length;
     // eslint-disable-next-line no-console
     console.log(

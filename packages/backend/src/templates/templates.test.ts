@@ -1,4 +1,3 @@
-import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   componentEntityV1alpha1Validator,
   Entity,
@@ -14,21 +13,15 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { ServiceAccount } from 'kubernetes-models/v1';
 import {
-  MotoServer,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   SandboxNetwork,
-  sandboxCredentials,
-  seedSandboxNetwork,
-  startMoto,
-  useSandboxEndpoint,
 } from 'sandbox';
 import {
-  clusterEntity,
-  GUESTS_GROUP,
   REPO_ROOT,
   startTemplateBackend,
+  startTemplateSandbox,
 } from './__testUtils__/harness';
 
 jest.setTimeout(180_000);
@@ -74,50 +67,18 @@ async function validateEntity(data: unknown): Promise<boolean> {
 }
 
 describe('software templates (dry-run through the scaffolder API)', () => {
-  let moto: MotoServer;
-  let restore: () => void;
+  let sandbox: Awaited<ReturnType<typeof startTemplateSandbox>>;
   let network: SandboxNetwork;
   let backend: Awaited<ReturnType<typeof startTemplateBackend>>;
   const clusterName = 'shop-prod';
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restore = useSandboxEndpoint(moto.endpoint);
-    network = await seedSandboxNetwork();
-    const { sdkCredentialProvider } = await sandboxCredentials(
-      SANDBOX_WORKLOAD_ACCOUNT_ID,
-    );
-    await new EKSClient({
-      region: SANDBOX_REGION,
-      credentials: sdkCredentialProvider,
-    }).send(
-      new CreateClusterCommand({
-        name: clusterName,
-        roleArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/eks-cluster`,
-        resourcesVpcConfig: {
-          subnetIds: network.privateSubnets.map(s => s.subnetId),
-        },
-      }),
-    );
-    backend = await startTemplateBackend({
-      entities: [
-        GUESTS_GROUP,
-        clusterEntity({
-          name: clusterName,
-          networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-          workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
-          region: SANDBOX_REGION,
-          vpcId: network.vpcId,
-          albSubnetIds: network.publicSubnets.map(s => s.subnetId),
-          nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
-        }),
-      ],
-    });
+    sandbox = await startTemplateSandbox(clusterName);
+    ({ network, backend } = sandbox);
   });
 
   afterAll(async () => {
-    restore?.();
-    await moto?.stop();
+    await sandbox?.stop();
   });
 
   it('cluster onboarding writes a valid eksctl ClusterConfig keyed by Account-B AZ names', async () => {

@@ -17,7 +17,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import yaml from 'yaml';
-import { sandboxAwsConfig } from 'sandbox';
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  sandboxAwsConfig,
+  sandboxCredentials,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
 
 // Test utilities always run from source, so the repository is found relative to this file.
 // eslint-disable-next-line no-restricted-syntax
@@ -143,3 +153,51 @@ export const GUESTS_GROUP: Entity = {
   metadata: { name: 'guests', namespace: 'default' },
   spec: { type: 'team', children: [] },
 };
+
+/**
+ * The sandbox the dry-run tests share: moto with Account-A's network, an EKS cluster in
+ * Account-B (eksctl's part), and a template backend whose catalog holds that cluster's
+ * Resource entity, as template 1 registers it.
+ */
+export async function startTemplateSandbox(clusterName: string) {
+  const moto = await startMoto();
+  const restore = useSandboxEndpoint(moto.endpoint);
+  const network = await seedSandboxNetwork();
+  const { sdkCredentialProvider } = await sandboxCredentials(
+    SANDBOX_WORKLOAD_ACCOUNT_ID,
+  );
+  await new EKSClient({
+    region: SANDBOX_REGION,
+    credentials: sdkCredentialProvider,
+  }).send(
+    new CreateClusterCommand({
+      name: clusterName,
+      roleArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/eks-cluster`,
+      resourcesVpcConfig: {
+        subnetIds: network.privateSubnets.map(s => s.subnetId),
+      },
+    }),
+  );
+  const backend = await startTemplateBackend({
+    entities: [
+      GUESTS_GROUP,
+      clusterEntity({
+        name: clusterName,
+        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+        workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+        region: SANDBOX_REGION,
+        vpcId: network.vpcId,
+        albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+        nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+      }),
+    ],
+  });
+  return {
+    network,
+    backend,
+    async stop() {
+      restore();
+      await moto.stop();
+    },
+  };
+}
