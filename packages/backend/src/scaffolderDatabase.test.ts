@@ -45,7 +45,7 @@ const template = {
 describe.each(databases.eachSupportedId())('scaffolder on %p', databaseId => {
   it('stores a task and runs it to completion', async () => {
     const knex = await databases.init(databaseId);
-    const { server } = await startTestBackend({
+    const backend = await startTestBackend({
       features: [
         scaffolderPlugin,
         mockServices.database.factory({ knex }),
@@ -53,27 +53,38 @@ describe.each(databases.eachSupportedId())('scaffolder on %p', databaseId => {
       ],
     });
 
-    const created = await request(server)
-      .post('/api/scaffolder/v2/tasks')
-      .set('Authorization', mockCredentials.user.header())
-      .send({
-        templateRef: 'template:default/hello',
-        values: { name: 'world' },
-      });
-    expect(created.status).toBe(201);
+    const { server } = backend;
+    // Stop the scaffolder's task workers before TestDatabases drops this database: a worker
+    // polling a destroyed pool fails later, inside whichever test file runs next.
+    try {
+      const created = await request(server)
+        .post('/api/scaffolder/v2/tasks')
+        .set('Authorization', mockCredentials.user.header())
+        .send({
+          templateRef: 'template:default/hello',
+          values: { name: 'world' },
+        });
+      expect(created.status).toBe(201);
 
-    let status = 'open';
-    for (let i = 0; i < 100 && !['completed', 'failed'].includes(status); i++) {
-      await new Promise(r => setTimeout(r, 200));
-      const task = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-        .set('Authorization', mockCredentials.user.header());
-      status = task.body.status;
+      let status = 'open';
+      for (
+        let i = 0;
+        i < 100 && !['completed', 'failed'].includes(status);
+        i++
+      ) {
+        await new Promise(r => setTimeout(r, 200));
+        const task = await request(server)
+          .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+          .set('Authorization', mockCredentials.user.header());
+        status = task.body.status;
+      }
+      expect(status).toBe('completed');
+
+      const rows = await knex('tasks').where({ id: created.body.id });
+      expect(rows).toHaveLength(1);
+      expect(rows[0].status).toBe('completed');
+    } finally {
+      await backend.stop();
     }
-    expect(status).toBe('completed');
-
-    const rows = await knex('tasks').where({ id: created.body.id });
-    expect(rows).toHaveLength(1);
-    expect(rows[0].status).toBe('completed');
   });
 });
