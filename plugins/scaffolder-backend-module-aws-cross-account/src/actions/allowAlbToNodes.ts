@@ -20,7 +20,8 @@ import { examples } from './allowAlbToNodes.examples';
 
 export const ALLOW_ALB_TO_NODES_ID = 'aws:ec2:allow-alb-to-nodes';
 
-const inputSchema = (zod: Zod) => {
+/** Input of both aws:ec2:allow-alb-to-nodes and its undo, aws:ec2:revoke-alb-to-nodes. */
+export const albToNodesInputSchema = (zod: Zod) => {
   const f = fields(zod);
   return zod
     .object({
@@ -64,7 +65,7 @@ const outputSchema = (zod: Zod) =>
     dryRun: zod.boolean().optional(),
   });
 
-type Input = z.infer<ReturnType<typeof inputSchema>>;
+type Input = z.infer<ReturnType<typeof albToNodesInputSchema>>;
 
 /** True when a rule already lets the ALB group reach every port of the range. */
 export function allowsGroup(
@@ -90,10 +91,10 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
       'Ensures the cluster/node security group of the workload account (Account-B) accepts the target ports from the ALB security group of the network account, by security-group reference (allowed between participants of a shared VPC), not by CIDR. With explicit ALB security groups the controller does not open the node groups itself.',
     examples,
     supportsDryRun: true,
-    schema: { input: inputSchema, output: outputSchema },
+    schema: { input: albToNodesInputSchema, output: outputSchema },
     async handler(ctx) {
       const input: Input = parseInput(
-        inputSchema(z),
+        albToNodesInputSchema(z),
         ctx.input,
         ALLOW_ALB_TO_NODES_ID,
       );

@@ -13,43 +13,11 @@ import {
   unlessAwsError,
   workloadScope,
 } from '../lib/action';
-import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
+import { parseInput, Zod } from '../lib/schemas';
+import { albToNodesInputSchema } from './allowAlbToNodes';
 import { examples } from './revokeAlbToNodes.examples';
 
 export const REVOKE_ALB_TO_NODES_ID = 'aws:ec2:revoke-alb-to-nodes';
-
-const inputSchema = (zod: Zod) => {
-  const f = fields(zod);
-  return zod
-    .object({
-      workloadAccountId: f.workloadAccountId(),
-      networkAccountId: f.networkAccountId(),
-      region: f.region(),
-      nodeSecurityGroupId: f
-        .securityGroupId()
-        .describe(
-          'The cluster or node security group in the workload account (clusterSecurityGroupId of aws:eks:describe-cluster)',
-        ),
-      albSecurityGroupId: f
-        .securityGroupId()
-        .describe('The ALB security group of the network account'),
-      fromPort: f.port().describe('First target (pod) port'),
-      toPort: f
-        .port()
-        .optional()
-        .describe('Last target port; defaults to fromPort'),
-    })
-    .superRefine(accountsMustDiffer)
-    .superRefine((value, ctx) => {
-      if (value.toPort !== undefined && value.toPort < value.fromPort) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['toPort'],
-          message: 'expected toPort greater than or equal to fromPort',
-        });
-      }
-    });
-};
 
 const outputSchema = (zod: Zod) =>
   zod.object({
@@ -60,7 +28,7 @@ const outputSchema = (zod: Zod) =>
     dryRun: zod.boolean().optional(),
   });
 
-type Input = z.infer<ReturnType<typeof inputSchema>>;
+type Input = z.infer<ReturnType<typeof albToNodesInputSchema>>;
 
 /** The tcp rules of exactly this port range that reference the ALB group. */
 export function rulesFromGroup(
@@ -99,10 +67,10 @@ export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
       'Teardown of aws:ec2:allow-alb-to-nodes: removes, from the cluster/node security group of the workload account (Account-B), the inbound rule that references the ALB security group of the network account. A missing rule or group counts as removed.',
     examples,
     supportsDryRun: true,
-    schema: { input: inputSchema, output: outputSchema },
+    schema: { input: albToNodesInputSchema, output: outputSchema },
     async handler(ctx) {
       const input: Input = parseInput(
-        inputSchema(z),
+        albToNodesInputSchema(z),
         ctx.input,
         REVOKE_ALB_TO_NODES_ID,
       );
