@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { cacheServiceFactory } from '@backstage/backend-defaults/cache';
@@ -29,7 +30,7 @@ const path =
   '/api/aws-alb/v1/entity/default/component/game-2048/load-balancers';
 
 /** A backend replica: its own plugin instance and process state, the shared Redis. */
-function startReplica(connection: string) {
+function startReplica(connection: string, namespace: string) {
   return startTestBackend({
     features: [
       awsAlbPlugin,
@@ -37,7 +38,14 @@ function startReplica(connection: string) {
       catalogServiceMock.factory({ entities: [taggedEntity()] }),
       mockServices.rootConfig.factory({
         data: {
-          backend: { cache: { store: 'redis', connection } },
+          // A namespace per test: entries of another test (or run) never answer for this one.
+          backend: {
+            cache: {
+              store: 'redis',
+              connection,
+              redis: { client: { namespace } },
+            },
+          },
           aws: {
             accounts: [
               { accountId: ACCOUNT, roleName: 'backstage-alb-network' },
@@ -66,8 +74,9 @@ describe('two backend replicas sharing Redis', () => {
         targetGroups: [{ name: 'tg', health: [healthy('10.0.0.1')] }],
       },
     ]);
-    const first = await startReplica(connection);
-    const second = await startReplica(connection);
+    const namespace = `aws-alb-test-${randomUUID()}`;
+    const first = await startReplica(connection, namespace);
+    const second = await startReplica(connection, namespace);
     try {
       const auth = mockCredentials.user.header();
       const a = await request(first.server)
@@ -92,6 +101,45 @@ describe('two backend replicas sharing Redis', () => {
     } finally {
       await first.stop();
       await second.stop();
+    }
+  });
+
+  it('views through both replicas at the same moment make the AWS calls of one', async () => {
+    const { connection } = await caches.init('REDIS_7');
+    elbv2Mock.reset();
+    taggingMock.reset();
+    stubAlbs(elbv2Mock, taggingMock, [
+      {
+        arn: lbArn('k8s-game'),
+        name: 'k8s-game',
+        targetGroups: [{ name: 'tg', health: [healthy('10.0.0.1')] }],
+      },
+    ]);
+    const namespace = `aws-alb-test-${randomUUID()}`;
+    const replicas = [
+      await startReplica(connection, namespace),
+      await startReplica(connection, namespace),
+    ];
+    try {
+      const auth = mockCredentials.user.header();
+      const views = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          request(replicas[i % 2].server)
+            .get(path)
+            .set('Authorization', auth),
+        ),
+      );
+      expect(views.map(v => v.status)).toEqual(Array(20).fill(200));
+      expect(new Set(views.map(v => v.body.fetchedAt)).size).toBe(1);
+      expect(callCounts(elbv2Mock, taggingMock)).toEqual({
+        GetResources: 1,
+        DescribeLoadBalancers: 1,
+        DescribeListeners: 1,
+        DescribeTargetGroups: 1,
+        DescribeTargetHealth: 1,
+      });
+    } finally {
+      await Promise.all(replicas.map(r => r.stop()));
     }
   });
 });

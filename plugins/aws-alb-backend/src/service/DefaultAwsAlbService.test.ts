@@ -126,6 +126,72 @@ describe('DefaultAwsAlbService', () => {
     });
   });
 
+  describe('two replicas on one shared cache', () => {
+    function twoReplicas() {
+      const { service: a, cache, clock } = setup();
+      const replica = () =>
+        new DefaultAwsAlbService({
+          catalog: catalogServiceMock({ entities: [taggedEntity()] }),
+          cache,
+          logger: mockServices.logger.mock(),
+          settings: settings(),
+          clientFactory: plainClientFactory,
+          now: clock.now,
+          // Real time passes while the other replica reads; the clock stands still.
+          sleep: ms => new Promise(r => setTimeout(r, Math.min(ms, 5))),
+        });
+      const b = replica();
+      const view = (service: DefaultAwsAlbService) =>
+        service.getEntityLoadBalancers({
+          entityRef: 'component:default/game-2048',
+          credentials,
+        });
+      return { a, b, view, clock };
+    }
+
+    it('make the AWS calls of one when both are viewed at the same time', async () => {
+      const { a, b, view } = twoReplicas();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => view(i % 2 ? a : b)),
+      );
+      expect(new Set(results.map(r => r.fetchedAt)).size).toBe(1);
+      expect(results.every(r => !r.stale)).toBe(true);
+      expect(callCounts(elbv2Mock, taggingMock)).toEqual({
+        GetResources: 1,
+        DescribeLoadBalancers: 1,
+        DescribeListeners: 1,
+        DescribeTargetGroups: 1,
+        DescribeTargetHealth: 1,
+      });
+    });
+
+    it('the waiting replica reads for itself when the reader fails', async () => {
+      const { a, b, view } = twoReplicas();
+      taggingMock
+        .on(GetResourcesCommand)
+        .rejectsOnce(throttled())
+        .resolves({
+          ResourceTagMappingList: [
+            {
+              ResourceARN: ARN,
+              Tags: [
+                { Key: 'elbv2.k8s.aws/cluster', Value: 'demo' },
+                {
+                  Key: 'ingress.k8s.aws/stack',
+                  Value: 'game-2048/ingress-2048',
+                },
+              ],
+            },
+          ],
+        });
+      const [fromB, fromA] = await Promise.allSettled([view(b), view(a)]);
+      // One of them got the throttling error; the other read again and got the ALB.
+      const outcomes = [fromB, fromA].map(r => r.status).sort();
+      expect(outcomes).toEqual(['fulfilled', 'rejected']);
+      expect(taggingMock.commandCalls(GetResourcesCommand)).toHaveLength(2);
+    });
+  });
+
   it('shares the cache entry between entities pointing at the same ALB', async () => {
     const { get } = setup({}, [taggedEntity('a'), taggedEntity('b')]);
     await get('component:default/a');

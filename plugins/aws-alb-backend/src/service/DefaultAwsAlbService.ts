@@ -30,6 +30,7 @@ import {
   locatorFromEntity,
 } from './locator';
 import { readLoadBalancers } from './readLoadBalancers';
+import { ReadLease } from './ReadLease';
 import { AccountRegionLimiters } from './TokenBucketLimiter';
 import { AwsAlbService } from './types';
 
@@ -146,6 +147,8 @@ export interface DefaultAwsAlbServiceOptions {
   clientFactory: AlbAwsClientFactory;
   /** Injectable clock for tests. */
   now?: () => number;
+  /** Injectable wait between looks at the cache while another replica reads, for tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -158,6 +161,7 @@ export interface DefaultAwsAlbServiceOptions {
 export class DefaultAwsAlbService implements AwsAlbService {
   private readonly inflight = new Map<string, Promise<Snapshot>>();
   private readonly now: () => number;
+  private readonly lease: ReadLease;
 
   static fromConfig(
     config: RootConfigService,
@@ -185,6 +189,13 @@ export class DefaultAwsAlbService implements AwsAlbService {
 
   constructor(private readonly options: DefaultAwsAlbServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.lease = new ReadLease({
+      cache: options.cache,
+      // Longer than one read can take: the wait for budget, then the calls with retries.
+      leaseMs: options.settings.rateLimit.maxWaitMs + 10_000,
+      now: this.now,
+      sleep: options.sleep,
+    });
   }
 
   async getEntityLoadBalancers(request: {
@@ -255,29 +266,66 @@ export class DefaultAwsAlbService implements AwsAlbService {
     }
   }
 
+  private isFresh(entry: CacheEntry | undefined): entry is CacheEntry {
+    return (
+      entry !== undefined &&
+      this.now() - Date.parse(entry.fetchedAt) <
+        this.options.settings.cacheTtlMs
+    );
+  }
+
   private async getSnapshot(locator: LoadBalancerLocator): Promise<Snapshot> {
     const key = this.cacheKey(locator);
     const cached = await this.readCache(key);
-    if (
-      cached &&
-      this.now() - Date.parse(cached.fetchedAt) <
-        this.options.settings.cacheTtlMs
-    ) {
+    if (this.isFresh(cached)) {
       return {
         fetchedAt: cached.fetchedAt,
         loadBalancers: cached.loadBalancers,
         stale: false,
       };
     }
-    // Identical concurrent requests share one read of AWS.
+    // Identical concurrent requests share one read of AWS: in this process through the
+    // promise, across replicas through a lease in the shared cache.
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.refresh(locator, key, cached).finally(() =>
+      pending = this.readOnce(locator, key, cached).finally(() =>
         this.inflight.delete(key),
       );
       this.inflight.set(key, pending);
     }
     return pending;
+  }
+
+  private async readOnce(
+    locator: LoadBalancerLocator,
+    key: string,
+    cached: CacheEntry | undefined,
+  ): Promise<Snapshot> {
+    const claim = await this.lease.claim(key);
+    if (!claim.held) {
+      const answer = await this.lease.waitFor(key, claim.until, async () => {
+        const entry = await this.readCache(key);
+        return entry &&
+          entry.fetchedAt !== cached?.fetchedAt &&
+          this.isFresh(entry)
+          ? entry
+          : undefined;
+      });
+      if (answer) {
+        return {
+          fetchedAt: answer.fetchedAt,
+          loadBalancers: answer.loadBalancers,
+          stale: false,
+        };
+      }
+      // The other replica failed or died without an answer: read for ourselves.
+      return this.refresh(locator, key, await this.readCache(key));
+    }
+    try {
+      return await this.refresh(locator, key, cached);
+    } finally {
+      await claim.release();
+    }
   }
 
   private async refresh(
