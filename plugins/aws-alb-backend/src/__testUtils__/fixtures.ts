@@ -72,6 +72,7 @@ export function settings(
     targetHealthConcurrency: 8,
     rateLimit: { callsPerSecond: 4, burst: 8, maxWaitMs: 2000 },
     maxAttempts: 1,
+    sharedCache: false,
     ...overrides,
   };
 }

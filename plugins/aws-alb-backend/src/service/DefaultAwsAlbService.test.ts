@@ -128,18 +128,19 @@ describe('DefaultAwsAlbService', () => {
 
   describe('two replicas on one shared cache', () => {
     function twoReplicas() {
-      const { service: a, cache, clock } = setup();
+      const { cache, clock } = setup();
       const replica = () =>
         new DefaultAwsAlbService({
           catalog: catalogServiceMock({ entities: [taggedEntity()] }),
           cache,
           logger: mockServices.logger.mock(),
-          settings: settings(),
+          settings: settings({ sharedCache: true }),
           clientFactory: plainClientFactory,
           now: clock.now,
           // Real time passes while the other replica reads; the clock stands still.
           sleep: ms => new Promise(r => setTimeout(r, Math.min(ms, 5))),
         });
+      const a = replica();
       const b = replica();
       const view = (service: DefaultAwsAlbService) =>
         service.getEntityLoadBalancers({
@@ -409,7 +410,21 @@ describe('readAwsAlbSettings', () => {
       targetHealthConcurrency: 8,
       rateLimit: { callsPerSecond: 4, burst: 8, maxWaitMs: 2000 },
       maxAttempts: 3,
+      sharedCache: false,
     });
+  });
+
+  it('knows when replicas share the cache', () => {
+    const read = (store?: string) =>
+      readAwsAlbSettings(
+        new ConfigReader({ backend: store ? { cache: { store } } : {} }),
+      ).sharedCache;
+    expect([read(), read('memory'), read('redis'), read('valkey')]).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('reads every awsAlb setting', () => {

@@ -47,6 +47,11 @@ export interface AwsAlbSettings {
   targetHealthConcurrency: number;
   rateLimit: { callsPerSecond: number; burst: number; maxWaitMs: number };
   maxAttempts: number;
+  /**
+   * Whether replicas share the cache (`backend.cache.store` other than memory): only then
+   * do reads take a lease in it, so that replicas do not read the same ALB at once.
+   */
+  sharedCache: boolean;
 }
 
 export const DEFAULTS = {
@@ -102,6 +107,9 @@ export function readAwsAlbSettings(config: Config): AwsAlbSettings {
         plugin?.getOptionalNumber('rateLimit.maxWaitMs') ?? DEFAULTS.maxWaitMs,
     },
     maxAttempts: Math.floor(positive('maxAttempts', DEFAULTS.maxAttempts)),
+    sharedCache:
+      (config.getOptionalString('backend.cache.store') ?? 'memory') !==
+      'memory',
   };
 }
 
@@ -193,6 +201,9 @@ export class DefaultAwsAlbService implements AwsAlbService {
       cache: options.cache,
       // Longer than one read can take: the wait for budget, then the calls with retries.
       leaseMs: options.settings.rateLimit.maxWaitMs + 10_000,
+      // Two replicas that both found no lease both write one; the pause lets the later write
+      // land before the earlier writer reads back, so one of them sees the other's and waits.
+      settleMs: 25,
       now: this.now,
       sleep: options.sleep,
     });
@@ -301,6 +312,10 @@ export class DefaultAwsAlbService implements AwsAlbService {
     key: string,
     cached: CacheEntry | undefined,
   ): Promise<Snapshot> {
+    if (!this.options.settings.sharedCache) {
+      // A memory cache is this process's own: the promise above is all the sharing there is.
+      return this.refresh(locator, key, cached);
+    }
     const claim = await this.lease.claim(key);
     if (!claim.held) {
       const answer = await this.lease.waitFor(key, claim.until, async () => {

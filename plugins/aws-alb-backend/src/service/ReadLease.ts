@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
  * a short lease on the cache key; a replica that finds another's lease waits for the entry it
  * will write instead of reading AWS itself.
  *
- * The cache service has no compare-and-set, so the lease is taken by writing it and reading
- * it back: of two replicas that write at nearly the same moment, the one whose write landed
- * first sees the other's id and waits. Two replicas can still both read when one writes after
- * the other has already read its lease back (a window of one cache round trip); the lease
- * only needs to make that rare, as the rate limiter still caps each replica. A lease expires
+ * The cache service has no compare-and-set, so the lease is taken by writing it, pausing
+ * (`settleMs`) and reading it back: of two replicas that both found no lease and wrote at
+ * nearly the same moment, the one whose write landed first sees the other's id and waits.
+ * Both still read if one replica's write comes later than the other's pause; the lease only
+ * needs to make that rare, as the rate limiter still caps each replica. A lease expires
  * on its own (TTL), so a replica that dies while reading blocks nobody for longer than that.
  */
 export interface ReadLeaseOptions {
@@ -22,6 +22,8 @@ export interface ReadLeaseOptions {
   leaseMs: number;
   /** How often a waiting replica looks for the holder's answer. */
   pollMs?: number;
+  /** Pause between writing the lease and reading it back (default 0). */
+  settleMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -89,6 +91,7 @@ export class ReadLease {
       await cache.set(this.leaseKey(key), lease as unknown as JsonValue, {
         ttl: leaseMs,
       });
+      if (this.options.settleMs) await this.sleep(this.options.settleMs);
       const landed = await this.readLease(key);
       if (landed && landed.owner !== owner && !this.isOurs(landed)) {
         return { held: false, until: landed.until };
