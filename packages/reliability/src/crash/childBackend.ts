@@ -26,8 +26,17 @@ export interface ChildBackendOptions {
   awsEndpoint: string;
   /** Template entities the catalog reads from a file location. */
   templates: object[];
+  /** Other entities (Components) for the same file location. */
+  entities?: object[];
   /** Everything the process writes, for the secrets check. */
   output: string[];
+  /**
+   * Where the config and catalog files go; replicas of one backend share it, so their
+   * catalogs read the same location. A new temporary folder when absent.
+   */
+  workDir?: string;
+  /** Deep-merged over the test config (e.g. a Redis cache for replicas). */
+  config?: Record<string, unknown>;
 }
 
 export interface ChildBackend {
@@ -43,44 +52,77 @@ export interface ChildBackend {
   restarts: number;
 }
 
+function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] =
+      prev &&
+      value &&
+      typeof prev === 'object' &&
+      typeof value === 'object' &&
+      !Array.isArray(prev) &&
+      !Array.isArray(value)
+        ? deepMerge(
+            prev as Record<string, unknown>,
+            value as Record<string, unknown>,
+          )
+        : value;
+  }
+  return out;
+}
+
 export function createChildBackend(options: ChildBackendOptions): ChildBackend {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-backend-'));
+  const dir =
+    options.workDir ??
+    fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-backend-'));
+  fs.mkdirSync(dir, { recursive: true });
   const templatesFile = path.join(dir, 'templates.yaml');
   fs.writeFileSync(
     templatesFile,
-    options.templates.map(t => stringify(t)).join('---\n'),
+    [...options.templates, ...(options.entities ?? [])]
+      .map(t => stringify(t))
+      .join('---\n'),
   );
   const baseUrl = `http://127.0.0.1:${options.port}`;
-  const configFile = path.join(dir, 'app-config.test.yaml');
+  const configFile = path.join(dir, `app-config.${options.port}.yaml`);
   fs.writeFileSync(
     configFile,
-    stringify({
-      backend: {
-        baseUrl,
-        listen: { port: options.port, host: '127.0.0.1' },
-        database: {
-          client: 'pg',
-          connection: PG,
-          prefix: options.databasePrefix,
-        },
-      },
-      scaffolder: {
-        taskRecovery: {
-          enabled: true,
-          workspaceProvider: 'database',
-          staleTimeout: { seconds: 5 },
-        },
-      },
-      catalog: {
-        locations: [
-          {
-            type: 'file',
-            target: templatesFile,
-            rules: [{ allow: ['Template'] }],
+    stringify(
+      deepMerge(
+        {
+          backend: {
+            baseUrl,
+            listen: { port: options.port, host: '127.0.0.1' },
+            database: {
+              client: 'pg',
+              connection: PG,
+              prefix: options.databasePrefix,
+            },
           },
-        ],
-      },
-    }),
+          scaffolder: {
+            taskRecovery: {
+              enabled: true,
+              workspaceProvider: 'database',
+              staleTimeout: { seconds: 5 },
+            },
+          },
+          catalog: {
+            locations: [
+              {
+                type: 'file',
+                target: templatesFile,
+                rules: [{ allow: ['Template', 'Component'] }],
+              },
+            ],
+          },
+        },
+        options.config ?? {},
+      ),
+    ),
   );
 
   let child: ChildProcess | undefined;
