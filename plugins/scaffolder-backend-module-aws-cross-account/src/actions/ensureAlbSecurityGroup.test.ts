@@ -142,6 +142,53 @@ describe('aws:ec2:ensure-alb-security-group', () => {
     ).toEqual([expect.objectContaining({ FromPort: 443, ToPort: 443 })]);
   });
 
+  it('takes over the group whose create answer was lost (InvalidGroup.Duplicate on the retry)', async () => {
+    const { aws, action } = setup();
+    aws.mocks.ec2
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [] })
+      .resolves({
+        SecurityGroups: [
+          {
+            GroupId: SG,
+            GroupName: 'shop-prod-alb',
+            VpcId: VPC,
+            Tags: MANAGED,
+            IpPermissions: [],
+          },
+        ],
+      });
+    aws.mocks.ec2
+      .on(CreateSecurityGroupCommand)
+      .rejects(awsError('InvalidGroup.Duplicate', 'already exists'));
+    const { ctx, outputs } = actionContext(input);
+    await action.handler(ctx);
+    expect(aws.mutations()).toEqual([
+      'CreateSecurityGroupCommand',
+      'AuthorizeSecurityGroupIngressCommand',
+    ]);
+    expect(outputs()).toMatchObject({ securityGroupId: SG, created: false });
+  });
+
+  it('refuses a group someone else created between the look-up and the create', async () => {
+    const { aws, action } = setup();
+    aws.mocks.ec2
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [] })
+      .resolves({
+        SecurityGroups: [
+          { GroupId: SG, GroupName: 'shop-prod-alb', VpcId: VPC, Tags: [] },
+        ],
+      });
+    aws.mocks.ec2
+      .on(CreateSecurityGroupCommand)
+      .rejects(awsError('InvalidGroup.Duplicate', 'already exists'));
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      /not created by this project/,
+    );
+    expect(aws.mutations()).toEqual(['CreateSecurityGroupCommand']);
+  });
+
   it('refuses to adopt a group it did not create', async () => {
     const { aws, action } = setup({ Tags: [] });
     await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(

@@ -22,6 +22,7 @@ import {
   isManaged,
   managedTags,
 } from '../lib/builders';
+import { isAlreadyExists } from '../lib/errors';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureAlbSecurityGroup.examples';
 
@@ -175,26 +176,30 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
         input.ingressCidrs ??
         (input.scheme === 'internet-facing' ? ['0.0.0.0/0'] : [vpc.CidrBlock!]);
 
-      const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
-        ec2.send(
-          new DescribeSecurityGroupsCommand({
-            Filters: [
-              { Name: 'vpc-id', Values: [input.vpcId] },
-              { Name: 'group-name', Values: [groupName] },
-            ],
-          }),
-        ),
-      );
-      const existing = found.SecurityGroups?.find(
-        g => g.GroupName === groupName,
-      );
-      if (existing && !isManaged(existing.Tags)) {
-        throw new ConflictError(
-          `Security group ${existing.GroupId} named ${groupName} already exists in ${input.vpcId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another groupName, or tag it to adopt it.`,
+      const findGroup = async () => {
+        const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
+          ec2.send(
+            new DescribeSecurityGroupsCommand({
+              Filters: [
+                { Name: 'vpc-id', Values: [input.vpcId] },
+                { Name: 'group-name', Values: [groupName] },
+              ],
+            }),
+          ),
         );
-      }
+        const group = found.SecurityGroups?.find(
+          g => g.GroupName === groupName,
+        );
+        if (group && !isManaged(group.Tags)) {
+          throw new ConflictError(
+            `Security group ${group.GroupId} named ${groupName} already exists in ${input.vpcId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another groupName, or tag it to adopt it.`,
+          );
+        }
+        return group;
+      };
+      let existing = await findGroup();
       let groupId = existing?.GroupId;
-      const created = !groupId;
+      let created = !groupId;
       if (!groupId) {
         groupId = await mutate(
           ctx,
@@ -225,10 +230,21 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
             );
             return response.GroupId!;
           },
-        );
-        ctx.logger.info(
-          `Created security group ${groupId} (${groupName}) in ${input.vpcId}`,
-        );
+        ).catch(async error => {
+          if (!isAlreadyExists(error)) throw error;
+          existing = await findGroup();
+          if (!existing?.GroupId) throw error;
+          created = false;
+          ctx.logger.info(
+            `Security group ${groupName} already exists in ${input.vpcId} (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+          );
+          return existing.GroupId;
+        });
+        if (created) {
+          ctx.logger.info(
+            `Created security group ${groupId} (${groupName}) in ${input.vpcId}`,
+          );
+        }
       }
       const arn = securityGroupArn(
         input.region,

@@ -238,6 +238,81 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
     expect(aws.mutations()).toEqual([]);
   });
 
+  it('checks and keeps a policy and a role whose create answers were lost (EntityAlreadyExists on the retry)', async () => {
+    const { aws, action } = setup();
+    const iam = aws.mocks.iam;
+    iam
+      .on(GetPolicyCommand)
+      .rejectsOnce(awsError('NoSuchEntity'))
+      .resolves({
+        Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v1', Tags: [] },
+      });
+    iam.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: {
+        VersionId: 'v1',
+        Document: encodeURIComponent(
+          JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
+        ),
+      },
+    });
+    iam
+      .on(CreatePolicyCommand)
+      .rejects(awsError('EntityAlreadyExists', 'A policy called x exists'));
+    iam
+      .on(GetRoleCommand)
+      .rejectsOnce(awsError('NoSuchEntity'))
+      .resolves({
+        Role: {
+          RoleName: 'shop-prod-aws-lbc',
+          Arn: ROLE_ARN,
+          Path: '/cross-account-alb/',
+          RoleId: 'x',
+          CreateDate: new Date(),
+          AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+          Tags: [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }],
+        },
+      });
+    iam
+      .on(CreateRoleCommand)
+      .rejects(awsError('EntityAlreadyExists', 'Role exists'));
+    const { ctx, outputs } = actionContext(input);
+    await action.handler(ctx);
+    expect(aws.mutations()).toEqual([
+      'CreatePolicyCommand',
+      'CreateRoleCommand',
+      'AttachRolePolicyCommand',
+    ]);
+    expect(outputs()).toMatchObject({
+      roleArn: ROLE_ARN,
+      policyVersionId: 'v1',
+    });
+  });
+
+  it('refuses a role someone else created between the look-up and the create', async () => {
+    const { aws, action } = setup({ policy: true, attached: true });
+    aws.mocks.iam
+      .on(GetRoleCommand)
+      .rejectsOnce(awsError('NoSuchEntity'))
+      .resolves({
+        Role: {
+          RoleName: 'shop-prod-aws-lbc',
+          Arn: ROLE_ARN,
+          Path: '/',
+          RoleId: 'x',
+          CreateDate: new Date(),
+          AssumeRolePolicyDocument: '{}',
+          Tags: [],
+        },
+      });
+    aws.mocks.iam
+      .on(CreateRoleCommand)
+      .rejects(awsError('EntityAlreadyExists', 'Role exists'));
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      /not created by this project/,
+    );
+    expect(aws.mutations()).toEqual(['CreateRoleCommand']);
+  });
+
   it('never rewrites the trust policy of a role it did not create', async () => {
     const { aws, action } = setup({
       policy: true,

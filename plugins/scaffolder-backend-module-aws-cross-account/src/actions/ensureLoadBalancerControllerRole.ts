@@ -42,6 +42,7 @@ import {
   LOAD_BALANCER_CONTROLLER_IAM_POLICY,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
+import { isAlreadyExists } from '../lib/errors';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureLoadBalancerControllerRole.examples';
 
@@ -208,6 +209,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
       async function ensurePolicy(
         client: IAMClient,
         s: ScopeBase,
+        adopting = false,
       ): Promise<string> {
         const document = JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY);
         const existing = await call(s, 'iam:GetPolicy', () =>
@@ -240,7 +242,13 @@ export function createEnsureLoadBalancerControllerRoleAction(
               );
               return created.Policy?.DefaultVersionId ?? 'v1';
             },
-          );
+          ).catch(error => {
+            if (adopting || !isAlreadyExists(error)) throw error;
+            ctx.logger.info(
+              `Policy ${policyArn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+            );
+            return ensurePolicy(client, s, true);
+          });
         }
         const defaultVersionId = existing.Policy.DefaultVersionId!;
         const current = await call(s, 'iam:GetPolicyVersion', () =>
@@ -364,6 +372,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
       async function ensureRole(
         client: IAMClient,
         s: ScopeBase,
+        adopting = false,
       ): Promise<string> {
         const existing = await call(s, 'iam:GetRole', () =>
           unlessAwsError(
@@ -401,7 +410,13 @@ export function createEnsureLoadBalancerControllerRoleAction(
               );
               return created.Role!.Arn!;
             },
-          );
+          ).catch(error => {
+            if (adopting || !isAlreadyExists(error)) throw error;
+            ctx.logger.info(
+              `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+            );
+            return ensureRole(client, s, true);
+          });
         }
         const existingArn = existing.Role.Arn!;
         if (!isManaged(existing.Role.Tags)) {

@@ -94,6 +94,31 @@ describe('aws:iam:ensure-oidc-provider', () => {
     expect(outputs()).toEqual({ oidcProviderArn: ARN, created: false });
   });
 
+  it('checks and keeps a provider whose create answer was lost (EntityAlreadyExists on the retry)', async () => {
+    const { aws, action } = setup();
+    aws.mocks.iam
+      .on(GetOpenIDConnectProviderCommand)
+      .rejectsOnce(awsError('NoSuchEntity'))
+      .resolves({ ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [] });
+    aws.mocks.iam
+      .on(CreateOpenIDConnectProviderCommand)
+      .rejects(awsError('EntityAlreadyExistsException', 'Provider exists'));
+    const { ctx, outputs } = actionContext(input);
+    await action.handler(ctx);
+    expect(aws.mutations()).toEqual(['CreateOpenIDConnectProviderCommand']);
+    expect(outputs()).toEqual({ oidcProviderArn: ARN, created: false });
+  });
+
+  it('still fails when AWS says it exists but it cannot be read', async () => {
+    const { aws, action } = setup();
+    aws.mocks.iam
+      .on(CreateOpenIDConnectProviderCommand)
+      .rejects(awsError('EntityAlreadyExistsException', 'Provider exists'));
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      /already exists/,
+    );
+  });
+
   it('adds the missing client ID to a partial provider', async () => {
     const { aws, action } = setup({ ClientIDList: ['other'] });
     await action.handler(actionContext(input).ctx);

@@ -15,6 +15,7 @@ import {
   unlessAwsError,
 } from '../lib/action';
 import { managedTags, oidcProviderArn, STS_AUDIENCE } from '../lib/builders';
+import { isAlreadyExists } from '../lib/errors';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureOidcProvider.examples';
 
@@ -88,17 +89,34 @@ export function createEnsureOidcProviderAction(options: AwsActionOptions) {
         region: input.region,
       });
       const keyBase = `iam.oidc.${arn}`;
-      const existing = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
-        unlessAwsError(
-          ['NoSuchEntity', 'NoSuchEntityException'],
-          iam.send(
-            new GetOpenIDConnectProviderCommand({
-              OpenIDConnectProviderArn: arn,
-            }),
+      const getProvider = () =>
+        call(scope, 'iam:GetOpenIDConnectProvider', () =>
+          unlessAwsError(
+            ['NoSuchEntity', 'NoSuchEntityException'],
+            iam.send(
+              new GetOpenIDConnectProviderCommand({
+                OpenIDConnectProviderArn: arn,
+              }),
+            ),
           ),
-        ),
-      );
+        );
+      let existing = await getProvider();
       if (!existing) {
+        try {
+          await createProvider();
+          ctx.output('oidcProviderArn', arn);
+          ctx.output('created', true);
+          return;
+        } catch (error) {
+          existing = isAlreadyExists(error) ? await getProvider() : undefined;
+          if (!existing) throw error;
+          ctx.logger.info(
+            `${arn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+          );
+        }
+      }
+
+      async function createProvider() {
         await mutate(
           ctx,
           options,
@@ -126,9 +144,6 @@ export function createEnsureOidcProviderAction(options: AwsActionOptions) {
             return created.OpenIDConnectProviderArn ?? arn;
           },
         );
-        ctx.output('oidcProviderArn', arn);
-        ctx.output('created', true);
-        return;
       }
 
       if (!(existing.ClientIDList ?? []).includes(STS_AUDIENCE)) {

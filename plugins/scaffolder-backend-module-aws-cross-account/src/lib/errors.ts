@@ -151,3 +151,20 @@ export function awsErrorName(error: unknown): string {
   const cause = (error as { cause?: unknown })?.cause;
   return errorName(cause ?? error);
 }
+
+const ALREADY_EXISTS = new Set([
+  'EntityAlreadyExists',
+  'EntityAlreadyExistsException',
+  'InvalidGroup.Duplicate',
+]);
+
+/**
+ * Whether AWS refused a create because the resource exists. That happens when the answer of
+ * this very create was lost after it took effect (a 500 or a reset on the way back) and the
+ * SDK retried it, or when another run made it between our look-up and our create. Either
+ * way the action reads the resource and carries on as a re-run would, ownership checks
+ * included, instead of failing the task.
+ */
+export function isAlreadyExists(error: unknown): boolean {
+  return ALREADY_EXISTS.has(awsErrorName(error));
+}
