@@ -45,6 +45,21 @@ const template = {
 describe.each(databases.eachSupportedId())('scaffolder on %p', databaseId => {
   it('stores a task and runs it to completion', async () => {
     const knex = await databases.init(databaseId);
+    // The scaffolder watches each task it runs for cancellation: it reads the task's events
+    // once a second until it reads the completion, and stopping the backend does not stop
+    // it. A read after TestDatabases has destroyed this database's pool rejects unhandled,
+    // inside whichever test file runs next, so the test waits for that last read.
+    const completionRead = new Promise<void>(resolve => {
+      knex.on('query-response', function onResponse(response: unknown) {
+        if (
+          Array.isArray(response) &&
+          response.some(row => row?.event_type === 'completion')
+        ) {
+          knex.off('query-response', onResponse);
+          resolve();
+        }
+      });
+    });
     const backend = await startTestBackend({
       features: [
         scaffolderPlugin,
@@ -83,6 +98,7 @@ describe.each(databases.eachSupportedId())('scaffolder on %p', databaseId => {
       const rows = await knex('tasks').where({ id: created.body.id });
       expect(rows).toHaveLength(1);
       expect(rows[0].status).toBe('completed');
+      await completionRead;
     } finally {
       await backend.stop();
     }
