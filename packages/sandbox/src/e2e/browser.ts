@@ -144,6 +144,7 @@ const checks: Check[] = [
         'eks-cross-account-cluster-onboarding',
         'eks-cross-account-load-balancer-controller',
         'eks-cross-account-alb-application',
+        'eks-cross-account-alb-teardown',
       ]) {
         await page.goto(`${APP}/create/templates/default/${name}`);
         await page
