@@ -9,6 +9,7 @@ import {
   READ_ONLY_ACTION,
   createSandboxCluster,
   recipeActions,
+  oneOfEach,
   resourceCounts,
   runRecipe,
   RecipeRun,
@@ -71,15 +72,9 @@ describe('the recipe against a flaky AWS', () => {
 
     const albGroupId =
       first.outputs['aws:ec2:ensure-alb-security-group'].securityGroupId;
-    expect(await resourceCounts(network, CLUSTER)).toEqual({
-      shares: 1,
-      oidcProviders: 1,
-      policies: 1,
-      roles: 1,
-      albSecurityGroups: 1,
-      albIngressRules: ['tcp/443/0.0.0.0/0', 'tcp/80/0.0.0.0/0'],
-      nodeSecurityGroupRulesFromAlb: [`tcp/80-80/${albGroupId}`],
-    });
+    expect(await resourceCounts(network, CLUSTER)).toEqual(
+      oneOfEach(albGroupId),
+    );
   });
 
   it('a second run under the same faults makes no mutating call and changes nothing', async () => {

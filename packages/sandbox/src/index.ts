@@ -40,3 +40,4 @@ export {
   sandboxEnabled,
 } from './module';
 export * from './faultProxy';
+export * from './inventory';

@@ -15,9 +15,6 @@ import {
   GetRoleCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
-  ListOpenIDConnectProvidersCommand,
-  ListPoliciesCommand,
-  ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import {
   GetResourceShareAssociationsCommand,
@@ -27,6 +24,7 @@ import {
 import { ConfigReader } from '@backstage/config';
 import {
   MotoServer,
+  recipeInventory,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
@@ -192,44 +190,6 @@ async function runRecipe(
     fromPort: 80,
   });
   return { outputs };
-}
-
-async function resourceCounts() {
-  const ram = await client(RAMClient, NETWORK);
-  const iam = await client(IAMClient, NETWORK);
-  const ec2 = await client(EC2Client, NETWORK);
-  const shares = await ram.send(
-    new GetResourceSharesCommand({ resourceOwner: 'SELF' }),
-  );
-  const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
-  const roles = await iam.send(
-    new ListRolesCommand({ PathPrefix: '/cross-account-alb/' }),
-  );
-  const policies = await iam.send(
-    new ListPoliciesCommand({
-      Scope: 'Local',
-      PathPrefix: '/cross-account-alb/',
-    }),
-  );
-  const groups = await ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }],
-    }),
-  );
-  return {
-    shares: shares.resourceShares?.length,
-    providers: providers.OpenIDConnectProviderList?.length,
-    roles: roles.Roles?.length,
-    policies: policies.Policies?.length,
-    groups: groups.SecurityGroups?.length,
-    nodeRules: (
-      await (
-        await client(EC2Client, WORKLOAD)
-      ).send(
-        new DescribeSecurityGroupsCommand({ GroupIds: [nodeSecurityGroupId] }),
-      )
-    ).SecurityGroups![0].IpPermissions?.length,
-  };
 }
 
 beforeAll(async () => {
@@ -429,12 +389,12 @@ describe('recipe against moto with two accounts', () => {
   });
 
   it('makes no mutating call on a second run and leaves resource counts unchanged', async () => {
-    const before = await resourceCounts();
+    const before = await recipeInventory(network, CLUSTER);
     recorded.length = 0;
     const second = await runRecipe();
     expect(recorded.length).toBeGreaterThan(0);
     expect(recorded.filter(r => !READ_ONLY.test(r.action))).toEqual([]);
-    expect(await resourceCounts()).toEqual(before);
+    expect(await recipeInventory(network, CLUSTER)).toEqual(before);
     expect(
       second.outputs['aws:ec2:ensure-alb-security-group'].securityGroupId,
     ).toBe(first.outputs['aws:ec2:ensure-alb-security-group'].securityGroupId);

@@ -3,22 +3,16 @@
  * actions first, then the delete actions in reverse order, then a read-back that everything
  * is gone, and a second teardown that changes nothing.
  */
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   DescribeClusterCommand,
   EKSClient,
 } from '@aws-sdk/client-eks';
-import {
-  IAMClient,
-  ListOpenIDConnectProvidersCommand,
-  ListPoliciesCommand,
-  ListRolesCommand,
-} from '@aws-sdk/client-iam';
-import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
 import { ConfigReader } from '@backstage/config';
 import {
   MotoServer,
+  nodeRulesFrom,
+  recipeInventory,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
@@ -133,49 +127,16 @@ function teardownSteps(): Array<[string, Record<string, any>]> {
 }
 
 async function remaining() {
-  const ram = await client(RAMClient, NETWORK);
-  const iam = await client(IAMClient, NETWORK);
-  const ec2 = await client(EC2Client, NETWORK);
-  const shares = await ram.send(
-    new GetResourceSharesCommand({ resourceOwner: 'SELF' }),
-  );
-  const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
-  const roles = await iam.send(
-    new ListRolesCommand({ PathPrefix: '/cross-account-alb/' }),
-  );
-  const policies = await iam.send(
-    new ListPoliciesCommand({
-      Scope: 'Local',
-      PathPrefix: '/cross-account-alb/',
-    }),
-  );
-  const groups = await ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [{ Name: 'vpc-id', Values: [network.vpcId] }],
-    }),
-  );
-  const node = await (
-    await client(EC2Client, WORKLOAD)
-  ).send(
-    new DescribeSecurityGroupsCommand({
-      GroupIds: [ensured.nodeSecurityGroupId],
-    }),
-  );
+  const found = await recipeInventory(network, CLUSTER);
   return {
-    shares: (shares.resourceShares ?? [])
-      .filter(s => s.status === 'ACTIVE')
-      .map(s => s.resourceShareArn),
-    providers: (providers.OpenIDConnectProviderList ?? []).map(p => p.Arn),
-    roles: (roles.Roles ?? []).map(r => r.RoleName),
-    policies: (policies.Policies ?? []).map(p => p.Arn),
-    albGroups: (groups.SecurityGroups ?? [])
-      .filter(g => g.GroupName === `${CLUSTER}-alb`)
-      .map(g => g.GroupId),
-    nodeRulesFromAlb: (node.SecurityGroups![0].IpPermissions ?? []).filter(p =>
-      (p.UserIdGroupPairs ?? []).some(
-        pair => pair.GroupId === ensured.albSecurityGroupId,
-      ),
-    ).length,
+    shares: found.shares,
+    providers: found.oidcProviders,
+    roles: found.roles,
+    policies: found.policies,
+    albGroups: found.securityGroups
+      .filter(g => g.groupName === `${CLUSTER}-alb`)
+      .map(g => g.groupId),
+    nodeRulesFromAlb: nodeRulesFrom(found, ensured.albSecurityGroupId).length,
   };
 }
 

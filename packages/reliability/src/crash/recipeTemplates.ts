@@ -1,3 +1,5 @@
+import { SandboxNetwork } from 'sandbox';
+
 /*
  * Test templates with the AWS steps of the golden path, for the suites that run the real
  * backend as a child process: the onboarding template's steps before eksctl, and the
@@ -130,3 +132,19 @@ export const CONTROLLER = template('reliability-controller', [
     },
   },
 ]);
+
+/** The parameters both templates take, for one cluster on the seeded network. */
+export function recipeValues(network: SandboxNetwork, clusterName: string) {
+  return {
+    networkAccountId: network.networkAccountId,
+    workloadAccountId: network.workloadAccountId,
+    region: network.region,
+    vpcId: network.vpcId,
+    albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+    nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+    sharedSubnetIds: [...network.privateSubnets, ...network.publicSubnets].map(
+      s => s.subnetId,
+    ),
+    clusterName,
+  };
+}

@@ -23,16 +23,14 @@ import { FaultProxy, ProxiedCall, freePort, startFaultProxy } from 'sandbox';
 import { taggedAlbEntity, createControllerAlb } from '../__testUtils__/health';
 import {
   FlakySandbox,
-  NETWORK,
   READ_ONLY_ACTION,
-  REGION,
-  WORKLOAD,
   createSandboxCluster,
+  oneOfEach,
   resourceCounts,
   startFlakySandbox,
 } from '../__testUtils__/sandbox';
 import { ChildBackend, createChildBackend } from './childBackend';
-import { CONTROLLER, ONBOARDING } from './recipeTemplates';
+import { CONTROLLER, ONBOARDING, recipeValues } from './recipeTemplates';
 
 jest.setTimeout(900_000);
 
@@ -240,18 +238,7 @@ it('views through both replicas at the same moment make the AWS calls of one vie
 
 it('a task completes when the replica it was created through is killed, in both directions', async () => {
   const { network } = sandbox;
-  const values = {
-    networkAccountId: NETWORK,
-    workloadAccountId: WORKLOAD,
-    region: REGION,
-    vpcId: network.vpcId,
-    albSubnetIds: network.publicSubnets.map(s => s.subnetId),
-    nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    sharedSubnetIds: [...network.privateSubnets, ...network.publicSubnets].map(
-      s => s.subnetId,
-    ),
-    clusterName: CLUSTER,
-  };
+  const values = recipeValues(network, CLUSTER);
 
   // Created through A, run by A (a replica claims what it dispatched), A dies mid-task.
   const onboarding = await runTaskAcrossAKill(
@@ -312,13 +299,5 @@ it('a task completes when the replica it was created through is killed, in both 
     )} A ${JSON.stringify(controller.mutations.A)}`,
   );
 
-  expect(await resourceCounts(network, CLUSTER)).toEqual({
-    shares: 1,
-    oidcProviders: 1,
-    policies: 1,
-    roles: 1,
-    albSecurityGroups: 1,
-    albIngressRules: ['tcp/443/0.0.0.0/0', 'tcp/80/0.0.0.0/0'],
-    nodeSecurityGroupRulesFromAlb: [expect.stringMatching(/^tcp\/80-80\/sg-/)],
-  });
+  expect(await resourceCounts(network, CLUSTER)).toEqual(oneOfEach());
 });
