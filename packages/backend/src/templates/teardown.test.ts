@@ -1,9 +1,12 @@
 import {
+  AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
+  CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
   GetRoleCommand,
   IAMClient,
@@ -11,6 +14,8 @@ import {
 import { CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
 import {
   MotoServer,
+  nodeRulesFrom,
+  recipeInventory,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
@@ -44,6 +49,8 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
   let backend: Awaited<ReturnType<typeof startTemplateBackend>>;
   let albGroupId: string;
   let shareArn: string;
+  let nodeGroupId: string;
+  let oidcProviderArn: string;
   let ec2: EC2Client;
   let iam: IAMClient;
   const clusterName = 'shop-prod';
@@ -86,12 +93,57 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
       await ram.send(
         new CreateResourceShareCommand({
           name: 'cross-account-alb-subnets-shop-prod',
-          resourceArns: [],
+          // The subnets template 1 shared: the cluster below runs on them.
+          resourceArns: network.privateSubnets.map(
+            s => `arn:aws:ec2:${REGION}:${NETWORK}:subnet/${s.subnetId}`,
+          ),
           principals: [WORKLOAD],
           tags: [{ key: MANAGED.Key, value: MANAGED.Value }],
         }),
       )
     ).resourceShare!.resourceShareArn!;
+    // The cluster eksctl made in the workload account, the rule that lets the ALB reach its
+    // nodes, and the OIDC provider for its issuer in the network account.
+    const workload = await sandboxCredentials(WORKLOAD);
+    const eks = new EKSClient({
+      region: REGION,
+      credentials: workload.sdkCredentialProvider,
+    });
+    const made = await eks.send(
+      new CreateClusterCommand({
+        name: clusterName,
+        roleArn: `arn:aws:iam::${WORKLOAD}:role/eks-cluster`,
+        resourcesVpcConfig: {
+          subnetIds: network.privateSubnets.map(s => s.subnetId),
+        },
+      }),
+    );
+    nodeGroupId = made.cluster!.resourcesVpcConfig!.clusterSecurityGroupId!;
+    await new EC2Client({
+      region: REGION,
+      credentials: workload.sdkCredentialProvider,
+    }).send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: nodeGroupId,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 80,
+            ToPort: 80,
+            UserIdGroupPairs: [{ GroupId: albGroupId, UserId: NETWORK }],
+          },
+        ],
+      }),
+    );
+    oidcProviderArn = (
+      await iam.send(
+        new CreateOpenIDConnectProviderCommand({
+          Url: made.cluster!.identity!.oidc!.issuer!,
+          ClientIDList: ['sts.amazonaws.com'],
+          Tags: [MANAGED],
+        }),
+      )
+    ).OpenIDConnectProviderArn!;
     const cluster = clusterEntity({
       name: clusterName,
       networkAccountId: NETWORK,
@@ -128,26 +180,30 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     expect(result.status).toBe(200);
     const log = lines(result.log).join('\n');
     const wouldDelete = lines(result.log).filter(l =>
-      l.startsWith('Dry run: would delete'),
+      l.startsWith('Dry run: would'),
     );
+    // The cluster's real node rule and OIDC provider too: describe-cluster reads the cluster
+    // in a dry-run, so the steps after it check what really exists.
     expect(wouldDelete).toEqual([
+      `Dry run: would remove security group rule tcp 80-80 from ${albGroupId} on ${nodeGroupId}`,
       `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
       `Dry run: would delete IAM role arn:aws:iam::${NETWORK}:role/cross-account-alb/${clusterName}-aws-lbc`,
+      `Dry run: would delete OIDC provider ${oidcProviderArn}`,
       `Dry run: would delete resource share ${shareArn}`,
     ]);
     expect(log).toContain(
       `Found security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb)`,
-    );
-    // The node rule and the OIDC provider are looked up and reported as already gone.
-    expect(log).toMatch(/Dry run: nothing to remove, tcp 80-80 from sg-/);
-    expect(log).toMatch(
-      /Dry run: nothing to delete, arn:aws:iam::.*oidc-provider/,
     );
     // Nothing was removed.
     const groups = await ec2.send(
       new DescribeSecurityGroupsCommand({ GroupIds: [albGroupId] }),
     );
     expect(groups.SecurityGroups).toHaveLength(1);
+    const inventory = await recipeInventory(network, clusterName);
+    expect(nodeRulesFrom(inventory, albGroupId)).toEqual([
+      `tcp/80/${albGroupId}`,
+    ]);
+    expect(inventory.oidcProviders).toEqual([oidcProviderArn]);
     await expect(
       iam.send(new GetRoleCommand({ RoleName: `${clusterName}-aws-lbc` })),
     ).resolves.toBeDefined();

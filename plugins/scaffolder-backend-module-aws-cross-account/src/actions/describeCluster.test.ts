@@ -81,11 +81,40 @@ describe('aws:eks:describe-cluster', () => {
     );
   });
 
-  it('dry-run makes no AWS call', async () => {
+  it('dry-run reads the cluster (and nothing else) and outputs what it found', async () => {
     const { aws, action } = setup();
     const { ctx, outputs } = actionContext(input, { isDryRun: true });
     await action.handler(ctx);
-    expect(aws.commands()).toEqual([]);
+    expect(aws.commands()).toEqual(['DescribeClusterCommand']);
+    expect(aws.mutations()).toEqual([]);
+    expect(outputs()).toMatchObject({
+      oidcIssuerUrl: ISSUER,
+      clusterSecurityGroupId: expect.stringMatching(/^sg-/),
+      dryRun: true,
+    });
+  });
+
+  it('dry-run falls back to placeholders when the cluster does not exist yet', async () => {
+    const { aws, action } = setup();
+    aws.mocks.eks
+      .on(DescribeClusterCommand)
+      .rejects(awsError('ResourceNotFoundException'));
+    const { ctx, outputs } = actionContext(input, { isDryRun: true });
+    await action.handler(ctx);
+    expect(outputs()).toMatchObject({
+      status: 'ACTIVE',
+      clusterSecurityGroupId: 'sg-00000000',
+      dryRun: true,
+    });
+  });
+
+  it('dry-run falls back to placeholders when the cluster cannot be read', async () => {
+    const { aws, action } = setup();
+    aws.mocks.eks
+      .on(DescribeClusterCommand)
+      .rejects(awsError('AccessDeniedException'));
+    const { ctx, outputs } = actionContext(input, { isDryRun: true });
+    await action.handler(ctx);
     expect(outputs()).toMatchObject({ status: 'ACTIVE', dryRun: true });
   });
 

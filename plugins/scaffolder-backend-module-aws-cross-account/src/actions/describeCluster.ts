@@ -41,7 +41,7 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
   return createTemplateAction({
     id: DESCRIBE_CLUSTER_ID,
     description:
-      "Reads the EKS cluster in the workload account (Account-B): its OIDC issuer, cluster security group, VPC, version and status. Fails unless the cluster exists and is ACTIVE, since the controller's IAM role needs the issuer.",
+      "Reads the EKS cluster in the workload account (Account-B): its OIDC issuer, cluster security group, VPC, version and status. Fails unless the cluster exists and is ACTIVE, since the controller's IAM role needs the issuer. In a dry-run it reads too (a read changes nothing) and falls back to placeholders when the cluster does not exist yet.",
     examples,
     supportsDryRun: true,
     schema: { input: inputSchema, output: outputSchema },
@@ -52,37 +52,70 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
         DESCRIBE_CLUSTER_ID,
       );
       const scope = workloadScope(options, input.workloadAccountId);
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would describe EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId}`,
+      const read = async () => {
+        const eks = await options.clients.eks({
+          accountId: input.workloadAccountId,
+          region: input.region,
+        });
+        const response = await call(scope, 'eks:DescribeCluster', () =>
+          unlessAwsError(
+            ['ResourceNotFoundException'],
+            eks.send(new DescribeClusterCommand({ name: input.clusterName })),
+          ),
         );
+        return response?.cluster;
+      };
+
+      if (ctx.isDryRun) {
+        // A read changes nothing, and what it finds makes the rest of a dry-run true to life
+        // (a teardown dry-run lists the real node rule and OIDC provider). A cluster eksctl
+        // has not made yet, or a read the portal may not make, falls back to placeholders.
+        let found: Awaited<ReturnType<typeof read>>;
+        let readFailed = false;
+        try {
+          found = await read();
+        } catch (error) {
+          readFailed = true;
+          ctx.logger.warn(
+            `Dry run: could not read EKS cluster ${input.clusterName} (${
+              (error as Error).message
+            }); using placeholders`,
+          );
+        }
+        if (found) {
+          ctx.logger.info(
+            `Dry run: read EKS cluster ${input.clusterName} (${
+              found.status
+            }), issuer ${found.identity?.oidc?.issuer ?? 'none yet'}`,
+          );
+        } else if (!readFailed) {
+          ctx.logger.info(
+            `Dry run: EKS cluster ${input.clusterName} does not exist in workload account ${input.workloadAccountId} yet; using placeholders`,
+          );
+        }
+        const vpcConfig = found?.resourcesVpcConfig;
         ctx.output('clusterName', input.clusterName);
         ctx.output(
           'clusterArn',
-          `arn:aws:eks:${input.region}:${input.workloadAccountId}:cluster/${input.clusterName}`,
+          found?.arn ??
+            `arn:aws:eks:${input.region}:${input.workloadAccountId}:cluster/${input.clusterName}`,
         );
         ctx.output(
           'oidcIssuerUrl',
-          `https://oidc.eks.${input.region}.amazonaws.com/id/00000000000000000000000000000000`,
+          found?.identity?.oidc?.issuer ??
+            `https://oidc.eks.${input.region}.amazonaws.com/id/00000000000000000000000000000000`,
         );
-        ctx.output('clusterSecurityGroupId', 'sg-00000000');
-        ctx.output('vpcId', 'vpc-00000000');
-        ctx.output('version', '1.33');
-        ctx.output('status', 'ACTIVE');
+        ctx.output(
+          'clusterSecurityGroupId',
+          vpcConfig?.clusterSecurityGroupId ?? 'sg-00000000',
+        );
+        ctx.output('vpcId', vpcConfig?.vpcId ?? 'vpc-00000000');
+        ctx.output('version', found?.version ?? '1.33');
+        ctx.output('status', found?.status ?? 'ACTIVE');
         ctx.output('dryRun', true);
         return;
       }
-      const eks = await options.clients.eks({
-        accountId: input.workloadAccountId,
-        region: input.region,
-      });
-      const response = await call(scope, 'eks:DescribeCluster', () =>
-        unlessAwsError(
-          ['ResourceNotFoundException'],
-          eks.send(new DescribeClusterCommand({ name: input.clusterName })),
-        ),
-      );
-      const cluster = response?.cluster;
+      const cluster = await read();
       if (!cluster) {
         throw new NotFoundError(
           `EKS cluster ${input.clusterName} does not exist in workload account ${input.workloadAccountId} (${input.region}). Create it first (eksctl create cluster -f cluster.yaml) on the shared subnets.`,
