@@ -8,6 +8,12 @@
 export { scaffolderModuleAwsCrossAccount as default } from './module';
 export * from './actions';
 export {
+  createNetworkAutocompleteHandler,
+  NETWORK_AUTOCOMPLETE_PROVIDER,
+  NETWORK_AUTOCOMPLETE_RESOURCES,
+  type NetworkAutocompleteResource,
+} from './autocomplete/networkAutocomplete';
+export {
   createAwsClientFactory,
   USER_AGENT,
   type AwsClientFactory,

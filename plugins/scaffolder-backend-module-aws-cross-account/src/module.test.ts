@@ -1,12 +1,17 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { scaffolderModuleAwsCrossAccount } from './module';
 
 describe('scaffolderModuleAwsCrossAccount', () => {
-  it('registers every action on the scaffolder', async () => {
+  it('registers every action and the network autocomplete provider on the scaffolder', async () => {
     const addActions = jest.fn();
+    const addAutocompleteProvider = jest.fn();
     await startTestBackend({
-      extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
+      extensionPoints: [
+        [scaffolderActionsExtensionPoint, { addActions }],
+        [scaffolderAutocompleteExtensionPoint, { addAutocompleteProvider }],
+      ],
       features: [
         scaffolderModuleAwsCrossAccount,
         mockServices.rootConfig.factory({
@@ -43,6 +48,10 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:iam:delete-oidc-provider',
       'aws:ram:delete-subnet-share',
     ]);
+    expect(addAutocompleteProvider).toHaveBeenCalledWith({
+      id: 'aws-cross-account',
+      handler: expect.any(Function),
+    });
     for (const action of addActions.mock.calls.flat()) {
       expect(action.supportsDryRun).toBe(true);
       expect(action.schema.input).toBeDefined();

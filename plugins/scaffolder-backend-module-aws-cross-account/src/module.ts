@@ -3,11 +3,17 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { createAwsCrossAccountActions } from './actions';
+import {
+  NETWORK_AUTOCOMPLETE_PROVIDER,
+  createNetworkAutocompleteHandler,
+} from './autocomplete/networkAutocomplete';
 import { createAwsClientFactory } from './lib/aws';
 
 /**
- * Registers the cross-account ALB actions on the scaffolder. Credentials come from
+ * Registers the cross-account ALB actions on the scaffolder, and the `aws-cross-account`
+ * autocomplete provider the form's VPC and subnet pickers read. Credentials come from
  * `aws.accounts` (one role per account) through `@backstage/integration-aws-node`.
  *
  * @public
@@ -19,14 +25,19 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
     registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
+        autocomplete: scaffolderAutocompleteExtensionPoint,
         config: coreServices.rootConfig,
         auditor: coreServices.auditor,
       },
-      async init({ scaffolder, config, auditor }) {
+      async init({ scaffolder, autocomplete, config, auditor }) {
         const clients = createAwsClientFactory({ config });
         scaffolder.addActions(
           ...createAwsCrossAccountActions({ clients, auditor }),
         );
+        autocomplete.addAutocompleteProvider({
+          id: NETWORK_AUTOCOMPLETE_PROVIDER,
+          handler: createNetworkAutocompleteHandler({ clients }),
+        });
       },
     });
   },

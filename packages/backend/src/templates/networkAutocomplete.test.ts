@@ -1,0 +1,133 @@
+/*
+ * The VPC and subnet pickers' data source: the `aws-cross-account` autocomplete provider of
+ * the scaffolder module, through the real scaffolder router, against the sandbox's network
+ * account.
+ */
+import {
+  mockCredentials,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import awsActionsModule from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
+import request from 'supertest';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
+  SANDBOX_REGION as REGION,
+  SandboxNetwork,
+  sandboxAwsConfig,
+  seedSandboxNetwork,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+
+jest.setTimeout(120_000);
+
+describe('network autocomplete for the template forms', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let network: SandboxNetwork;
+  let server: any;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    network = await seedSandboxNetwork();
+    ({ server } = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        awsActionsModule,
+        catalogServiceMock.factory({ entities: [] }),
+        mockServices.rootConfig.factory({ data: { aws: sandboxAwsConfig() } }),
+      ],
+    }));
+  });
+
+  afterAll(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+
+  const ask = (resource: string, context: Record<string, string>) =>
+    request(server)
+      .post(`/api/scaffolder/v2/autocomplete/aws-cross-account/${resource}`)
+      .set('Authorization', mockCredentials.user.header())
+      // The scaffolder's route wants a token (it was made for SCM providers); this provider
+      // reads AWS with the portal's own roles and ignores it.
+      .send({ token: 'unused', context });
+
+  it('lists the network account VPCs, the seeded one first, with its CIDR', async () => {
+    const res = await ask('vpcs', {
+      networkAccountId: NETWORK,
+      region: REGION,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results[0]).toEqual({
+      id: network.vpcId,
+      title: expect.stringContaining(`${network.vpcId} · `),
+    });
+    expect(res.body.results[0].title).toContain(network.vpcCidr);
+    // moto's default VPC comes last, marked as such.
+    for (const other of res.body.results.slice(1)) {
+      expect(other.title).toContain('default VPC');
+    }
+  });
+
+  it.each([
+    ['public-subnets', 'publicSubnets'],
+    ['private-subnets', 'privateSubnets'],
+  ] as const)(
+    'lists the %s of the VPC with AZ name, AZ ID and CIDR',
+    async (resource, key) => {
+      const res = await ask(resource, {
+        networkAccountId: NETWORK,
+        region: REGION,
+        vpcId: network.vpcId,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { id: string }) => r.id).sort()).toEqual(
+        network[key].map(s => s.subnetId).sort(),
+      );
+      for (const subnet of network[key]) {
+        const result = res.body.results.find(
+          (r: { id: string }) => r.id === subnet.subnetId,
+        );
+        expect(result.title).toContain(
+          `${subnet.availabilityZone} (${subnet.availabilityZoneId})`,
+        );
+        expect(result.title).toContain(subnet.cidr);
+      }
+    },
+  );
+
+  it('refuses an account that is not in aws.accounts, naming the config key', async () => {
+    const res = await ask('vpcs', {
+      networkAccountId: '999999999999',
+      region: REGION,
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(
+      /networkAccountId: account 999999999999 is not configured: add it to aws.accounts/,
+    );
+  });
+
+  it('refuses bad context before calling AWS, naming the field', async () => {
+    const res = await ask('public-subnets', {
+      networkAccountId: NETWORK,
+      region: REGION,
+      vpcId: 'vpc-$(id)',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^vpcId: expected a VPC ID/);
+    const unknown = await ask('clusters', {
+      networkAccountId: NETWORK,
+      region: REGION,
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(
+      /expected one of vpcs, public-subnets, private-subnets/,
+    );
+  });
+});
