@@ -1,0 +1,90 @@
+import { useApi } from '@backstage/core-plugin-api';
+import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
+import { useEffect, useState } from 'react';
+
+/** The provider the scaffolder backend module registers. */
+export const NETWORK_AUTOCOMPLETE_PROVIDER = 'aws-cross-account';
+
+export interface NetworkOption {
+  id: string;
+  title: string;
+}
+
+export interface NetworkOptions {
+  options: NetworkOption[];
+  loading: boolean;
+  /** Why the list could not be read; the field then takes a typed ID. */
+  error?: string;
+}
+
+/**
+ * Reads `resource` from the `aws-cross-account` autocomplete provider for `context`, again
+ * whenever the context changes (after a short pause, as the user may still be typing it).
+ * Nothing is read while `context` is undefined (a field it depends on is still empty).
+ */
+export function useNetworkOptions(
+  resource: 'vpcs' | 'public-subnets' | 'private-subnets',
+  context: Record<string, string> | undefined,
+): NetworkOptions {
+  const scaffolderApi = useApi(scaffolderApiRef);
+  const [state, setState] = useState<NetworkOptions>({
+    options: [],
+    loading: false,
+  });
+  const key = context ? JSON.stringify(context) : undefined;
+
+  useEffect(() => {
+    if (!key) {
+      setState({ options: [], loading: false });
+      return undefined;
+    }
+    if (!scaffolderApi.autocomplete) {
+      setState({
+        options: [],
+        loading: false,
+        error: 'this portal has no autocomplete support',
+      });
+      return undefined;
+    }
+    let current = true;
+    setState(previous => ({ ...previous, loading: true, error: undefined }));
+    const timer = setTimeout(() => {
+      scaffolderApi.autocomplete!({
+        // Required by the scaffolder's route (made for SCM tokens); unused by this provider,
+        // which reads AWS with the portal's own roles.
+        token: 'unused',
+        provider: NETWORK_AUTOCOMPLETE_PROVIDER,
+        resource,
+        context: JSON.parse(key),
+      })
+        .then(({ results }) => {
+          if (current) {
+            setState({
+              options: results.map(r => ({ id: r.id, title: r.title ?? r.id })),
+              loading: false,
+            });
+          }
+        })
+        .catch((error: Error) => {
+          if (current) {
+            setState({ options: [], loading: false, error: error.message });
+          }
+        });
+    }, 300);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [key, resource, scaffolderApi]);
+
+  return state;
+}
+
+/** The form's value of another field, if it is a non-empty string. */
+export function formValue(
+  formContext: { formData?: Record<string, unknown> } | undefined,
+  field: string,
+): string | undefined {
+  const value = formContext?.formData?.[field];
+  return typeof value === 'string' && value ? value : undefined;
+}

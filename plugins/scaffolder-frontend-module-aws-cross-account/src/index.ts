@@ -1,0 +1,56 @@
+/**
+ * Scaffolder form fields for the cross-account ALB templates: `AwsVpcPicker` and
+ * `AwsSubnetPicker` list the network account's VPCs and a VPC's public or private subnets
+ * through the `aws-cross-account` autocomplete provider of
+ * `@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account`.
+ *
+ * This entry point is for apps on the legacy frontend system; the new one discovers the
+ * module from `./alpha`.
+ *
+ * @packageDocumentation
+ */
+import { scaffolderPlugin } from '@backstage/plugin-scaffolder';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
+import {
+  AwsSubnetPicker,
+  AwsSubnetPickerFieldSchema,
+  AwsVpcPicker,
+  AwsVpcPickerFieldSchema,
+} from './fields';
+
+export {
+  AwsSubnetPicker,
+  AwsVpcPicker,
+  AwsSubnetPickerFieldSchema,
+  AwsVpcPickerFieldSchema,
+  NETWORK_AUTOCOMPLETE_PROVIDER,
+  type AwsSubnetPickerUiOptions,
+  type AwsVpcPickerUiOptions,
+} from './fields';
+
+/**
+ * `ui:field: AwsVpcPicker`: a VPC of the network account. Put it inside
+ * `<ScaffolderFieldExtensions>` of the scaffolder page.
+ *
+ * @public
+ */
+export const AwsVpcPickerFieldExtension = scaffolderPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'AwsVpcPicker',
+    component: AwsVpcPicker,
+    schema: AwsVpcPickerFieldSchema.schema,
+  }),
+);
+
+/**
+ * `ui:field: AwsSubnetPicker` with `ui:options.tier` public or private: subnets of the VPC.
+ *
+ * @public
+ */
+export const AwsSubnetPickerFieldExtension = scaffolderPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'AwsSubnetPicker',
+    component: AwsSubnetPicker,
+    schema: AwsSubnetPickerFieldSchema.schema,
+  }),
+);
