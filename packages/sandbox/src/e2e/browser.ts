@@ -155,6 +155,63 @@ const checks: Check[] = [
       }
     },
   },
+  {
+    name: 'template 1 lists the network account VPCs and subnets to pick from',
+    async run(page) {
+      const { network } = JSON.parse(
+        fs.readFileSync(path.join(repoRoot, '.sandbox', 'state.json'), 'utf8'),
+      );
+      await page.goto(
+        `${APP}/create/templates/default/eks-cross-account-cluster-onboarding`,
+      );
+      // Step 1 keeps its defaults (the sandbox accounts and us-east-1).
+      await page
+        .getByRole('button', { name: /next/i })
+        .first()
+        .click({ timeout: 60_000 });
+      await page
+        .getByText(/VPCs? in 111111111111 \(us-east-1\)/)
+        .waitFor({ timeout: 60_000 });
+      await page.getByLabel(/VPC ID/).click();
+      await page
+        .getByRole('option', { name: new RegExp(network.vpcId) })
+        .click();
+      await page
+        .getByText(`2 public subnets in ${network.vpcId}.`)
+        .waitFor({ timeout: 60_000 });
+      await page
+        .getByText(`2 private subnets in ${network.vpcId}.`)
+        .waitFor({ timeout: 60_000 });
+      for (const [label, subnets] of [
+        [/Public subnets/, network.publicSubnets],
+        [/Private subnets/, network.privateSubnets],
+      ] as const) {
+        for (const subnet of subnets as Array<{ subnetId: string }>) {
+          await page.getByLabel(label).click();
+          await page
+            .getByRole('option', { name: new RegExp(subnet.subnetId) })
+            .click();
+        }
+      }
+      // Each choice shows with its AZ name and ID, so two AZs are easy to check.
+      for (const subnet of [
+        ...network.publicSubnets,
+        ...network.privateSubnets,
+      ]) {
+        await page
+          .getByText(
+            `${subnet.subnetId} · ${subnet.availabilityZone} (${subnet.availabilityZoneId}) · ${subnet.cidr}`,
+            { exact: false },
+          )
+          .first()
+          .waitFor();
+      }
+      await shot(page, '05-template-onboarding-network-pickers');
+      // The form accepts the picks: the next step opens.
+      await page.getByRole('button', { name: /next/i }).first().click();
+      await page.getByLabel(/Cluster name/).waitFor({ timeout: 30_000 });
+    },
+  },
 ];
 
 async function main() {
