@@ -298,6 +298,46 @@ async function main() {
     if (new Set(concurrent.map(r => r.fetchedAt)).size !== 1)
       throw new Error('not shared');
 
+    // 3b: the same 100 viewers spread over two replicas that share one cache (as with Redis):
+    // each replica has its own process state (single flight, limiter), only the cache is
+    // common. With the read lease, then without it (sharedCache off), for comparison.
+    const acrossReplicas = async (sharedCache: boolean) => {
+      await refill();
+      const cache = new MemoryCache();
+      const replica = () =>
+        new DefaultAwsAlbService({
+          catalog,
+          cache,
+          logger: silentLogger,
+          settings: { ...settings, sharedCache },
+          clientFactory: new DefaultAlbAwsClientFactory({
+            credentialsManager,
+            limiters: new AccountRegionLimiters({
+              ratePerSecond: settings.rateLimit.callsPerSecond,
+              burst: settings.rateLimit.burst,
+              maxWaitMs: settings.rateLimit.maxWaitMs,
+            }),
+            maxAttempts: settings.maxAttempts,
+          }),
+        });
+      const replicas = [replica(), replica()];
+      const from = (await proxy.calls()).length;
+      const begin = performance.now();
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          view(replicas[i % 2], 'component:default/bench-main'),
+        ),
+      );
+      return {
+        readCalls: (await proxy.calls(from)).filter(c =>
+          AWS_READ_SERVICES.has(c.service),
+        ).length,
+        wallMs: round(performance.now() - begin),
+      };
+    };
+    const replicasWithLease = await acrossReplicas(true);
+    const replicasWithoutLease = await acrossReplicas(false);
+
     // 5: warm view latency (cache hit) on the same service.
     const warm: number[] = [];
     mark = (await proxy.calls()).length;
@@ -457,6 +497,10 @@ async function main() {
         readCalls: concurrentCalls,
         wallMs: round(concurrentMs),
       },
+      concurrentTwoReplicas: {
+        withLease: replicasWithLease,
+        withoutLease: replicasWithoutLease,
+      },
       load: {
         entities: ENTITIES,
         viewsPerEntityPerMinute: VIEWS_PER_MINUTE,
@@ -517,6 +561,12 @@ async function main() {
         `${concurrentCalls} calls, ${round(concurrentMs)} ms wall`,
         `= one viewer (${readCallsPerView})`,
         pass(concurrentCalls === readCallsPerView),
+      ],
+      [
+        '3b. same 100, over 2 replicas sharing a cache',
+        `${replicasWithLease.readCalls} calls, ${replicasWithLease.wallMs} ms wall (without the read lease: ${replicasWithoutLease.readCalls} calls, ${replicasWithoutLease.wallMs} ms)`,
+        `= one viewer (${readCallsPerView})`,
+        pass(replicasWithLease.readCalls === readCallsPerView),
       ],
       [
         `4. ${ENTITIES} entities × ${VIEWS_PER_MINUTE}/min, ${MINUTES} min (${round(
