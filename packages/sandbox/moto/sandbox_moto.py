@@ -9,7 +9,8 @@ still where it expects them and stops the server with a clear message if they mo
 silently unpatched sandbox would make tests pass or fail for the wrong reasons). Set
 SANDBOX_MOTO_SKIP_VERSION_CHECK=1 to try another moto version anyway.
 
-Gaps closed (each verified against plain moto 5.2.1, see src/moto.test.ts):
+Gaps closed (each seen against plain moto 5.2.1; src/sandboxMoto.test.ts tests the patched
+behaviour through the SDK):
 
 1. RAM-shared subnets are invisible to the participant. On AWS, once an owner shares a
    subnet with an account through RAM, that account's DescribeSubnets returns it (OwnerId =
@@ -29,15 +30,21 @@ Gaps closed (each verified against plain moto 5.2.1, see src/moto.test.ts):
    GetResourceShares filters (name, resourceShareArns, resourceShareStatus). Adding subnets
    or principals to an existing share, taking them out (teardown) and finding a share by
    name are what idempotent sharing needs; the patches add them.
+5. RAM ignores CreateResourceShare's clientToken. On AWS a retry with the same token and the
+   same parameters answers with the share the first call made (the SDK retries a create
+   whose answer was lost with the token it sent), and the same token with other parameters
+   is refused with IdempotentParameterMismatchException; moto made a second share.
 """
 
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 import re
 import secrets
 import sys
+import threading
 from typing import Any
 
 WRITTEN_FOR = "5.2.1"
@@ -67,7 +74,7 @@ try:
     from moto.eks import models as eks_models
     from moto.ec2.utils import generic_filter
     from moto.ram import urls as ram_urls
-    from moto.ram.exceptions import UnknownResourceException
+    from moto.ram.exceptions import JsonRESTError, UnknownResourceException
     from moto.ram.models import ResourceAccessManagerBackend, ram_backends
     from moto.ram.responses import ResourceAccessManagerResponse
 except ImportError as e:  # pragma: no cover - depends on the installation
@@ -478,8 +485,6 @@ ResourceAccessManagerBackend.disassociate_resource_share = _disassociate_resourc
 
 
 def _associate_response(self: Any) -> str:
-    import json
-
     result = self.ram_backend.associate_resource_share(
         self._get_param("resourceShareArn"),
         self._get_param("principals") or [],
@@ -489,8 +494,6 @@ def _associate_response(self: Any) -> str:
 
 
 def _disassociate_response(self: Any) -> str:
-    import json
-
     result = self.ram_backend.disassociate_resource_share(
         self._get_param("resourceShareArn"),
         self._get_param("principals") or [],
@@ -508,8 +511,6 @@ _orig_get_resource_shares_response = ResourceAccessManagerResponse.get_resource_
 
 
 def _get_resource_shares_response(self: Any) -> str:
-    import json
-
     result = json.loads(_orig_get_resource_shares_response(self))
     name = self._get_param("name")
     arns = self._get_param("resourceShareArns") or []
@@ -525,6 +526,52 @@ def _get_resource_shares_response(self: Any) -> str:
 
 
 ResourceAccessManagerResponse.get_resource_shares = _get_resource_shares_response  # type: ignore[method-assign]
+
+
+# --- Gap 5: RAM CreateResourceShare honours clientToken
+
+_require(ResourceAccessManagerBackend, "create_resource_share")
+_orig_create_resource_share = ResourceAccessManagerBackend.create_resource_share
+# (account, region, clientToken) -> (share ARN, the other parameters of that first call)
+_share_tokens: dict[tuple[str, str, str], tuple[str, str]] = {}
+_share_tokens_lock = threading.Lock()
+
+
+class _IdempotentParameterMismatch(JsonRESTError):
+    code = 400
+
+    def __init__(self, token: str):
+        super().__init__(
+            "IdempotentParameterMismatchException",
+            f"The client token {token} was already used with different parameters.",
+        )
+
+
+def _create_resource_share(self: Any, **kwargs: Any) -> dict[str, Any]:
+    token = kwargs.get("clientToken")
+    if not token:
+        return _orig_create_resource_share(self, **kwargs)
+    key = (self.account_id, self.region_name, token)
+    parameters = json.dumps(
+        {k: v for k, v in kwargs.items() if k != "clientToken"}, sort_keys=True, default=str
+    )
+    with _share_tokens_lock:
+        seen = _share_tokens.get(key)
+        if seen is not None:
+            arn, first_parameters = seen
+            if first_parameters != parameters:
+                raise _IdempotentParameterMismatch(token)
+            for share in self.resource_shares:
+                if share.arn == arn:
+                    response = share.describe()
+                    response.pop("featureSet", None)
+                    return {"resourceShare": response, "clientToken": token}
+        result = _orig_create_resource_share(self, **kwargs)
+        _share_tokens[key] = (result["resourceShare"]["resourceShareArn"], parameters)
+        return {**result, "clientToken": token}
+
+
+ResourceAccessManagerBackend.create_resource_share = _create_resource_share  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-eks';
 import {
   AssociateResourceShareCommand,
+  CreateResourceShareCommand,
   DisassociateResourceShareCommand,
   GetResourceShareAssociationsCommand,
   GetResourceSharesCommand,
@@ -349,5 +350,51 @@ describe('sandbox moto patches', () => {
     await expect(
       ec2B.send(new DescribeSubnetsCommand({ SubnetIds: [extraId] })),
     ).rejects.toThrow(/does not exist|NotFound/);
+  });
+
+  it('answers a CreateResourceShare retried with its clientToken with the first share', async () => {
+    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const ram = new RAMClient({
+      region: SANDBOX_REGION,
+      credentials: a.sdkCredentialProvider,
+    });
+    const request = {
+      name: 'token-share',
+      resourceArns: [
+        `arn:aws:ec2:${SANDBOX_REGION}:${SANDBOX_NETWORK_ACCOUNT_ID}:subnet/${network.privateSubnets[0].subnetId}`,
+      ],
+      principals: [SANDBOX_WORKLOAD_ACCOUNT_ID],
+      clientToken: 'a-retried-create',
+    };
+    const first = await ram.send(new CreateResourceShareCommand(request));
+    const retry = await ram.send(new CreateResourceShareCommand(request));
+    expect(retry.resourceShare?.resourceShareArn).toBe(
+      first.resourceShare?.resourceShareArn,
+    );
+    expect(retry.clientToken).toBe('a-retried-create');
+    const shares = await ram.send(
+      new GetResourceSharesCommand({
+        resourceOwner: 'SELF',
+        name: 'token-share',
+      }),
+    );
+    expect(shares.resourceShares).toHaveLength(1);
+    // The same token with other parameters is refused, as AWS does.
+    await expect(
+      ram.send(
+        new CreateResourceShareCommand({ ...request, name: 'other-share' }),
+      ),
+    ).rejects.toMatchObject({ name: 'IdempotentParameterMismatchException' });
+    // Without a token every call creates a share.
+    const { clientToken: _, ...untokened } = request;
+    await ram.send(new CreateResourceShareCommand(untokened));
+    await ram.send(new CreateResourceShareCommand(untokened));
+    const all = await ram.send(
+      new GetResourceSharesCommand({
+        resourceOwner: 'SELF',
+        name: 'token-share',
+      }),
+    );
+    expect(all.resourceShares).toHaveLength(3);
   });
 });
