@@ -1,19 +1,16 @@
-import {
-  DeleteSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
-} from '@aws-sdk/client-ec2';
+import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import { securityGroupArn } from '../lib/aws';
 import {
   AwsActionOptions,
-  call,
   mutate,
   networkScope,
   unlessAwsError,
 } from '../lib/action';
 import { buildAlbSecurityGroupName, isManaged } from '../lib/builders';
+import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteAlbSecurityGroup.examples';
 
@@ -81,18 +78,11 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
           accountId: input.networkAccountId,
           region: input.region,
         });
-        const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
-          ec2.send(
-            new DescribeSecurityGroupsCommand({
-              Filters: [
-                { Name: 'vpc-id', Values: [input.vpcId] },
-                { Name: 'group-name', Values: [groupName] },
-              ],
-            }),
-          ),
-        );
-        const group = found.SecurityGroups?.find(
-          g => g.GroupName === groupName,
+        const group = await findSecurityGroupByName(
+          ec2,
+          scope,
+          input.vpcId,
+          groupName,
         );
         if (group && !isManaged(group.Tags)) {
           throw new ConflictError(

@@ -1,7 +1,6 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   IpPermission,
 } from '@aws-sdk/client-ec2';
@@ -23,6 +22,7 @@ import {
   managedTags,
 } from '../lib/builders';
 import { isAlreadyExists } from '../lib/errors';
+import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureAlbSecurityGroup.examples';
 
@@ -177,18 +177,11 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
         (input.scheme === 'internet-facing' ? ['0.0.0.0/0'] : [vpc.CidrBlock!]);
 
       const findGroup = async () => {
-        const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
-          ec2.send(
-            new DescribeSecurityGroupsCommand({
-              Filters: [
-                { Name: 'vpc-id', Values: [input.vpcId] },
-                { Name: 'group-name', Values: [groupName] },
-              ],
-            }),
-          ),
-        );
-        const group = found.SecurityGroups?.find(
-          g => g.GroupName === groupName,
+        const group = await findSecurityGroupByName(
+          ec2,
+          scope,
+          input.vpcId,
+          groupName,
         );
         if (group && !isManaged(group.Tags)) {
           throw new ConflictError(
