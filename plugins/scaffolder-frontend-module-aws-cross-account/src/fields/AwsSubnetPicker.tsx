@@ -6,8 +6,11 @@ import TextField from '@material-ui/core/TextField';
 import Autocomplete from '@material-ui/lab/Autocomplete';
 import { AwsSubnetPickerUiOptions } from './schemas';
 import {
-  NetworkOption,
+  NetworkChoice,
+  choiceId,
+  choiceLabel,
   formValue,
+  sameChoice,
   useNetworkOptions,
 } from './useNetworkOptions';
 
@@ -73,7 +76,7 @@ export function AwsSubnetPicker(
       error={rawErrors?.length > 0}
       fullWidth
     >
-      <Autocomplete<NetworkOption | string, true, false, true>
+      <Autocomplete<NetworkChoice, true, false, true>
         id={idSchema?.$id}
         multiple
         freeSolo
@@ -81,25 +84,18 @@ export function AwsSubnetPicker(
         options={options}
         loading={loading}
         value={value}
-        getOptionLabel={o => (typeof o === 'string' ? o : o.title)}
-        getOptionSelected={(o, v) =>
-          (typeof o === 'string' ? o : o.id) ===
-          (typeof v === 'string' ? v : v.id)
-        }
+        getOptionLabel={choiceLabel}
+        getOptionSelected={sameChoice}
         onChange={(_, values) =>
-          onChange(
-            values
-              .map(v => (typeof v === 'string' ? v.trim() : v.id))
-              .filter(Boolean),
-          )
+          onChange(values.map(v => choiceId(v).trim()).filter(Boolean))
         }
         renderTags={(values, getTagProps) =>
           values.map((v, index) => (
             <Chip
               {...getTagProps({ index })}
-              key={typeof v === 'string' ? v : v.id}
+              key={choiceId(v)}
               size="small"
-              label={typeof v === 'string' ? v : v.title}
+              label={choiceLabel(v)}
             />
           ))
         }

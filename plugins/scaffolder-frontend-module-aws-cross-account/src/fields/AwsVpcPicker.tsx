@@ -5,8 +5,11 @@ import TextField from '@material-ui/core/TextField';
 import Autocomplete from '@material-ui/lab/Autocomplete';
 import { AwsVpcPickerUiOptions } from './schemas';
 import {
-  NetworkOption,
+  NetworkChoice,
+  choiceId,
+  choiceLabel,
   formValue,
+  sameChoice,
   useNetworkOptions,
 } from './useNetworkOptions';
 
@@ -54,22 +57,16 @@ export function AwsVpcPicker(
       error={rawErrors?.length > 0 && !formData}
       fullWidth
     >
-      <Autocomplete<NetworkOption | string, false, false, true>
+      <Autocomplete<NetworkChoice, false, false, true>
         id={idSchema?.$id}
         freeSolo
         options={options}
         loading={loading}
         value={selected}
-        getOptionLabel={o => (typeof o === 'string' ? o : o.title)}
-        getOptionSelected={(o, v) =>
-          (typeof o === 'string' ? o : o.id) ===
-          (typeof v === 'string' ? v : v.id)
-        }
+        getOptionLabel={choiceLabel}
+        getOptionSelected={sameChoice}
         onChange={(_, value) =>
-          onChange(
-            (typeof value === 'string' ? value : value?.id)?.trim() ||
-              undefined!,
-          )
+          onChange((value === null ? '' : choiceId(value)).trim() || undefined!)
         }
         onInputChange={(_, value, reason) => {
           if (reason === 'input') onChange(value.trim() || undefined!);

@@ -80,6 +80,16 @@ export function useNetworkOptions(
   return state;
 }
 
+/** A listed option, or an ID the user typed. */
+export type NetworkChoice = NetworkOption | string;
+
+export const choiceId = (c: NetworkChoice) =>
+  typeof c === 'string' ? c : c.id;
+export const choiceLabel = (c: NetworkChoice) =>
+  typeof c === 'string' ? c : c.title;
+export const sameChoice = (a: NetworkChoice, b: NetworkChoice) =>
+  choiceId(a) === choiceId(b);
+
 /** The form's value of another field, if it is a non-empty string. */
 export function formValue(
   formContext: { formData?: Record<string, unknown> } | undefined,
