@@ -12,6 +12,7 @@ export * from './standins/seeding';
 export * from './standins/teardown';
 export type { StandInAwsOptions } from './standins/aws';
 export * from './publish/localGit';
+export * from './publish/publishOption';
 export {
   PUBLISH_LOCAL_GIT_ID,
   createPublishLocalGitAction,

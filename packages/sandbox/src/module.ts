@@ -7,12 +7,14 @@ import { Config } from '@backstage/config';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import {
   catalogLocationsExtensionPoint,
+  catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createEksctlCreateClusterAction } from './actions/eksctlCreateCluster';
 import { createLbcReconcileIngressAction } from './actions/lbcReconcileIngress';
 import { createPublishLocalGitAction } from './actions/publishLocalGit';
+import { SandboxPublishOptionProcessor } from './publish/publishOption';
 import {
   createEksctlDeleteClusterAction,
   createLbcDeleteIngressAction,
@@ -74,7 +76,9 @@ export const sandboxScaffolderModule = createBackendModule({
 
 /**
  * Lets the catalog accept `file` locations through its API (by default only `url`), so the
- * sandbox publisher can register the local repositories it writes. Sandbox only.
+ * sandbox publisher can register the local repositories it writes, and adds the sandbox
+ * publish target to the forms of templates that opt in (`withSandboxPublishOption`).
+ * Sandbox only.
  */
 export const sandboxCatalogModule = createBackendModule({
   pluginId: 'catalog',
@@ -83,11 +87,13 @@ export const sandboxCatalogModule = createBackendModule({
     registerInit({
       deps: {
         locations: catalogLocationsExtensionPoint,
+        processing: catalogProcessingExtensionPoint,
         config: coreServices.rootConfig,
       },
-      async init({ locations, config }) {
+      async init({ locations, processing, config }) {
         if (!sandboxEnabled(config)) return;
         locations.setAllowedLocationTypes(['url', 'file']);
+        processing.addProcessor(new SandboxPublishOptionProcessor());
       },
     });
   },

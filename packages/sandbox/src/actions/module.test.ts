@@ -1,8 +1,12 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { catalogLocationsExtensionPoint } from '@backstage/plugin-catalog-node';
+import {
+  catalogLocationsExtensionPoint,
+  catalogProcessingExtensionPoint,
+} from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { sandboxCatalogModule, sandboxScaffolderModule } from '../module';
+import { SandboxPublishOptionProcessor } from '../publish/publishOption';
 import backendFeatures from 'sandbox/backend';
 
 describe('sandbox backend modules', () => {
@@ -30,24 +34,31 @@ describe('sandbox backend modules', () => {
     ]);
   });
 
-  it('lets the catalog accept file locations', async () => {
+  it('lets the catalog accept file locations and offer the sandbox publish target', async () => {
     const setAllowedLocationTypes = jest.fn();
+    const addProcessor = jest.fn();
     await startTestBackend({
       extensionPoints: [
         [catalogLocationsExtensionPoint, { setAllowedLocationTypes }],
+        [catalogProcessingExtensionPoint, { addProcessor }],
       ],
       features: [sandboxCatalogModule, config({})],
     });
     expect(setAllowedLocationTypes).toHaveBeenCalledWith(['url', 'file']);
+    expect(addProcessor).toHaveBeenCalledWith(
+      expect.any(SandboxPublishOptionProcessor),
+    );
   });
 
   it('does nothing when sandbox.enabled is false', async () => {
     const addActions = jest.fn();
     const setAllowedLocationTypes = jest.fn();
+    const addProcessor = jest.fn();
     await startTestBackend({
       extensionPoints: [
         [scaffolderActionsExtensionPoint, { addActions }],
         [catalogLocationsExtensionPoint, { setAllowedLocationTypes }],
+        [catalogProcessingExtensionPoint, { addProcessor }],
       ],
       features: [
         sandboxScaffolderModule,
@@ -58,6 +69,7 @@ describe('sandbox backend modules', () => {
     });
     expect(addActions).not.toHaveBeenCalled();
     expect(setAllowedLocationTypes).not.toHaveBeenCalled();
+    expect(addProcessor).not.toHaveBeenCalled();
   });
 
   it('is off by default in production', async () => {

@@ -27,6 +27,7 @@ import {
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
+  withSandboxPublishOption,
 } from 'sandbox';
 
 // Test utilities always run from source, so the repository is found relative to this file.
@@ -42,10 +43,14 @@ export const TEMPLATE_NAMES = [
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
+/**
+ * A template as the sandbox portal's catalog serves it: with the sandbox publish target
+ * added (what the sandbox catalog module does), since these tests run in the sandbox.
+ */
 export function loadTemplate(name: TemplateName) {
   const dir = path.join(TEMPLATES_DIR, name);
-  const template = yaml.parse(
-    fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'),
+  const template = withSandboxPublishOption(
+    yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8')),
   );
   const directoryContents: { path: string; base64Content: string }[] = [];
   const walk = (rel: string) => {
