@@ -58,4 +58,25 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       expect(action.schema.output).toBeDefined();
     }
   });
+
+  it('leaves the autocomplete provider out when configured so', async () => {
+    const addAutocompleteProvider = jest.fn();
+    await startTestBackend({
+      extensionPoints: [
+        [scaffolderActionsExtensionPoint, { addActions: jest.fn() }],
+        [scaffolderAutocompleteExtensionPoint, { addAutocompleteProvider }],
+      ],
+      features: [
+        scaffolderModuleAwsCrossAccount,
+        mockServices.rootConfig.factory({
+          data: {
+            scaffolder: {
+              awsCrossAccount: { autocomplete: { enabled: false } },
+            },
+          },
+        }),
+      ],
+    });
+    expect(addAutocompleteProvider).not.toHaveBeenCalled();
+  });
 });

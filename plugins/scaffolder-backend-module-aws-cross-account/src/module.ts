@@ -34,10 +34,17 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         scaffolder.addActions(
           ...createAwsCrossAccountActions({ clients, auditor }),
         );
-        autocomplete.addAutocompleteProvider({
-          id: NETWORK_AUTOCOMPLETE_PROVIDER,
-          handler: createNetworkAutocompleteHandler({ clients }),
-        });
+        if (
+          config.getOptionalBoolean(
+            'scaffolder.awsCrossAccount.autocomplete.enabled',
+          ) ??
+          true
+        ) {
+          autocomplete.addAutocompleteProvider({
+            id: NETWORK_AUTOCOMPLETE_PROVIDER,
+            handler: createNetworkAutocompleteHandler({ clients }),
+          });
+        }
       },
     });
   },
