@@ -212,6 +212,43 @@ const checks: Check[] = [
       await page.getByLabel(/Cluster name/).waitFor({ timeout: 30_000 });
     },
   },
+  {
+    name: 'the load balancer tab reads in the dark theme',
+    async run(page) {
+      // The theme the user picks in Settings, as the app stores it.
+      await page.evaluate(() => window.localStorage.setItem('theme', 'dark'));
+      try {
+        await page.goto(`${APP}/catalog/default/component/demo-2048/aws-alb`);
+        await page
+          .getByText('All healthy')
+          .first()
+          .waitFor({ timeout: 60_000 });
+        // The page background is dark and the summary's text light on it.
+        const luminance = await page.evaluate(() => {
+          const rgb = (css: string) =>
+            (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+          const lum = ([r, g, b]: number[]) =>
+            (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+          const content = document.querySelector('main') ?? document.body;
+          const text = document.querySelector(
+            '[data-testid="alb-healthy-count"]',
+          );
+          return {
+            background: lum(rgb(getComputedStyle(content).backgroundColor)),
+            text: text ? lum(rgb(getComputedStyle(text).color)) : -1,
+          };
+        });
+        if (!(luminance.background < 0.3 && luminance.text > 0.5)) {
+          throw new Error(
+            `dark theme not applied to the tab: background luminance ${luminance.background}, healthy count text ${luminance.text}`,
+          );
+        }
+        await shot(page, '06-alb-tab-dark');
+      } finally {
+        await page.evaluate(() => window.localStorage.removeItem('theme'));
+      }
+    },
+  },
 ];
 
 async function main() {
