@@ -43,7 +43,10 @@ export interface ProxiedCall {
   action: string;
   /** Access key of the caller; moto's assumed-role keys differ per account. */
   accessKeyId: string;
-  /** `performance.now()` when the request arrived. */
+  /**
+   * When the request arrived, in epoch milliseconds with sub-millisecond precision, so that
+   * a proxy in another process (the benchmark's) can be compared with the caller's clock.
+   */
   at: number;
   /** Time moto took to answer, without the injected delay. */
   upstreamMs?: number;
@@ -423,7 +426,7 @@ export async function startFaultProxy(
         service: id.service,
         action: id.action,
         accessKeyId: id.accessKeyId,
-        at: performance.now(),
+        at: performance.timeOrigin + performance.now(),
         forwarded: false,
         ...(decision.fault ? { fault: decision.fault } : {}),
         ...(decision.delayMs ? { delayedMs: decision.delayMs } : {}),

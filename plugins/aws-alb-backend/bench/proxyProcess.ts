@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { ProxiedCall, startFaultProxy } from '../src/__testUtils__/faultProxy';
+import { ProxiedCall, startFaultProxy } from 'sandbox';
 
 /** The fault proxy in its own process, so its work does not share the measured event loop. */
 export interface RemoteFaultProxy {
@@ -57,7 +57,11 @@ export async function startFaultProxyProcess(options: {
 
 if (require.main === module) {
   const [target, delayMs] = process.argv.slice(2);
-  startFaultProxy({ target, delayMs: Number(delayMs) }).then(proxy => {
+  // Every call held for the delay: the network round trip to AWS that moto does not have.
+  startFaultProxy({
+    target,
+    rules: [{ match: '*', delayMs: Number(delayMs) }],
+  }).then(proxy => {
     process.send!({ type: 'ready', endpoint: proxy.endpoint });
     process.on('message', (m: { type: string; id?: number; from?: number }) => {
       if (m.type === 'calls') {

@@ -32,6 +32,7 @@ import {
   sandboxAwsConfig,
   sandboxCredentialsManager,
   seedSandboxNetwork,
+  ProxiedCall,
   startMoto,
   useSandboxEndpoint,
 } from 'sandbox';
@@ -44,7 +45,6 @@ import {
 } from '../src/service/DefaultAwsAlbService';
 import { mapWithConcurrency } from '../src/service/readLoadBalancers';
 import { AccountRegionLimiters } from '../src/service/TokenBucketLimiter';
-import { ProxiedCall } from '../src/__testUtils__/faultProxy';
 import { startFaultProxyProcess } from './proxyProcess';
 import { naiveView } from './naive';
 
@@ -54,7 +54,8 @@ const MINUTE_MS = Number(process.env.BENCH_MINUTE_MS ?? 60_000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const VIEWS_PER_MINUTE = 5;
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 2);
-const AWS_READ_SERVICES = new Set(['elasticloadbalancing', 'tagging']);
+// IAM prefixes, as the proxy names services: ELBv2 and the Resource Groups Tagging API.
+const AWS_READ_SERVICES = new Set(['elasticloadbalancing', 'tag']);
 
 const epochNow = () => performance.timeOrigin + performance.now();
 const countBy = (calls: ProxiedCall[]) => {

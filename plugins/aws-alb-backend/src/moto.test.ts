@@ -12,14 +12,13 @@ import {
 } from 'sandbox';
 import { MemoryCache, entity } from './__testUtils__/fixtures';
 import { createLbcAlb, networkElbv2 } from './__testUtils__/motoAlb';
-import { startFaultProxy } from './__testUtils__/faultProxy';
 import { DefaultAlbAwsClientFactory } from './service/clients';
 import {
   DefaultAwsAlbService,
   readAwsAlbSettings,
 } from './service/DefaultAwsAlbService';
 import { AccountRegionLimiters } from './service/TokenBucketLimiter';
-import { sandboxCredentialsManager } from 'sandbox';
+import { sandboxCredentialsManager, startFaultProxy } from 'sandbox';
 
 jest.setTimeout(120_000);
 
@@ -130,7 +129,7 @@ describe('against moto_server', () => {
   });
 
   it('spends at most the configured budget, refusing whole reads rather than half', async () => {
-    const proxy = await startFaultProxy({ target: moto.endpoint, delayMs: 0 });
+    const proxy = await startFaultProxy({ target: moto.endpoint });
     const restoreProxy = useSandboxEndpoint(proxy.endpoint);
     try {
       const settings = readAwsAlbSettings(
@@ -173,7 +172,7 @@ describe('against moto_server', () => {
       expect(reads()).toBe(6);
       expect(proxy.countsSince()).toEqual({
         'sts:AssumeRole': 1,
-        'tagging:GetResources': 1,
+        'tag:GetResources': 1,
         'elasticloadbalancing:DescribeLoadBalancers': 1,
         'elasticloadbalancing:DescribeListeners': 1,
         'elasticloadbalancing:DescribeTargetGroups': 1,
