@@ -32,8 +32,6 @@ import { examples } from './deleteLoadBalancerControllerRole.examples';
 export const DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
   'aws:iam:delete-load-balancer-controller-role';
 
-const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
-const IAM_POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
 
 const inputSchema = (zod: Zod) => {
@@ -44,23 +42,13 @@ const inputSchema = (zod: Zod) => {
       .region()
       .describe('Region for the IAM client (IAM itself is global)'),
     clusterName: f.clusterName(),
-    roleName: zod
-      .string()
-      .regex(
-        IAM_NAME,
-        'expected an IAM role name: at most 64 of A-Z a-z 0-9 +=,.@_-',
-      )
+    roleName: f
+      .iamRoleName()
       .optional()
       .describe(
         'Defaults to <clusterName>-aws-lbc (truncated to 64 characters)',
       ),
-    policyName: zod
-      .string()
-      .regex(
-        IAM_POLICY_NAME,
-        'expected an IAM policy name: at most 128 of A-Z a-z 0-9 +=,.@_-',
-      )
-      .default(DEFAULT_POLICY_NAME),
+    policyName: f.iamPolicyName().default(DEFAULT_POLICY_NAME),
     deletePolicy: zod
       .boolean()
       .default(false)

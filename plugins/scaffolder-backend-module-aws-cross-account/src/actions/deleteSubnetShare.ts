@@ -43,12 +43,8 @@ const inputSchema = (zod: Zod) => {
         )
         .optional()
         .describe('The share to delete (output of aws:ram:share-subnets)'),
-      shareName: zod
-        .string()
-        .regex(
-          /^[A-Za-z0-9._-]{1,255}$/,
-          'expected letters, digits, ., _ and -, at most 255 characters',
-        )
+      shareName: f
+        .resourceShareName()
         .optional()
         .describe('Or the name of the share, when its ARN is not known'),
     })

@@ -38,16 +38,8 @@ const inputSchema = (zod: Zod) => {
     region: f.region(),
     vpcId: f.vpcId(),
     clusterName: f.clusterName(),
-    groupName: zod
-      .string()
-      .regex(
-        /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/,
-        'expected a security group name of at most 255 characters',
-      )
-      .refine(
-        v => !v.toLowerCase().startsWith('sg-'),
-        'expected a name not starting with sg-',
-      )
+    groupName: f
+      .securityGroupName()
       .optional()
       .describe('Defaults to <clusterName>-alb'),
     scheme: zod

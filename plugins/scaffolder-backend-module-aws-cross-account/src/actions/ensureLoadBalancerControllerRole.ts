@@ -55,9 +55,6 @@ export const DEFAULT_POLICY_NAME = 'AWSLoadBalancerControllerIAMPolicy';
 const VERSION_TAG = 'cross-account-alb:lbc-version';
 const MAX_POLICY_VERSIONS = 5;
 
-const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
-const IAM_POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
-
 const inputSchema = (zod: Zod) => {
   const f = fields(zod);
   return zod
@@ -73,23 +70,13 @@ const inputSchema = (zod: Zod) => {
       serviceAccountName: f
         .kubernetesName('Name of the controller service account')
         .default(DEFAULT_SERVICE_ACCOUNT),
-      roleName: zod
-        .string()
-        .regex(
-          IAM_NAME,
-          'expected an IAM role name: at most 64 of A-Z a-z 0-9 +=,.@_-',
-        )
+      roleName: f
+        .iamRoleName()
         .optional()
         .describe(
           'Defaults to <clusterName>-aws-lbc (truncated to 64 characters)',
         ),
-      policyName: zod
-        .string()
-        .regex(
-          IAM_POLICY_NAME,
-          'expected an IAM policy name: at most 128 of A-Z a-z 0-9 +=,.@_-',
-        )
-        .default(DEFAULT_POLICY_NAME),
+      policyName: f.iamPolicyName().default(DEFAULT_POLICY_NAME),
     })
     .superRefine(accountsMustDiffer);
 };

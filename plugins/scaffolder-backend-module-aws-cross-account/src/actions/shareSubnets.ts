@@ -48,12 +48,8 @@ const inputSchema = (zod: Zod) => {
         .describe(
           'Who receives the subnets: the workload account ID, or an Organization or OU ARN',
         ),
-      shareName: zod
-        .string()
-        .regex(
-          /^[A-Za-z0-9._-]{1,255}$/,
-          'expected letters, digits, ., _ and -, at most 255 characters',
-        )
+      shareName: f
+        .resourceShareName()
         .optional()
         .describe(
           'Name of the resource share; defaults to cross-account-alb-subnets-<first principal>',

@@ -84,6 +84,30 @@ export function fields(z: Zod) {
         .int('expected an integer port')
         .min(0, 'expected a port between 0 and 65535')
         .max(65535, 'expected a port between 0 and 65535'),
+    /** A security group name as EC2 accepts it (and not one that reads like an ID). */
+    securityGroupName: () =>
+      pattern(
+        '^[A-Za-z0-9 ._\\-:/()#,@[\\]+=&;{}!$*]{1,255}$',
+        'a security group name of at most 255 characters',
+      ).refine(
+        v => !v.toLowerCase().startsWith('sg-'),
+        'expected a name not starting with sg-',
+      ),
+    resourceShareName: () =>
+      pattern(
+        '^[A-Za-z0-9._-]{1,255}$',
+        'letters, digits, ., _ and -, at most 255 characters',
+      ),
+    iamRoleName: () =>
+      pattern(
+        '^[\\w+=,.@-]{1,64}$',
+        'an IAM role name: at most 64 of A-Z a-z 0-9 +=,.@_-',
+      ),
+    iamPolicyName: () =>
+      pattern(
+        '^[\\w+=,.@-]{1,128}$',
+        'an IAM policy name: at most 128 of A-Z a-z 0-9 +=,.@_-',
+      ),
   };
 }
 
