@@ -1,20 +1,14 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupsCommand,
   IpPermission,
 } from '@aws-sdk/client-ec2';
 import { NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import { securityGroupArn } from '../lib/aws';
-import {
-  AwsActionOptions,
-  call,
-  mutate,
-  unlessAwsError,
-  workloadScope,
-} from '../lib/action';
+import { AwsActionOptions, mutate, workloadScope } from '../lib/action';
 import { managedTags } from '../lib/builders';
+import { findSecurityGroupById } from '../lib/lookups';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './allowAlbToNodes.examples';
 
@@ -116,17 +110,11 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
         accountId: input.workloadAccountId,
         region: input.region,
       });
-      const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
-        unlessAwsError(
-          ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'],
-          ec2.send(
-            new DescribeSecurityGroupsCommand({
-              GroupIds: [input.nodeSecurityGroupId],
-            }),
-          ),
-        ),
+      const group = await findSecurityGroupById(
+        ec2,
+        scope,
+        input.nodeSecurityGroupId,
       );
-      const group = found?.SecurityGroups?.[0];
       if (!group) {
         throw new NotFoundError(
           `nodeSecurityGroupId: ${input.nodeSecurityGroupId} was not found in workload account ${input.workloadAccountId} (${input.region}). Use the clusterSecurityGroupId output of aws:eks:describe-cluster.`,

@@ -1,5 +1,4 @@
 import {
-  DescribeSecurityGroupsCommand,
   IpPermission,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
@@ -8,11 +7,11 @@ import { z } from 'zod/v3';
 import { securityGroupArn } from '../lib/aws';
 import {
   AwsActionOptions,
-  call,
   mutate,
   unlessAwsError,
   workloadScope,
 } from '../lib/action';
+import { findSecurityGroupById } from '../lib/lookups';
 import { parseInput, Zod } from '../lib/schemas';
 import { albToNodesInputSchema } from './allowAlbToNodes';
 import { examples } from './revokeAlbToNodes.examples';
@@ -83,17 +82,11 @@ export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
           accountId: input.workloadAccountId,
           region: input.region,
         });
-        const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
-          unlessAwsError(
-            ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'],
-            ec2.send(
-              new DescribeSecurityGroupsCommand({
-                GroupIds: [input.nodeSecurityGroupId],
-              }),
-            ),
-          ),
+        const group = await findSecurityGroupById(
+          ec2,
+          scope,
+          input.nodeSecurityGroupId,
         );
-        const group = found?.SecurityGroups?.[0];
         const rules = group
           ? rulesFromGroup(
               group.IpPermissions ?? [],

@@ -3,7 +3,7 @@ import {
   EC2Client,
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { call, ScopeBase } from './action';
+import { call, ScopeBase, unlessAwsError } from './action';
 
 /**
  * The security group named `groupName` in `vpcId`, if there is one (names are unique per
@@ -27,4 +27,23 @@ export async function findSecurityGroupByName(
     ),
   );
   return found.SecurityGroups?.find(g => g.GroupName === groupName);
+}
+
+/**
+ * The security group `groupId`, or undefined when it does not exist (or the ID is malformed).
+ * The allow and revoke actions both start from the node group this way; each decides what a
+ * missing group means for it.
+ */
+export async function findSecurityGroupById(
+  ec2: EC2Client,
+  scope: ScopeBase,
+  groupId: string,
+): Promise<SecurityGroup | undefined> {
+  const found = await call(scope, 'ec2:DescribeSecurityGroups', () =>
+    unlessAwsError(
+      ['InvalidGroup.NotFound', 'InvalidGroupId.Malformed'],
+      ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })),
+    ),
+  );
+  return found?.SecurityGroups?.[0];
 }
