@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import { adminClientOptions } from './iam/admin';
 import {
   AwsCredentialProvider,
   DefaultAwsCredentialsManager,
@@ -76,4 +77,35 @@ export async function sandboxCredentials(
   accountId: string,
 ): Promise<AwsCredentialProvider> {
   return sandboxCredentialsManager().getCredentialProvider({ accountId });
+}
+
+/**
+ * Credentials of an account's administrator, for what plays the account owner rather than a
+ * caller the project ships: seeding, test fixtures, the inventory that counts what exists.
+ * The sandbox's IAM gateway lets them through without evaluation (and reports them apart).
+ */
+export async function sandboxAdminCredentials(accountId: string): Promise<{
+  sdkCredentialProvider: () => Promise<{
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  }>;
+}> {
+  let cached:
+    | Promise<{
+        accessKeyId: string;
+        secretAccessKey: string;
+        sessionToken?: string;
+      }>
+    | undefined;
+  return {
+    sdkCredentialProvider: () => {
+      cached ??= adminClientOptions(
+        process.env.AWS_ENDPOINT_URL ?? '',
+        process.env.AWS_REGION ?? SANDBOX_REGION,
+        accountId,
+      ).then(o => o.credentials);
+      return cached;
+    },
+  };
 }

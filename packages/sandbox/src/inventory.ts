@@ -20,7 +20,7 @@ import {
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
-import { sandboxCredentials } from './accounts';
+import { sandboxAdminCredentials } from './accounts';
 import { SandboxNetwork } from './seed';
 
 /** The IAM path of everything the project's actions create. */
@@ -71,7 +71,7 @@ async function client<T>(
   accountId: string,
   region: string,
 ): Promise<T> {
-  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
   return new Ctor({ region, credentials: sdkCredentialProvider });
 }
 

@@ -1,12 +1,32 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_NETWORK_ROLE_NAME,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SANDBOX_WORKLOAD_ROLE_NAME,
+} from './accounts';
+import { IamGateway, startIamGateway } from './iam/iamGateway';
+import {
+  SandboxPrincipalsOptions,
+  ensureSandboxPrincipals,
+} from './iam/sandboxPrincipals';
 
 /** A running moto_server on a loopback port. */
 export interface MotoServer {
-  /** e.g. `http://127.0.0.1:45123`; give it to the SDK as `AWS_ENDPOINT_URL`. */
+  /**
+   * e.g. `http://127.0.0.1:45123`; give it to the SDK as `AWS_ENDPOINT_URL`. With IAM
+   * enforcement (the default) this is the IAM gateway in front of moto.
+   */
   endpoint: string;
+  /** moto's own endpoint, behind the gateway: only for the gateway and moto's /moto-api. */
+  motoEndpoint: string;
+  /** moto's port. */
   port: number;
+  /** The IAM gateway, unless enforcement was switched off. */
+  iam?: IamGateway;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -127,9 +147,70 @@ async function waitUntilReady(
  * answers. Output goes to the parent's stderr only when MOTO_VERBOSE is set, so test logs
  * stay readable.
  */
+/**
+ * Whether the sandbox authorizes calls as IAM would: on unless SANDBOX_IAM=off, which CI
+ * refuses (the tests must run against an AWS as strict as the real one).
+ */
+export function iamEnforcementEnabled(): boolean {
+  if (process.env.SANDBOX_IAM !== 'off') return true;
+  if (process.env.CI) {
+    throw new Error(
+      'SANDBOX_IAM=off is for debugging on a workstation; CI runs with IAM enforcement on.',
+    );
+  }
+  return false;
+}
+
+export interface StartMotoOptions {
+  port?: number;
+  timeoutMs?: number;
+  /**
+   * IAM enforcement (default on, see iamEnforcementEnabled). The principals are created in
+   * these accounts (default: the two sandbox accounts).
+   */
+  iam?:
+    | false
+    | Partial<Omit<SandboxPrincipalsOptions, 'endpoint' | 'region'>>;
+}
+
 export async function startMoto(
-  options: { port?: number; timeoutMs?: number } = {},
+  options: StartMotoOptions = {},
 ): Promise<MotoServer> {
+  const moto = await startPlainMoto(options);
+  if (options.iam === false || !iamEnforcementEnabled()) {
+    return { ...moto, motoEndpoint: moto.endpoint };
+  }
+  const gateway = await startIamGateway({ target: moto.endpoint });
+  try {
+    await ensureSandboxPrincipals({
+      endpoint: gateway.endpoint,
+      region: SANDBOX_REGION,
+      networkAccountIds: [SANDBOX_NETWORK_ACCOUNT_ID],
+      workloadAccountIds: [SANDBOX_WORKLOAD_ACCOUNT_ID],
+      networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
+      workloadRoleName: SANDBOX_WORKLOAD_ROLE_NAME,
+      ...(options.iam ?? {}),
+    });
+  } catch (e) {
+    await gateway.stop();
+    await moto.stop();
+    throw e;
+  }
+  return {
+    endpoint: gateway.endpoint,
+    motoEndpoint: moto.endpoint,
+    port: moto.port,
+    iam: gateway,
+    async stop() {
+      await gateway.stop();
+      await moto.stop();
+    },
+  };
+}
+
+async function startPlainMoto(
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<{ endpoint: string; port: number; stop(): Promise<void> }> {
   const python = findMotoPython();
   const port = options.port ?? (await freePort());
   if (options.port !== undefined) await assertPortFree(port);

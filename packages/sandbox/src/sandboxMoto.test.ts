@@ -26,7 +26,7 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   useSandboxEndpoint,
 } from './accounts';
 import {
@@ -53,8 +53,8 @@ describe('sandbox moto patches', () => {
     moto = await startMoto();
     restoreEnv = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
-    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
-    const b = await sandboxCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    const a = await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const b = await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
     ec2A = new EC2Client({
       region: SANDBOX_REGION,
       credentials: a.sdkCredentialProvider,
@@ -290,7 +290,7 @@ describe('sandbox moto patches', () => {
 
   it('adds to and removes from an existing RAM share, and filters shares by name', async () => {
     const { resourceShareArn } = await shareSandboxSubnets(network);
-    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const a = await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
     const ram = new RAMClient({
       region: SANDBOX_REGION,
       credentials: a.sdkCredentialProvider,
@@ -353,7 +353,7 @@ describe('sandbox moto patches', () => {
   });
 
   it('answers a CreateResourceShare retried with its clientToken with the first share', async () => {
-    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const a = await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
     const ram = new RAMClient({
       region: SANDBOX_REGION,
       credentials: a.sdkCredentialProvider,

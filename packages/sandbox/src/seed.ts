@@ -30,7 +30,7 @@ import {
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   SANDBOX_WORKLOAD_ROLE_NAME,
-  sandboxCredentials,
+  sandboxAdminCredentials,
 } from './accounts';
 
 const SEED_TAG = 'sandbox:seed';
@@ -69,7 +69,7 @@ function tags(role: string, name: string): Tag[] {
 
 /** An EC2 client acting as the given sandbox account through the configured role. */
 export async function sandboxEc2(accountId: string) {
-  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
   return new EC2Client({
     region: SANDBOX_REGION,
     credentials: sdkCredentialProvider,
@@ -81,7 +81,7 @@ async function ensureRole(
   roleName: string,
   trustedAccount: string,
 ) {
-  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
   const iam = new IAMClient({
     region: SANDBOX_REGION,
     credentials: sdkCredentialProvider,
@@ -281,7 +281,7 @@ export async function shareSandboxSubnets(
   options: { name?: string; includePublic?: boolean } = {},
 ): Promise<{ resourceShareArn: string }> {
   const name = options.name ?? 'sandbox-shared-subnets';
-  const { sdkCredentialProvider } = await sandboxCredentials(
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(
     network.networkAccountId,
   );
   const ram = new RAMClient({

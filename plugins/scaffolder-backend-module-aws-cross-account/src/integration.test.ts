@@ -30,7 +30,7 @@ import {
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
   SandboxNetwork,
   sandboxAwsConfig,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -85,7 +85,7 @@ async function client<T>(
   Ctor: new (c: object) => T,
   accountId: string,
 ): Promise<T> {
-  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
   return new Ctor({ region: REGION, credentials: sdkCredentialProvider });
 }
 

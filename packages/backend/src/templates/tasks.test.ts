@@ -29,7 +29,7 @@ import {
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   sandboxAwsConfig,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   SandboxNetwork,
   seedSandboxNetwork,
   startMoto,
@@ -51,7 +51,7 @@ describe('templates as real tasks in the sandbox', () => {
   let publishDir: string;
 
   async function clients(accountId: string) {
-    const { sdkCredentialProvider: credentials } = await sandboxCredentials(
+    const { sdkCredentialProvider: credentials } = await sandboxAdminCredentials(
       accountId,
     );
     const opts = { region: SANDBOX_REGION, credentials };

@@ -20,7 +20,7 @@ import {
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
   SandboxNetwork,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -59,7 +59,7 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     moto = await startMoto();
     restore = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
-    const { sdkCredentialProvider: credentials } = await sandboxCredentials(
+    const { sdkCredentialProvider: credentials } = await sandboxAdminCredentials(
       NETWORK,
     );
     ec2 = new EC2Client({ region: REGION, credentials });
@@ -104,7 +104,7 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     ).resourceShare!.resourceShareArn!;
     // The cluster eksctl made in the workload account, the rule that lets the ALB reach its
     // nodes, and the OIDC provider for its issuer in the network account.
-    const workload = await sandboxCredentials(WORKLOAD);
+    const workload = await sandboxAdminCredentials(WORKLOAD);
     const eks = new EKSClient({
       region: REGION,
       credentials: workload.sdkCredentialProvider,

@@ -17,7 +17,7 @@ import {
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
   SandboxNetwork,
   sandboxAwsConfig,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -199,7 +199,7 @@ export async function client<T>(
   Ctor: new (c: object) => T,
   accountId: string,
 ): Promise<T> {
-  const { sdkCredentialProvider } = await sandboxCredentials(accountId);
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
   return new Ctor({ region: REGION, credentials: sdkCredentialProvider });
 }
 

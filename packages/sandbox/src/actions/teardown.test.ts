@@ -12,7 +12,7 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   useSandboxEndpoint,
 } from '../accounts';
 import { sandboxEc2 } from '../seed';
@@ -79,7 +79,7 @@ describe('sandbox teardown stand-ins', () => {
       region: SANDBOX_REGION,
       clusterName: 'td',
     };
-    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const a = await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
     const elbv2 = new ElasticLoadBalancingV2Client({
       region: SANDBOX_REGION,
       credentials: a.sdkCredentialProvider,
@@ -128,7 +128,7 @@ describe('sandbox teardown stand-ins', () => {
     ]);
     const out = await run(action, input);
     expect(out.deleted).toEqual(dry.deleted);
-    const b = await sandboxCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    const b = await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
     const eks = new EKSClient({
       region: SANDBOX_REGION,
       credentials: b.sdkCredentialProvider,

@@ -49,6 +49,11 @@ export function createLbcDeleteIngressAction(options: {
           z
             .string()
             .regex(/^\d{12}$/, { message: 'a 12-digit AWS account ID' }),
+        workloadAccountId: z =>
+          z
+            .string()
+            .regex(/^\d{12}$/, { message: 'a 12-digit AWS account ID' })
+            .describe("The cluster's account (the controller's token comes from it)"),
         region: z => z.string(),
         clusterName: z => z.string(),
         stack: z =>
@@ -81,6 +86,7 @@ export function createLbcDeleteIngressAction(options: {
       }
       const result = await sandboxDeleteIngressStack({
         networkAccountId: input.networkAccountId,
+        workloadAccountId: input.workloadAccountId,
         region: input.region,
         clusterName: input.clusterName,
         stack,

@@ -1,5 +1,14 @@
 import { AwsCredentialsManager } from '@backstage/integration-aws-node';
-import { sandboxCredentialsManager } from '../accounts';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import {
+  AssumeRoleCommand,
+  AssumeRoleWithWebIdentityCommand,
+  STSClient,
+} from '@aws-sdk/client-sts';
+import { InputError } from '@backstage/errors';
+import { sandboxAdminCredentials, sandboxCredentialsManager } from '../accounts';
+import { SANDBOX_EKSCTL_ROLE_NAME } from '../iam/sandboxPrincipals';
 
 /** How the stand-ins reach an account: the backend's credential manager, as the plugins do. */
 export interface StandInAwsOptions {
@@ -22,3 +31,147 @@ export async function clientOptionsFor(
 
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** The identity the eksctl stand-in starts from (a platform engineer; see iam/iamGateway.ts). */
+const OPERATOR_CREDENTIALS = {
+  accessKeyId: 'sandbox-operator',
+  secretAccessKey: 'sandbox-operator',
+};
+
+function sandboxEndpoint(): string | undefined {
+  return process.env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * SDK client options acting as eksctl does: the operator assumes `sandbox-eksctl` in the
+ * workload account, a role carrying eksctl's documented minimum IAM policies.
+ */
+export async function eksctlClientOptions(accountId: string, region: string) {
+  const { Credentials } = await new STSClient({
+    region,
+    endpoint: sandboxEndpoint(),
+    credentials: OPERATOR_CREDENTIALS,
+  }).send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${accountId}:role/${SANDBOX_EKSCTL_ROLE_NAME}`,
+      RoleSessionName: 'eksctl',
+    }),
+  );
+  return {
+    region,
+    credentials: {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken,
+    },
+  };
+}
+
+/** The projected service account token kubelet gives a pod: issuer, subject, audience. */
+export function serviceAccountToken(
+  issuer: string,
+  namespace: string,
+  serviceAccount: string,
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (v: object) =>
+    Buffer.from(JSON.stringify(v)).toString('base64url');
+  // Not signed: the sandbox's STS (the IAM gateway) reads the claims; see iam/README.
+  return `${part({ alg: 'RS256', kid: 'sandbox' })}.${part({
+    iss: issuer,
+    sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    aud: ['sts.amazonaws.com'],
+    iat: now,
+    exp: now + 3600,
+  })}.sandbox-unsigned`;
+}
+
+export const CONTROLLER_NAMESPACE = 'kube-system';
+export const CONTROLLER_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
+
+/**
+ * SDK client options acting as the Load Balancer Controller of a cluster: IRSA, i.e.
+ * `AssumeRoleWithWebIdentity` with the cluster's service account token for
+ * `kube-system/aws-load-balancer-controller`, into the role its service account names. The
+ * stand-in has no Kubernetes, so the role is the one given, or else the role in the network
+ * account whose trust policy names the cluster's OIDC provider (what template 2 annotates
+ * the service account with). Whether STS lets the token in is the trust policy's call.
+ */
+export async function controllerClientOptions(options: {
+  networkAccountId: string;
+  workloadAccountId: string;
+  region: string;
+  clusterName: string;
+  roleArn?: string;
+}) {
+  const { region } = options;
+  const eks = new EKSClient(
+    await eksctlClientOptions(options.workloadAccountId, region),
+  );
+  const { cluster } = await eks.send(
+    new DescribeClusterCommand({ name: options.clusterName }),
+  );
+  const issuer = cluster?.identity?.oidc?.issuer;
+  if (!issuer) {
+    throw new InputError(
+      `Cluster ${options.clusterName} in ${options.workloadAccountId} has no OIDC issuer`,
+    );
+  }
+  const roleArn =
+    options.roleArn ??
+    (await roleTrustingIssuer(options.networkAccountId, region, issuer));
+  if (!roleArn) {
+    throw new InputError(
+      `No role in the network account ${options.networkAccountId} trusts the OIDC provider of ` +
+        `cluster ${options.clusterName} (${issuer}): run the load-balancer-controller template first`,
+    );
+  }
+  const { Credentials } = await new STSClient({
+    region,
+    endpoint: sandboxEndpoint(),
+    credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+  }).send(
+    new AssumeRoleWithWebIdentityCommand({
+      RoleArn: roleArn,
+      RoleSessionName: 'aws-load-balancer-controller',
+      WebIdentityToken: serviceAccountToken(
+        issuer,
+        CONTROLLER_NAMESPACE,
+        CONTROLLER_SERVICE_ACCOUNT,
+      ),
+    }),
+  );
+  return {
+    region,
+    credentials: {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken,
+    },
+  };
+}
+
+/** Read as the network account's administrator: what the cluster's service account says. */
+async function roleTrustingIssuer(
+  networkAccountId: string,
+  region: string,
+  issuer: string,
+): Promise<string | undefined> {
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(
+    networkAccountId,
+  );
+  const iam = new IAMClient({ region, credentials: sdkCredentialProvider });
+  const provider = `:oidc-provider/${issuer.replace(/^https:\/\//, '')}`;
+  let Marker: string | undefined;
+  do {
+    const page = await iam.send(new ListRolesCommand({ Marker }));
+    for (const role of page.Roles ?? []) {
+      const trust = decodeURIComponent(role.AssumeRolePolicyDocument ?? '');
+      if (trust.includes(provider) && trust.includes(CONTROLLER_SERVICE_ACCOUNT)) {
+        return role.Arn;
+      }
+    }
+    Marker = page.IsTruncated ? page.Marker : undefined;
+  } while (Marker);
+  return undefined;
+}

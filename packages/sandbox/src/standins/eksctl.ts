@@ -28,7 +28,7 @@ import {
   ACCOUNT_ID_PATTERN,
   REGION_PATTERN,
   StandInAwsOptions,
-  clientOptionsFor,
+  eksctlClientOptions,
 } from './aws';
 
 /** The parts of an eksctl ClusterConfig the stand-in acts on. */
@@ -247,10 +247,10 @@ export async function sandboxEksctlCreateCluster(
   if (!ACCOUNT_ID_PATTERN.test(workloadAccountId)) {
     throw new InputError(`Invalid workload account ID "${workloadAccountId}"`);
   }
-  const clientOptions = await clientOptionsFor(
+  // eksctl runs as a platform engineer of the workload account, not as Backstage.
+  const clientOptions = await eksctlClientOptions(
     workloadAccountId,
     spec.region,
-    options.credentialsManager,
   );
   const eks = new EKSClient(clientOptions);
   const ec2 = new EC2Client(clientOptions);

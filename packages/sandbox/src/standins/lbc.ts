@@ -36,7 +36,8 @@ import {
   ACCOUNT_ID_PATTERN,
   REGION_PATTERN,
   StandInAwsOptions,
-  clientOptionsFor,
+  controllerClientOptions,
+  eksctlClientOptions,
 } from './aws';
 
 /** A Kubernetes object, as far as the stand-in reads it. */
@@ -509,7 +510,10 @@ export interface ReconcileIngressOptions extends StandInAwsOptions {
   /** Subnets the pods get IPs from. Default: the cluster's subnets when workloadAccountId is
    * given, else the subnets of the VPC that the ALB does not use. */
   podSubnetIds?: string[];
+  /** The cluster's account: the controller's service account token comes from there. */
   workloadAccountId?: string;
+  /** The role the controller's service account names; found by its trust policy when absent. */
+  controllerRoleArn?: string;
 }
 
 /**
@@ -538,11 +542,19 @@ export async function sandboxReconcileIngress(
     ingressName: options.ingressName,
   });
 
-  const clientOptions = await clientOptionsFor(
+  if (!options.workloadAccountId) {
+    throw new InputError(
+      'The controller runs in the workload account: workloadAccountId is required',
+    );
+  }
+  // The controller calls AWS as the role its service account names (IRSA), never as Backstage.
+  const clientOptions = await controllerClientOptions({
     networkAccountId,
+    workloadAccountId: options.workloadAccountId,
     region,
-    options.credentialsManager,
-  );
+    clusterName,
+    roleArn: options.controllerRoleArn,
+  });
   const elbv2 = new ElasticLoadBalancingV2Client(clientOptions);
   const ec2 = new EC2Client(clientOptions);
 
@@ -559,15 +571,11 @@ export async function sandboxReconcileIngress(
     );
   }
 
-  // Where the pods live.
+  // Where the pods live: the cluster's subnets, as the cluster itself knows them.
   let podSubnetIds = options.podSubnetIds ?? [];
-  if (!podSubnetIds.length && options.workloadAccountId) {
+  if (!podSubnetIds.length) {
     const eks = new EKSClient(
-      await clientOptionsFor(
-        options.workloadAccountId,
-        region,
-        options.credentialsManager,
-      ),
+      await eksctlClientOptions(options.workloadAccountId, region),
     );
     const { cluster } = await eks.send(
       new DescribeClusterCommand({ name: clusterName }),

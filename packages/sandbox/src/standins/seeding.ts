@@ -7,7 +7,16 @@ import {
   CreateSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import yaml from 'yaml';
+import { sandboxAdminCredentials } from '../accounts';
+import { loadBalancerControllerPolicy } from '../iam/sandboxPrincipals';
 import {
   SandboxNetwork,
   sandboxEc2,
@@ -16,7 +25,11 @@ import {
 } from '../seed';
 import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
 import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
-import { StandInAwsOptions } from './aws';
+import {
+  CONTROLLER_NAMESPACE,
+  CONTROLLER_SERVICE_ACCOUNT,
+  StandInAwsOptions,
+} from './aws';
 
 /** The ALB security group in Account-A's shared VPC (port 80 from anywhere), idempotent. */
 export async function ensureSandboxAlbSecurityGroup(
@@ -185,14 +198,23 @@ export function sandboxAppManifest(
 
 /**
  * Seeds an ALB as the controller would make it for a 2048-like app: Account-A's network, the
- * ALB security group, then the stand-in controller. The cluster need not exist.
+ * ALB security group, the cluster (eksctl stand-in) and the controller's IAM (as template 2
+ * makes it, here as the account's administrator), then the stand-in controller, which calls
+ * AWS as that role through IRSA.
  */
 export async function seedSandboxAlb(
   options: SeedSandboxAlbOptions,
 ): Promise<
   ReconcileIngressResult & { network: SandboxNetwork; manifest: string }
 > {
-  const network = await seedSandboxNetwork();
+  const cluster = await seedSandboxCluster({ clusterName: options.clusterName });
+  const network = cluster.network;
+  await ensureSandboxControllerIam({
+    networkAccountId: network.networkAccountId,
+    region: network.region,
+    clusterName: options.clusterName,
+    issuer: cluster.issuer,
+  });
   const subnetIds =
     options.subnetIds ?? network.publicSubnets.map(s => s.subnetId);
   const securityGroupIds = options.securityGroupIds ?? [
@@ -206,10 +228,84 @@ export async function seedSandboxAlb(
   const result = await sandboxReconcileIngress({
     manifest,
     networkAccountId: network.networkAccountId,
+    workloadAccountId: network.workloadAccountId,
     region: network.region,
     clusterName: options.clusterName,
     podSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    credentialsManager: options.credentialsManager,
   });
   return { ...result, network, manifest };
+}
+
+/**
+ * The controller's IAM in the network account for a seeded cluster, made as the account's
+ * administrator: the cluster's OIDC provider, the official controller policy and a role
+ * trusting `kube-system/aws-load-balancer-controller` of that cluster only. Under
+ * `/sandbox/`, apart from what the templates make under `/cross-account-alb/`. Idempotent.
+ */
+export async function ensureSandboxControllerIam(options: {
+  networkAccountId: string;
+  region: string;
+  clusterName: string;
+  issuer: string;
+}): Promise<string> {
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(
+    options.networkAccountId,
+  );
+  const iam = new IAMClient({
+    region: options.region,
+    credentials: sdkCredentialProvider,
+  });
+  const hostPath = options.issuer.replace(/^https:\/\//, '');
+  const providerArn = `arn:aws:iam::${options.networkAccountId}:oidc-provider/${hostPath}`;
+  const ignoreExists = (e: unknown) => {
+    if ((e as Error).name !== 'EntityAlreadyExistsException') throw e;
+  };
+  await iam
+    .send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: options.issuer,
+        ClientIDList: ['sts.amazonaws.com'],
+      }),
+    )
+    .catch(ignoreExists);
+  const policyName = `sandbox-seeded-${options.clusterName}-lbc`.slice(0, 128);
+  const policyArn = `arn:aws:iam::${options.networkAccountId}:policy/sandbox/${policyName}`;
+  await iam
+    .send(
+      new CreatePolicyCommand({
+        PolicyName: policyName,
+        Path: '/sandbox/',
+        PolicyDocument: JSON.stringify(loadBalancerControllerPolicy()),
+      }),
+    )
+    .catch(ignoreExists);
+  const roleName = policyName.slice(0, 64);
+  await iam
+    .send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        Path: '/sandbox/',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: providerArn },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: {
+                StringEquals: {
+                  [`${hostPath}:sub`]: `system:serviceaccount:${CONTROLLER_NAMESPACE}:${CONTROLLER_SERVICE_ACCOUNT}`,
+                  [`${hostPath}:aud`]: 'sts.amazonaws.com',
+                },
+              },
+            },
+          ],
+        }),
+      }),
+    )
+    .catch(ignoreExists);
+  await iam.send(
+    new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }),
+  );
+  return `arn:aws:iam::${options.networkAccountId}:role/sandbox/${roleName}`;
 }

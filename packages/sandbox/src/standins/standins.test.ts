@@ -19,7 +19,7 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   useSandboxEndpoint,
 } from '../accounts';
 import {
@@ -40,6 +40,7 @@ import {
   sandboxAppManifest,
   seedSandboxAlb,
   seedSandboxCluster,
+  ensureSandboxControllerIam,
 } from './seeding';
 
 jest.setTimeout(60_000);
@@ -85,7 +86,7 @@ describe('sandbox stand-ins', () => {
     moto = await startMoto();
     restoreEnv = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
-    const a = await sandboxCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const a = await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
     elbv2 = new ElasticLoadBalancingV2Client({
       region: SANDBOX_REGION,
       credentials: a.sdkCredentialProvider,
@@ -143,7 +144,7 @@ describe('sandbox stand-ins', () => {
       });
       expect(second).toEqual({ ...first, created: false });
 
-      const b = await sandboxCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
+      const b = await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID);
       const eks = new EKSClient({
         region: SANDBOX_REGION,
         credentials: b.sdkCredentialProvider,
@@ -236,11 +237,20 @@ describe('sandbox stand-ins', () => {
         'alb.ingress.kubernetes.io/tags': 'backstage.io/component=game,team=a',
       });
       const manifest = objects.map(o => yaml.stringify(o)).join('---\n');
-      const input = {
-        manifest,
+      const demo = await seedSandboxCluster({ clusterName: 'demo' });
+      await ensureSandboxControllerIam({
         networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
         region: SANDBOX_REGION,
         clusterName: 'demo',
+        issuer: demo.issuer,
+      });
+      const input = {
+        manifest,
+        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+        workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+        region: SANDBOX_REGION,
+        clusterName: 'demo',
+        podSubnetIds: network.privateSubnets.map(s => s.subnetId),
       };
       const first = await sandboxReconcileIngress(input);
       expect(first.created).toBe(true);
@@ -448,6 +458,12 @@ describe('sandbox stand-ins', () => {
       );
       expect(unusedSubnet.Subnet?.SubnetId).toBeDefined();
       const seeded = await seedSandboxCluster({ clusterName: 'bycluster' });
+      await ensureSandboxControllerIam({
+        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+        region: SANDBOX_REGION,
+        clusterName: seeded.clusterName,
+        issuer: seeded.issuer,
+      });
       const manifest = sandboxAppManifest({
         namespace: 'ns2',
         ingressName: 'app',

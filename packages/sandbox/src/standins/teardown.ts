@@ -22,7 +22,12 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { InputError } from '@backstage/errors';
-import { ACCOUNT_ID_PATTERN, StandInAwsOptions, clientOptionsFor } from './aws';
+import {
+  ACCOUNT_ID_PATTERN,
+  StandInAwsOptions,
+  controllerClientOptions,
+  eksctlClientOptions,
+} from './aws';
 import { LBC_TAGS, findLoadBalancerByLbcTags } from './lbc';
 
 export interface TeardownResult {
@@ -41,6 +46,8 @@ export async function sandboxDeleteIngressStack(
     region: string;
     clusterName: string;
     stack: string;
+    /** The cluster's account, where the controller's service account token comes from. */
+    workloadAccountId: string;
     dryRun?: boolean;
   } & StandInAwsOptions,
 ): Promise<TeardownResult> {
@@ -49,12 +56,14 @@ export async function sandboxDeleteIngressStack(
       `Invalid network account ID "${options.networkAccountId}"`,
     );
   }
+  // The controller deletes what it made, as its own role.
   const elbv2 = new ElasticLoadBalancingV2Client(
-    await clientOptionsFor(
-      options.networkAccountId,
-      options.region,
-      options.credentialsManager,
-    ),
+    await controllerClientOptions({
+      networkAccountId: options.networkAccountId,
+      workloadAccountId: options.workloadAccountId,
+      region: options.region,
+      clusterName: options.clusterName,
+    }),
   );
   const dryRun = !!options.dryRun;
   const deleted: string[] = [];
@@ -129,10 +138,9 @@ export async function sandboxEksctlDeleteCluster(
       `Invalid workload account ID "${options.workloadAccountId}"`,
     );
   }
-  const clientOptions = await clientOptionsFor(
+  const clientOptions = await eksctlClientOptions(
     options.workloadAccountId,
     options.region,
-    options.credentialsManager,
   );
   const eks = new EKSClient(clientOptions);
   const iam = new IAMClient(clientOptions);

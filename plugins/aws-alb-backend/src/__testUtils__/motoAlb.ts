@@ -9,12 +9,12 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SandboxNetwork,
-  sandboxCredentials,
+  sandboxAdminCredentials,
 } from 'sandbox';
 
 /** An ELBv2 client acting as Account-A through its assumed role, as the controller would. */
 export async function networkElbv2(): Promise<ElasticLoadBalancingV2Client> {
-  const { sdkCredentialProvider } = await sandboxCredentials(
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(
     SANDBOX_NETWORK_ACCOUNT_ID,
   );
   return new ElasticLoadBalancingV2Client({

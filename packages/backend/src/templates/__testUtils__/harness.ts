@@ -23,7 +23,7 @@ import {
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   sandboxAwsConfig,
-  sandboxCredentials,
+  sandboxAdminCredentials,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -168,7 +168,7 @@ export async function startTemplateSandbox(clusterName: string) {
   const moto = await startMoto();
   const restore = useSandboxEndpoint(moto.endpoint);
   const network = await seedSandboxNetwork();
-  const { sdkCredentialProvider } = await sandboxCredentials(
+  const { sdkCredentialProvider } = await sandboxAdminCredentials(
     SANDBOX_WORKLOAD_ACCOUNT_ID,
   );
   await new EKSClient({

@@ -1,0 +1,302 @@
+import {
+  DescribeSecurityGroupsCommand,
+  DescribeTagsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeTagsCommand as DescribeElbTagsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
+} from '@aws-sdk/client-iam';
+import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
+/** An IAM policy document. */
+export type PolicyDocument = { Version?: string; Statement: unknown };
+
+export interface NamedPolicy {
+  name: string;
+  policy: PolicyDocument;
+}
+
+/** What the gateway knows of an existing resource: its tags, owner and (security group) VPC. */
+export interface ResourceFacts {
+  tags: Record<string, string>;
+  ownerId?: string;
+  vpcId?: string;
+  /** IAM: the resource's ARN with its path. */
+  arn?: string;
+}
+
+/** IAM returns policy documents URL-encoded; moto sometimes does not. */
+export function parsePolicyDocument(document: string): PolicyDocument {
+  const text = document.trim().startsWith('%')
+    ? decodeURIComponent(document)
+    : document;
+  return JSON.parse(text);
+}
+
+/**
+ * The gateway's own view of the sandbox accounts' state, read straight from moto (not through
+ * the gateway) as each account's administrator: the policies of a principal, a role's trust
+ * policy, a resource's tags. Cached until an IAM change passes through the gateway.
+ */
+export class AccountState {
+  private readonly clients = new Map<string, Promise<AdminClients>>();
+  private policies = new Map<string, Promise<NamedPolicy[]>>();
+
+  constructor(
+    private readonly motoEndpoint: string,
+    private readonly region: string,
+  ) {}
+
+  /** Forgets cached policies, after an IAM change. */
+  invalidate(): void {
+    this.policies = new Map();
+  }
+
+  private admin(accountId: string): Promise<AdminClients> {
+    let clients = this.clients.get(accountId);
+    if (!clients) {
+      clients = this.makeAdmin(accountId);
+      clients.catch(() => this.clients.delete(accountId));
+      this.clients.set(accountId, clients);
+    }
+    return clients;
+  }
+
+  private async makeAdmin(accountId: string): Promise<AdminClients> {
+    const base = {
+      region: this.region,
+      endpoint: this.motoEndpoint,
+      credentials: { accessKeyId: 'sandbox-admin', secretAccessKey: 'x' },
+    };
+    // moto hands out keys that act in the account of the assumed role; the administrator
+    // role need not exist for that, and this call never passes through the gateway.
+    const { Credentials } = await new STSClient(base).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/sandbox-iam-gateway`,
+        RoleSessionName: 'iam-gateway',
+      }),
+    );
+    const options = {
+      region: this.region,
+      endpoint: this.motoEndpoint,
+      credentials: {
+        accessKeyId: Credentials!.AccessKeyId!,
+        secretAccessKey: Credentials!.SecretAccessKey!,
+        sessionToken: Credentials!.SessionToken,
+      },
+    };
+    return {
+      iam: new IAMClient(options),
+      ec2: new EC2Client(options),
+      elbv2: new ElasticLoadBalancingV2Client(options),
+      ram: new RAMClient(options),
+    };
+  }
+
+  /** The identity policies of a role or user (`arn:aws:iam::<acct>:role/<path/name>`). */
+  identityPolicies(principalArn: string): Promise<NamedPolicy[]> {
+    let found = this.policies.get(principalArn);
+    if (!found) {
+      found = this.readIdentityPolicies(principalArn);
+      found.catch(() => this.policies.delete(principalArn));
+      this.policies.set(principalArn, found);
+    }
+    return found;
+  }
+
+  private async readIdentityPolicies(
+    principalArn: string,
+  ): Promise<NamedPolicy[]> {
+    const m = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(
+      principalArn,
+    );
+    if (!m) return [];
+    const [, accountId, kind, name] = m;
+    const { iam } = await this.admin(accountId);
+    const out: NamedPolicy[] = [];
+    try {
+      const attached =
+        kind === 'role'
+          ? (
+              await iam.send(
+                new ListAttachedRolePoliciesCommand({ RoleName: name }),
+              )
+            ).AttachedPolicies
+          : (
+              await iam.send(
+                new ListAttachedUserPoliciesCommand({ UserName: name }),
+              )
+            ).AttachedPolicies;
+      for (const p of attached ?? []) {
+        const { Policy } = await iam.send(
+          new GetPolicyCommand({ PolicyArn: p.PolicyArn }),
+        );
+        const { PolicyVersion } = await iam.send(
+          new GetPolicyVersionCommand({
+            PolicyArn: p.PolicyArn,
+            VersionId: Policy!.DefaultVersionId,
+          }),
+        );
+        out.push({
+          name: p.PolicyArn!,
+          policy: parsePolicyDocument(PolicyVersion!.Document!),
+        });
+      }
+      const inlineNames =
+        kind === 'role'
+          ? (await iam.send(new ListRolePoliciesCommand({ RoleName: name })))
+              .PolicyNames
+          : (await iam.send(new ListUserPoliciesCommand({ UserName: name })))
+              .PolicyNames;
+      for (const policyName of inlineNames ?? []) {
+        const document =
+          kind === 'role'
+            ? (
+                await iam.send(
+                  new GetRolePolicyCommand({
+                    RoleName: name,
+                    PolicyName: policyName,
+                  }),
+                )
+              ).PolicyDocument
+            : (
+                await iam.send(
+                  new GetUserPolicyCommand({
+                    UserName: name,
+                    PolicyName: policyName,
+                  }),
+                )
+              ).PolicyDocument;
+        out.push({ name: policyName, policy: parsePolicyDocument(document!) });
+      }
+    } catch (e) {
+      if ((e as Error).name === 'NoSuchEntityException') return [];
+      throw e;
+    }
+    return out;
+  }
+
+  /** A role's ARN (with its path) and trust policy, or undefined when it does not exist. */
+  async role(
+    accountId: string,
+    roleName: string,
+  ): Promise<{ arn: string; trust: PolicyDocument } | undefined> {
+    const { iam } = await this.admin(accountId);
+    try {
+      const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+      return {
+        arn: Role!.Arn!,
+        trust: parsePolicyDocument(Role!.AssumeRolePolicyDocument ?? '{}'),
+      };
+    } catch (e) {
+      if ((e as Error).name === 'NoSuchEntityException') return undefined;
+      throw e;
+    }
+  }
+
+  /** An OIDC provider's client IDs, or undefined when the account has none for that URL. */
+  async oidcProviderClientIds(arn: string): Promise<string[] | undefined> {
+    const accountId = arn.split(':')[4];
+    const { iam } = await this.admin(accountId);
+    try {
+      const res = await iam.send(
+        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+      );
+      return res.ClientIDList ?? [];
+    } catch (e) {
+      if ((e as Error).name === 'NoSuchEntityException') return undefined;
+      throw e;
+    }
+  }
+
+  /** Tags and ownership of an EC2 resource, as seen by the resource's owner. */
+  async ec2Facts(
+    accountIds: string[],
+    id: string,
+  ): Promise<ResourceFacts | undefined> {
+    for (const accountId of accountIds) {
+      const { ec2 } = await this.admin(accountId);
+      if (id.startsWith('sg-')) {
+        try {
+          const { SecurityGroups } = await ec2.send(
+            new DescribeSecurityGroupsCommand({ GroupIds: [id] }),
+          );
+          const g = SecurityGroups?.[0];
+          if (g && g.OwnerId === accountId) {
+            return {
+              tags: Object.fromEntries(
+                (g.Tags ?? []).map(t => [t.Key!, t.Value ?? '']),
+              ),
+              ownerId: g.OwnerId,
+              vpcId: g.VpcId,
+            };
+          }
+        } catch {
+          // Not in this account.
+        }
+        continue;
+      }
+      const { Tags } = await ec2.send(
+        new DescribeTagsCommand({
+          Filters: [{ Name: 'resource-id', Values: [id] }],
+        }),
+      );
+      if (Tags?.length) {
+        return {
+          tags: Object.fromEntries(Tags.map(t => [t.Key!, t.Value ?? ''])),
+          ownerId: accountId,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  async elbv2Tags(arn: string): Promise<Record<string, string>> {
+    const { elbv2 } = await this.admin(arn.split(':')[4]);
+    try {
+      const { TagDescriptions } = await elbv2.send(
+        new DescribeElbTagsCommand({ ResourceArns: [arn] }),
+      );
+      return Object.fromEntries(
+        (TagDescriptions?.[0]?.Tags ?? []).map(t => [t.Key!, t.Value ?? '']),
+      );
+    } catch {
+      return {};
+    }
+  }
+
+  async ramShareTags(arn: string): Promise<Record<string, string>> {
+    const { ram } = await this.admin(arn.split(':')[4]);
+    const { resourceShares } = await ram.send(
+      new GetResourceSharesCommand({
+        resourceOwner: 'SELF',
+        resourceShareArns: [arn],
+      }),
+    );
+    return Object.fromEntries(
+      (resourceShares?.[0]?.tags ?? []).map(t => [t.key!, t.value ?? '']),
+    );
+  }
+}
+
+interface AdminClients {
+  iam: IAMClient;
+  ec2: EC2Client;
+  elbv2: ElasticLoadBalancingV2Client;
+  ram: RAMClient;
+}
