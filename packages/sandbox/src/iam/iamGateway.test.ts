@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  AssumeRoleWithWebIdentityCommand,
+  STSClient,
+} from '@aws-sdk/client-sts';
+import {
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  sandboxAdminCredentials,
+  sandboxCredentials,
+  useSandboxEndpoint,
+} from '../accounts';
+import { MotoServer, startMoto } from '../moto';
+import { seedSandboxNetwork, shareSandboxSubnets } from '../seed';
+import {
+  controllerClientOptions,
+  serviceAccountToken,
+} from '../standins/aws';
+import {
+  ensureSandboxControllerIam,
+  seedSandboxCluster,
+} from '../standins/seeding';
+import { SHIPPED_POLICY_FILES } from './sandboxPrincipals';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const workloadPolicy = JSON.parse(
+  fs.readFileSync(path.join(REPO_ROOT, SHIPPED_POLICY_FILES.workload), 'utf8'),
+);
+
+function withoutStatement(policy: any, sid: string) {
+  return {
+    ...policy,
+    Statement: policy.Statement.filter((s: any) => s.Sid !== sid),
+  };
+}
+
+async function nodeRuleAttempt() {
+  const network = await seedSandboxNetwork();
+  await shareSandboxSubnets(network);
+  const admin = new EC2Client({
+    region: SANDBOX_REGION,
+    credentials: (await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID))
+      .sdkCredentialProvider,
+  });
+  const { GroupId } = await admin.send(
+    new CreateSecurityGroupCommand({
+      GroupName: `nodes-${Date.now()}`,
+      Description: 'nodes',
+      VpcId: network.vpcId,
+    }),
+  );
+  const asBackstage = new EC2Client({
+    region: SANDBOX_REGION,
+    credentials: (await sandboxCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID))
+      .sdkCredentialProvider,
+  });
+  // What aws:ec2:allow-alb-to-nodes sends: a rule tagged on create.
+  return asBackstage.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.20.0.0/24' }] },
+      ],
+      TagSpecifications: [
+        {
+          ResourceType: 'security-group-rule',
+          Tags: [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }],
+        },
+      ],
+    }),
+  );
+}
+
+jest.setTimeout(60_000);
+
+describe('the sandbox IAM gateway', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  afterEach(async () => {
+    restore?.();
+    await moto?.stop();
+  });
+
+  it('needs security-group-rule on a tagged node rule: refused without that statement, allowed with the shipped policy', async () => {
+    moto = await startMoto({
+      iam: {
+        policyOverrides: {
+          workload: withoutStatement(workloadPolicy, 'CreateTaggedNodeRule'),
+        },
+      },
+    });
+    restore = useSandboxEndpoint(moto.endpoint);
+    await expect(nodeRuleAttempt()).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+      message: expect.stringContaining(
+        'ec2:AuthorizeSecurityGroupIngress on resource: arn:aws:ec2:us-east-1:222222222222:security-group-rule/*',
+      ),
+    });
+    restore();
+    await moto.stop();
+
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    await expect(nodeRuleAttempt()).resolves.toBeDefined();
+    expect(moto.iam!.denials()).toEqual([]);
+  });
+
+  describe('the controller, through IRSA, under the official policy', () => {
+    let issuer: string;
+    let roleArn: string;
+    beforeEach(async () => {
+      moto = await startMoto();
+      restore = useSandboxEndpoint(moto.endpoint);
+      const cluster = await seedSandboxCluster({ clusterName: 'irsa' });
+      issuer = cluster.issuer;
+      roleArn = await ensureSandboxControllerIam({
+        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+        region: SANDBOX_REGION,
+        clusterName: 'irsa',
+        issuer,
+      });
+    });
+
+    it('may create a target group tagged with its cluster, not one without the tag', async () => {
+      const network = await seedSandboxNetwork();
+      const elbv2 = new ElasticLoadBalancingV2Client(
+        await controllerClientOptions({
+          networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+          workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+          region: SANDBOX_REGION,
+          clusterName: 'irsa',
+        }),
+      );
+      const tg = (tags: Array<{ Key: string; Value: string }>) =>
+        elbv2.send(
+          new CreateTargetGroupCommand({
+            Name: `tg-${tags.length}-${Date.now() % 100000}`,
+            Protocol: 'HTTP',
+            Port: 80,
+            VpcId: network.vpcId,
+            TargetType: 'ip',
+            ...(tags.length ? { Tags: tags } : {}),
+          }),
+        );
+      await expect(
+        tg([{ Key: 'elbv2.k8s.aws/cluster', Value: 'irsa' }]),
+      ).resolves.toBeDefined();
+      await expect(tg([])).rejects.toMatchObject({ name: 'AccessDenied' });
+      await expect(
+        tg([{ Key: 'team', Value: 'a' }]),
+      ).rejects.toMatchObject({ name: 'AccessDenied' });
+    });
+
+    const assume = (token: string, arn = roleArn) =>
+      new STSClient({
+        region: SANDBOX_REGION,
+        credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+      }).send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: arn,
+          RoleSessionName: 'lbc',
+          WebIdentityToken: token,
+        }),
+      );
+    const jwt = (claims: object) =>
+      `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(
+        JSON.stringify(claims),
+      ).toString('base64url')}.sig`;
+
+    it('admits exactly the controller service account of that cluster', async () => {
+      await expect(
+        assume(
+          serviceAccountToken(issuer, 'kube-system', 'aws-load-balancer-controller'),
+        ),
+      ).resolves.toMatchObject({ Credentials: expect.anything() });
+      const refused = [
+        serviceAccountToken(issuer, 'default', 'aws-load-balancer-controller'),
+        serviceAccountToken(issuer, 'kube-system', 'other'),
+        jwt({
+          iss: issuer,
+          sub: 'system:serviceaccount:kube-system:aws-load-balancer-controller',
+          aud: ['other-audience'],
+        }),
+        serviceAccountToken(
+          'https://oidc.eks.us-east-1.amazonaws.com/id/0000000000000000000000000000AAAA',
+          'kube-system',
+          'aws-load-balancer-controller',
+        ),
+      ];
+      for (const token of refused) {
+        await expect(assume(token)).rejects.toMatchObject({
+          name: 'AccessDenied',
+        });
+      }
+      // The same role name in another account: no provider for the issuer there.
+      await expect(
+        assume(
+          serviceAccountToken(issuer, 'kube-system', 'aws-load-balancer-controller'),
+          roleArn.replace(SANDBOX_NETWORK_ACCOUNT_ID, SANDBOX_WORKLOAD_ACCOUNT_ID),
+        ),
+      ).rejects.toMatchObject({ name: 'AccessDenied' });
+    });
+  });
+});
