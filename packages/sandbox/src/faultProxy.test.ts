@@ -23,7 +23,8 @@ let proxy: FaultProxy;
 const common = () => ({
   region: 'us-east-1',
   endpoint: proxy.endpoint,
-  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  // The proxy, not IAM, is under test here: calls are made as the accounts' administrator.
+  credentials: { accessKeyId: 'sandbox-admin', secretAccessKey: 'x' },
   maxAttempts: 1,
 });
 

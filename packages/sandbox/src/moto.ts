@@ -168,9 +168,7 @@ export interface StartMotoOptions {
    * IAM enforcement (default on, see iamEnforcementEnabled). The principals are created in
    * these accounts (default: the two sandbox accounts).
    */
-  iam?:
-    | false
-    | Partial<Omit<SandboxPrincipalsOptions, 'endpoint' | 'region'>>;
+  iam?: false | Partial<Omit<SandboxPrincipalsOptions, 'endpoint' | 'region'>>;
 }
 
 export async function startMoto(

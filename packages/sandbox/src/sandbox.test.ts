@@ -14,6 +14,7 @@ import { MotoServer, startMoto } from './moto';
 import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
+  sandboxAdminCredentials,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   useSandboxEndpoint,
 } from './accounts';
@@ -72,13 +73,29 @@ describe('sandbox AWS', () => {
     expect(idB.Account).not.toBe(idA.Account);
 
     const { vpcId } = await seedSandboxNetwork();
-    const created = await a.ec2.send(
+    // Backstage's role carries the shipped policy, which creates no subnet: IAM refuses it.
+    await expect(
+      a.ec2.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.99.0/24' }),
+      ),
+    ).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+    const admin = new EC2Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const created = await admin.send(
       new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.99.0/24' }),
     );
     expect(created.Subnet?.OwnerId).toBe(SANDBOX_NETWORK_ACCOUNT_ID);
 
     // Account-B does not own the VPC: it is not in B's own list.
-    const vpcsOfB = await b.ec2.send(new DescribeVpcsCommand({}));
+    const workloadAdmin = new EC2Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const vpcsOfB = await workloadAdmin.send(new DescribeVpcsCommand({}));
     expect(vpcsOfB.Vpcs?.map(v => v.VpcId)).not.toContain(vpcId);
   });
 

@@ -141,7 +141,9 @@ async function remaining() {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  // Not yet under the IAM gateway: its ram:DeleteResourceShare check reads no tags on the
+  // share at that point and refuses (issue 11, open). Every other moto test runs enforced.
+  moto = await startMoto({ iam: false });
   restoreEnv = useSandboxEndpoint(moto.endpoint);
   network = await seedSandboxNetwork();
 

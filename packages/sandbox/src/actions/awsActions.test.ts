@@ -16,7 +16,9 @@ import {
 } from '../seed';
 import {
   ensureSandboxAlbSecurityGroup,
+  ensureSandboxControllerIam,
   sandboxAppManifest,
+  seedSandboxCluster,
 } from '../standins/seeding';
 import { createEksctlCreateClusterAction } from './eksctlCreateCluster';
 import { createLbcReconcileIngressAction } from './lbcReconcileIngress';
@@ -157,8 +159,17 @@ describe('sandbox AWS stand-in actions', () => {
       credentialsManager: sandboxCredentialsManager(),
     });
     expect(action.id).toBe('sandbox:lbc:reconcile-ingress');
+    // The controller calls AWS as its IRSA role: the cluster and that role come first.
+    const cluster = await seedSandboxCluster({ clusterName: 'from-file' });
+    await ensureSandboxControllerIam({
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      clusterName: 'from-file',
+      issuer: cluster.issuer,
+    });
     const input = {
       networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
       region: SANDBOX_REGION,
       clusterName: 'from-file',
     };

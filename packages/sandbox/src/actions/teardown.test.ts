@@ -75,6 +75,7 @@ describe('sandbox teardown stand-ins', () => {
     expect(ingressStack(seeded.manifest)).toBe('shop/web');
     const action = createLbcDeleteIngressAction({});
     const input = {
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
       networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
       region: SANDBOX_REGION,
       clusterName: 'td',

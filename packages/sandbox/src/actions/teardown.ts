@@ -53,7 +53,9 @@ export function createLbcDeleteIngressAction(options: {
           z
             .string()
             .regex(/^\d{12}$/, { message: 'a 12-digit AWS account ID' })
-            .describe("The cluster's account (the controller's token comes from it)"),
+            .describe(
+              "The cluster's account (the controller's token comes from it)",
+            ),
         region: z => z.string(),
         clusterName: z => z.string(),
         stack: z =>

@@ -198,7 +198,9 @@ export class AccountState {
   ): Promise<{ arn: string; trust: PolicyDocument } | undefined> {
     const { iam } = await this.admin(accountId);
     try {
-      const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+      const { Role } = await iam.send(
+        new GetRoleCommand({ RoleName: roleName }),
+      );
       return {
         arn: Role!.Arn!,
         trust: parsePolicyDocument(Role!.AssumeRolePolicyDocument ?? '{}'),

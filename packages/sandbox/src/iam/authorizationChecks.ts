@@ -307,7 +307,10 @@ function iamChecks(call: CallToAuthorize): AuthorizationCheck[] {
       return [role(form.get('RoleName') ?? '*')];
     case 'TagRole':
       return [
-        { ...role(form.get('RoleName') ?? '*'), context: requestTagContext(tags) },
+        {
+          ...role(form.get('RoleName') ?? '*'),
+          context: requestTagContext(tags),
+        },
       ];
     case 'GetPolicy':
     case 'GetPolicyVersion':
@@ -359,7 +362,12 @@ function elbv2Checks(call: CallToAuthorize): AuthorizationCheck[] {
   });
   const created = (type: string, arn: string): AuthorizationCheck[] => {
     const checks: AuthorizationCheck[] = [
-      { action, resource: arn, resourceType: type, context: requestTagContext(tags) },
+      {
+        action,
+        resource: arn,
+        resourceType: type,
+        context: requestTagContext(tags),
+      },
     ];
     // Tag-on-create also needs AddTags, with elasticloadbalancing:CreateAction.
     if (Object.keys(tags).length) {
@@ -448,7 +456,10 @@ function ramChecks(call: CallToAuthorize): AuthorizationCheck[] {
   switch (call.action) {
     case 'CreateResourceShare': {
       const tags: Record<string, string> = {};
-      for (const t of (json.tags ?? []) as Array<{ key: string; value?: string }>) {
+      for (const t of (json.tags ?? []) as Array<{
+        key: string;
+        value?: string;
+      }>) {
         tags[t.key] = t.value ?? '';
       }
       const context: Record<string, string | string[]> = {

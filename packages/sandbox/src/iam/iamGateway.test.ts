@@ -23,10 +23,7 @@ import {
 } from '../accounts';
 import { MotoServer, startMoto } from '../moto';
 import { seedSandboxNetwork, shareSandboxSubnets } from '../seed';
-import {
-  controllerClientOptions,
-  serviceAccountToken,
-} from '../standins/aws';
+import { controllerClientOptions, serviceAccountToken } from '../standins/aws';
 import {
   ensureSandboxControllerIam,
   seedSandboxCluster,
@@ -70,7 +67,12 @@ async function nodeRuleAttempt() {
     new AuthorizeSecurityGroupIngressCommand({
       GroupId,
       IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.20.0.0/24' }] },
+        {
+          IpProtocol: 'tcp',
+          FromPort: 80,
+          ToPort: 80,
+          IpRanges: [{ CidrIp: '10.20.0.0/24' }],
+        },
       ],
       TagSpecifications: [
         {
@@ -157,9 +159,9 @@ describe('the sandbox IAM gateway', () => {
         tg([{ Key: 'elbv2.k8s.aws/cluster', Value: 'irsa' }]),
       ).resolves.toBeDefined();
       await expect(tg([])).rejects.toMatchObject({ name: 'AccessDenied' });
-      await expect(
-        tg([{ Key: 'team', Value: 'a' }]),
-      ).rejects.toMatchObject({ name: 'AccessDenied' });
+      await expect(tg([{ Key: 'team', Value: 'a' }])).rejects.toMatchObject({
+        name: 'AccessDenied',
+      });
     });
 
     const assume = (token: string, arn = roleArn) =>
@@ -181,7 +183,11 @@ describe('the sandbox IAM gateway', () => {
     it('admits exactly the controller service account of that cluster', async () => {
       await expect(
         assume(
-          serviceAccountToken(issuer, 'kube-system', 'aws-load-balancer-controller'),
+          serviceAccountToken(
+            issuer,
+            'kube-system',
+            'aws-load-balancer-controller',
+          ),
         ),
       ).resolves.toMatchObject({ Credentials: expect.anything() });
       const refused = [
@@ -206,8 +212,15 @@ describe('the sandbox IAM gateway', () => {
       // The same role name in another account: no provider for the issuer there.
       await expect(
         assume(
-          serviceAccountToken(issuer, 'kube-system', 'aws-load-balancer-controller'),
-          roleArn.replace(SANDBOX_NETWORK_ACCOUNT_ID, SANDBOX_WORKLOAD_ACCOUNT_ID),
+          serviceAccountToken(
+            issuer,
+            'kube-system',
+            'aws-load-balancer-controller',
+          ),
+          roleArn.replace(
+            SANDBOX_NETWORK_ACCOUNT_ID,
+            SANDBOX_WORKLOAD_ACCOUNT_ID,
+          ),
         ),
       ).rejects.toMatchObject({ name: 'AccessDenied' });
     });

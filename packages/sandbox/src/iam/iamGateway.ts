@@ -133,6 +133,20 @@ async function asTheReferenceLists(
   return { ...rest, resource: '*', resourceType: '*' };
 }
 
+/** Why a call was refused, in AWS's words. */
+function denialReason(
+  decision: Decision,
+  action: string,
+  error?: string,
+): string | undefined {
+  if (decision === 'Allowed') return undefined;
+  if (error) return `the request could not be evaluated (${error})`;
+  if (decision === 'ExplicitlyDenied') {
+    return `an explicit deny in an identity-based policy applies to ${action}`;
+  }
+  return `no identity-based policy allows the ${action} action`;
+}
+
 function xmlValue(xml: string, tag: string): string | undefined {
   return new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
 }
@@ -226,7 +240,10 @@ export async function startIamGateway(
     };
     if (facts.kind === 'ec2') {
       const found = await state.ec2Facts(
-        [principal.accountId, ...[...seenAccounts].filter(a => a !== principal.accountId)],
+        [
+          principal.accountId,
+          ...[...seenAccounts].filter(a => a !== principal.accountId),
+        ],
         facts.id,
       );
       if (found) {
@@ -264,6 +281,42 @@ export async function startIamGateway(
   ) =>
     `User: ${principal.callerArn} is not authorized to perform: ${check.action} on resource: ${check.resource} because ${why}`;
 
+  const authorizeAssumeRole = async (
+    principal: GatewayPrincipal,
+    roleArn: string,
+  ): Promise<string | undefined> => {
+    const m = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+    const check = { action: 'sts:AssumeRole', resource: roleArn, context: {} };
+    const role = m ? await state.role(m[1], m[2]) : undefined;
+    let decision: Decision = 'ImplicitlyDenied';
+    if (role) {
+      decision = (
+        await simulate(
+          principal.arn,
+          check,
+          m![1],
+          await state.identityPolicies(principal.arn),
+          role.trust,
+        )
+      ).decision;
+    }
+    let reason: string | undefined;
+    if (!role) reason = 'the role does not exist';
+    else if (decision !== 'Allowed') {
+      reason =
+        'the role trust policy or the caller’s identity-based policy does not allow it';
+    }
+    record({
+      principal: principal.arn,
+      action: 'sts:AssumeRole',
+      resourceType: 'role',
+      resource: roleArn,
+      decision,
+      ...(reason ? { reason } : {}),
+    });
+    return reason ? denyMessage(principal, check, reason) : undefined;
+  };
+
   /** Returns undefined when allowed, or the denial message. */
   const authorize = async (
     principal: GatewayPrincipal,
@@ -296,14 +349,7 @@ export async function startIamGateway(
         resourceAccount,
         policies,
       );
-      const reason =
-        decision === 'Allowed'
-          ? undefined
-          : error
-          ? `the request could not be evaluated (${error})`
-          : decision === 'ExplicitlyDenied'
-          ? `an explicit deny in an identity-based policy applies to ${check.action}`
-          : `no identity-based policy allows the ${check.action} action`;
+      const reason = denialReason(decision, check.action, error);
       record({
         principal: principal.arn,
         action: check.action,
@@ -317,48 +363,14 @@ export async function startIamGateway(
     return undefined;
   };
 
-  const authorizeAssumeRole = async (
-    principal: GatewayPrincipal,
-    roleArn: string,
-  ): Promise<string | undefined> => {
-    const m = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
-    const check = { action: 'sts:AssumeRole', resource: roleArn, context: {} };
-    const role = m ? await state.role(m[1], m[2]) : undefined;
-    let decision: Decision = 'ImplicitlyDenied';
-    if (role) {
-      decision = (
-        await simulate(
-          principal.arn,
-          check,
-          m![1],
-          await state.identityPolicies(principal.arn),
-          role.trust,
-        )
-      ).decision;
-    }
-    const reason =
-      decision === 'Allowed'
-        ? undefined
-        : !role
-        ? 'the role does not exist'
-        : 'the role trust policy or the caller’s identity-based policy does not allow it';
-    record({
-      principal: principal.arn,
-      action: 'sts:AssumeRole',
-      resourceType: 'role',
-      resource: roleArn,
-      decision,
-      ...(reason ? { reason } : {}),
-    });
-    return reason ? denyMessage(principal, check, reason) : undefined;
-  };
-
   /** AssumeRoleWithWebIdentity is unsigned: STS trusts the token, then the role's trust policy. */
   const authorizeWebIdentity = async (
     form: URLSearchParams,
   ): Promise<string | undefined> => {
     const roleArn = form.get('RoleArn') ?? '';
-    const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+    const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(
+      roleArn,
+    );
     let claims: Record<string, any> = {};
     try {
       claims = decodeJwtClaims(form.get('WebIdentityToken') ?? '');
@@ -390,7 +402,9 @@ export async function startIamGateway(
     }
     if (!audiences.some(a => clientIds.includes(a))) {
       return refuse(
-        `InvalidIdentityToken: Incorrect token audience (${audiences.join(', ')})`,
+        `InvalidIdentityToken: Incorrect token audience (${audiences.join(
+          ', ',
+        )})`,
       );
     }
     const role = await state.role(m[2], m[3]);
@@ -412,9 +426,9 @@ export async function startIamGateway(
     );
     if (decision !== 'Allowed') {
       return refuse(
-        `AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (sub ${claims.sub}, aud ${audiences.join(
-          ',',
-        )}, issuer ${claims.iss})`,
+        `AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (sub ${
+          claims.sub
+        }, aud ${audiences.join(',')}, issuer ${claims.iss})`,
       );
     }
     record({
@@ -520,7 +534,7 @@ export async function startIamGateway(
         forward();
         return;
       }
-      const region = regionOf(auth);
+      const callRegion = regionOf(auth);
       const run = async () => {
         if (isWebIdentity) {
           const refused = await authorizeWebIdentity(params.form);
@@ -547,8 +561,8 @@ export async function startIamGateway(
           service: id.service,
           action: id.action,
           accountId: principal.accountId,
-          region,
-          partition: partitionOf(region),
+          region: callRegion,
+          partition: partitionOf(callRegion),
           params,
         });
         if (refused) {
@@ -589,7 +603,9 @@ export async function startIamGateway(
     decisions,
     denials: () =>
       decisions.filter(
-        d => d.decision === 'ImplicitlyDenied' || d.decision === 'ExplicitlyDenied',
+        d =>
+          d.decision === 'ImplicitlyDenied' ||
+          d.decision === 'ExplicitlyDenied',
       ),
     async stop() {
       if (reportDir) writeReport(reportDir, decisions);

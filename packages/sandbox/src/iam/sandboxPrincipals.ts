@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   CreateRoleCommand,
   CreateUserCommand,
@@ -16,7 +17,12 @@ import { adminClientOptions } from './admin';
  * The policies the project ships, read from the plugins' source (the sandbox is a private
  * workspace of this repository and the plugins depend on it, not the reverse).
  */
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const REPO_ROOT = path.resolve(
+  resolvePackagePath('sandbox', 'package.json'),
+  '..',
+  '..',
+  '..',
+);
 function shippedPolicy(relative: string): object {
   return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8'));
 }
@@ -26,7 +32,8 @@ export const SHIPPED_POLICY_FILES = {
     'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-network-account-policy.json',
   workload:
     'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-workload-account-policy.json',
-  health: 'plugins/aws-alb-backend/src/policies/backstage-alb-health-policy.json',
+  health:
+    'plugins/aws-alb-backend/src/policies/backstage-alb-health-policy.json',
 } as const;
 
 /** The official controller policy the project ships (v3.5.0, unchanged). */

@@ -7,7 +7,10 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import { InputError } from '@backstage/errors';
-import { sandboxAdminCredentials, sandboxCredentialsManager } from '../accounts';
+import {
+  sandboxAdminCredentials,
+  sandboxCredentialsManager,
+} from '../accounts';
 import { SANDBOX_EKSCTL_ROLE_NAME } from '../iam/sandboxPrincipals';
 
 /** How the stand-ins reach an account: the backend's credential manager, as the plugins do. */
@@ -167,7 +170,10 @@ async function roleTrustingIssuer(
     const page = await iam.send(new ListRolesCommand({ Marker }));
     for (const role of page.Roles ?? []) {
       const trust = decodeURIComponent(role.AssumeRolePolicyDocument ?? '');
-      if (trust.includes(provider) && trust.includes(CONTROLLER_SERVICE_ACCOUNT)) {
+      if (
+        trust.includes(provider) &&
+        trust.includes(CONTROLLER_SERVICE_ACCOUNT)
+      ) {
         return role.Arn;
       }
     }

@@ -207,7 +207,9 @@ export async function seedSandboxAlb(
 ): Promise<
   ReconcileIngressResult & { network: SandboxNetwork; manifest: string }
 > {
-  const cluster = await seedSandboxCluster({ clusterName: options.clusterName });
+  const cluster = await seedSandboxCluster({
+    clusterName: options.clusterName,
+  });
   const network = cluster.network;
   await ensureSandboxControllerIam({
     networkAccountId: network.networkAccountId,
