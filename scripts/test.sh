@@ -42,7 +42,11 @@ stage "Prettier"
 yarn prettier:check
 stage "Unit and integration tests"
 mkdir -p test-results
-rm -f test-results/jest*.json
+rm -rf test-results/jest*.json test-results/iam
+# Every moto-based test runs behind the sandbox's IAM gateway (SANDBOX_IAM=off is refused
+# under CI); each gateway appends its decisions here for the report below.
+export SANDBOX_IAM_REPORT_DIR="$REPO_ROOT/test-results/iam"
+unset SANDBOX_IAM
 if ! yarn test --json --outputFile="$REPO_ROOT/test-results/jest.json"; then
   # A test file sometimes fails with 'Unable to acquire a connection', a knex error thrown by
   # a backend started in an *earlier* file of the same jest worker (its pool already
@@ -75,6 +79,9 @@ for (const file of first.testResults) {
 if (retry) { passed += retry.numPassedTests; failed += retry.numFailedTests; }
 console.log(`\nunit and integration: ${passed} passed, ${failed} failed, ${first.numPendingTests} skipped`);
 ' "$REPO_ROOT/test-results/jest.json" "$REPO_ROOT/test-results/jest-retry.json"
+
+stage "IAM decisions (test-results/iam-report.md)"
+node "$REPO_ROOT/scripts/iam-report.js" "$SANDBOX_IAM_REPORT_DIR" "$REPO_ROOT/test-results/iam-report.md"
 
 stage "Crash and resume (real backend on PostgreSQL, SIGKILL after each mutating step)"
 yarn workspace reliability test:crash

@@ -1,0 +1,68 @@
+// Merges the IAM gateway's decisions (test-results/iam/*.jsonl, one file per process) into
+// test-results/iam-report.md: every distinct (principal, action, resource type) with its
+// decision, and a summary line. Exits non-zero when a call was denied outside the tests that
+// expect denials (those are listed by file name in EXPECTED_DENIALS).
+const fs = require('node:fs');
+const path = require('node:path');
+
+const dir = process.argv[2];
+const out = process.argv[3];
+const EXPECTED_DENIALS = new Set([
+  'iamGateway.test.ts', // refusals are what it checks
+  'sandbox.test.ts', // asserts that Backstage's role cannot create a subnet
+  'policies.iam.test.ts',
+]);
+const rows = new Map();
+for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+  for (const line of fs
+    .readFileSync(path.join(dir, file), 'utf8')
+    .split('\n')) {
+    if (!line.trim()) continue;
+    const d = JSON.parse(line);
+    const key = [d.principal, d.action, d.resourceType, d.decision].join(' ');
+    const row = rows.get(key) ?? { ...d, sources: new Set() };
+    row.sources.add(d.source);
+    rows.set(key, row);
+  }
+}
+const all = [...rows.values()].sort((a, b) =>
+  `${a.principal} ${a.action}`.localeCompare(`${b.principal} ${b.action}`),
+);
+const denied = all.filter(r => /Denied/.test(r.decision));
+const unexpected = denied.filter(r =>
+  [...r.sources].some(s => !EXPECTED_DENIALS.has(s)),
+);
+const principals = new Set(all.map(r => r.principal));
+const summary = `IAM gateway: ${
+  all.length
+} distinct (principal, action, resource type, decision) over ${
+  principals.size
+} principals; ${all.filter(r => r.decision === 'Allowed').length} allowed, ${
+  all.filter(r => r.decision === 'Admin').length
+} admin (seeding and fixtures), ${denied.length} denied (${
+  unexpected.length
+} outside the tests that expect denials)`;
+const table = [
+  '| principal | action | resource type | decision | tests |',
+  '| --- | --- | --- | --- | --- |',
+  ...all.map(
+    r =>
+      `| ${r.principal} | ${r.action} | ${r.resourceType} | ${r.decision}${
+        r.reason ? ` (${r.reason.replace(/\|/g, '/')})` : ''
+      } | ${[...r.sources].join(', ')} |`,
+  ),
+];
+fs.writeFileSync(
+  out,
+  `# Sandbox IAM decisions\n\n${summary}\n\n${table.join('\n')}\n`,
+);
+console.log(summary);
+for (const r of unexpected) {
+  console.log(
+    `  denied: ${r.principal} ${r.action} ${r.resourceType} in ${[
+      ...r.sources,
+    ].join(', ')}: ${r.reason}`,
+  );
+}
+// Reported, not yet enforced: a denial outside the listed tests is printed above (issue 11).
+process.exit(0);
