@@ -51,9 +51,8 @@ describe('templates as real tasks in the sandbox', () => {
   let publishDir: string;
 
   async function clients(accountId: string) {
-    const { sdkCredentialProvider: credentials } = await sandboxAdminCredentials(
-      accountId,
-    );
+    const { sdkCredentialProvider: credentials } =
+      await sandboxAdminCredentials(accountId);
     const opts = { region: SANDBOX_REGION, credentials };
     return { elb: new ElasticLoadBalancingV2Client(opts) };
   }

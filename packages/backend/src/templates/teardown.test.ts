@@ -59,9 +59,8 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     moto = await startMoto();
     restore = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
-    const { sdkCredentialProvider: credentials } = await sandboxAdminCredentials(
-      NETWORK,
-    );
+    const { sdkCredentialProvider: credentials } =
+      await sandboxAdminCredentials(NETWORK);
     ec2 = new EC2Client({ region: REGION, credentials });
     iam = new IAMClient({ region: REGION, credentials });
     const ram = new RAMClient({ region: REGION, credentials });
