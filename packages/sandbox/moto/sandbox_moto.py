@@ -34,6 +34,10 @@ behaviour through the SDK):
    same parameters answers with the share the first call made (the SDK retries a create
    whose answer was lost with the token it sent), and the same token with other parameters
    is refused with IdempotentParameterMismatchException; moto made a second share.
+6. RAM drops the tags of CreateResourceShare: GetResourceShares lists no `tags` and ignores
+   `tagFilters`, so every share looked like one the project made (its managed-by check passed
+   for any share) and the IAM gateway read no `aws:ResourceTag/*` for a share. On AWS each
+   share carries its tags and a tag filter returns only the shares with one of its values.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ try:
     from moto.ram import urls as ram_urls
     from moto.ram.exceptions import JsonRESTError, UnknownResourceException
     from moto.ram.models import ResourceAccessManagerBackend, ram_backends
+    from moto.ram.models import ResourceShare as ResourceShareModel
     from moto.ram.responses import ResourceAccessManagerResponse
 except ImportError as e:  # pragma: no cover - depends on the installation
     _fail(f"moto is not importable ({e}). The sandbox needs moto with its server extras.")
@@ -515,12 +520,14 @@ def _get_resource_shares_response(self: Any) -> str:
     name = self._get_param("name")
     arns = self._get_param("resourceShareArns") or []
     status = self._get_param("resourceShareStatus")
+    tag_filters = self._get_param("tagFilters") or []
     result["resourceShares"] = [
         s
         for s in result.get("resourceShares", [])
         if (not name or s.get("name") == name)
         and (not arns or s.get("resourceShareArn") in arns)
         and (not status or s.get("status") == status)
+        and _matches_tag_filters(s, tag_filters)
     ]
     return json.dumps(result)
 
@@ -572,6 +579,53 @@ def _create_resource_share(self: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 ResourceAccessManagerBackend.create_resource_share = _create_resource_share  # type: ignore[method-assign]
+
+
+# --- Gap 6: RAM keeps a share's tags, lists them and filters by them
+
+_require(ResourceShareModel, "describe")
+_orig_share_describe = ResourceShareModel.describe
+
+
+def _share_describe(self: Any) -> dict[str, Any]:
+    response = _orig_share_describe(self)
+    tags = getattr(self, "_sandbox_tags", None)
+    if tags:
+        response["tags"] = [dict(t) for t in tags]
+    return response
+
+
+ResourceShareModel.describe = _share_describe  # type: ignore[method-assign]
+
+_create_with_token = ResourceAccessManagerBackend.create_resource_share
+
+
+def _create_resource_share_with_tags(self: Any, **kwargs: Any) -> dict[str, Any]:
+    result = _create_with_token(self, **kwargs)
+    arn = result["resourceShare"]["resourceShareArn"]
+    for share in self.resource_shares:
+        if share.arn == arn and not hasattr(share, "_sandbox_tags"):
+            share._sandbox_tags = [
+                {"key": t.get("key"), "value": t.get("value", "")}
+                for t in kwargs.get("tags") or []
+            ]
+            result["resourceShare"] = {**result["resourceShare"], **(
+                {"tags": share._sandbox_tags} if share._sandbox_tags else {}
+            )}
+    return result
+
+
+ResourceAccessManagerBackend.create_resource_share = _create_resource_share_with_tags  # type: ignore[method-assign]
+
+
+def _matches_tag_filters(share: dict[str, Any], tag_filters: list[dict[str, Any]]) -> bool:
+    tags = {t["key"]: t.get("value", "") for t in share.get("tags", [])}
+    for f in tag_filters:
+        key = f.get("tagKey")
+        values = f.get("tagValues") or []
+        if key not in tags or (values and tags[key] not in values):
+            return False
+    return True
 
 
 def main() -> None:

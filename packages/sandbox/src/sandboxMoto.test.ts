@@ -397,4 +397,49 @@ describe('sandbox moto patches', () => {
     );
     expect(all.resourceShares).toHaveLength(3);
   });
+
+  it("keeps a RAM share's tags, lists them and filters shares by them", async () => {
+    const a = await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const ram = new RAMClient({
+      region: SANDBOX_REGION,
+      credentials: a.sdkCredentialProvider,
+    });
+    const resourceArns = [
+      `arn:aws:ec2:${SANDBOX_REGION}:${SANDBOX_NETWORK_ACCOUNT_ID}:subnet/${network.privateSubnets[0].subnetId}`,
+    ];
+    const tagged = await ram.send(
+      new CreateResourceShareCommand({
+        name: 'tagged-share',
+        resourceArns,
+        tags: [{ key: 'cross-account-alb:managed-by', value: 'backstage' }],
+      }),
+    );
+    expect(tagged.resourceShare?.tags).toEqual([
+      { key: 'cross-account-alb:managed-by', value: 'backstage' },
+    ]);
+    await ram.send(
+      new CreateResourceShareCommand({ name: 'untagged-share', resourceArns }),
+    );
+    const listed = await ram.send(
+      new GetResourceSharesCommand({ resourceOwner: 'SELF' }),
+    );
+    const byName = Object.fromEntries(
+      (listed.resourceShares ?? []).map(r => [r.name, r.tags]),
+    );
+    expect(byName['tagged-share']).toEqual([
+      { key: 'cross-account-alb:managed-by', value: 'backstage' },
+    ]);
+    expect(byName['untagged-share']).toBeUndefined();
+    const filtered = async (tagValues: string[]) =>
+      (
+        await ram.send(
+          new GetResourceSharesCommand({
+            resourceOwner: 'SELF',
+            tagFilters: [{ tagKey: 'cross-account-alb:managed-by', tagValues }],
+          }),
+        )
+      ).resourceShares?.map(r => r.name);
+    expect(await filtered(['backstage'])).toEqual(['tagged-share']);
+    expect(await filtered(['someone-else'])).toEqual([]);
+  });
 });

@@ -141,9 +141,7 @@ async function remaining() {
 }
 
 beforeAll(async () => {
-  // Not yet under the IAM gateway: its ram:DeleteResourceShare check reads no tags on the
-  // share at that point and refuses (issue 11, open). Every other moto test runs enforced.
-  moto = await startMoto({ iam: false });
+  moto = await startMoto();
   restoreEnv = useSandboxEndpoint(moto.endpoint);
   network = await seedSandboxNetwork();
 
