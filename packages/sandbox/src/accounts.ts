@@ -85,19 +85,9 @@ export async function sandboxCredentials(
  * The sandbox's IAM gateway lets them through without evaluation (and reports them apart).
  */
 export async function sandboxAdminCredentials(accountId: string): Promise<{
-  sdkCredentialProvider: () => Promise<{
-    accessKeyId: string;
-    secretAccessKey: string;
-    sessionToken?: string;
-  }>;
+  sdkCredentialProvider: () => Promise<SessionCredentials>;
 }> {
-  let cached:
-    | Promise<{
-        accessKeyId: string;
-        secretAccessKey: string;
-        sessionToken?: string;
-      }>
-    | undefined;
+  let cached: Promise<SessionCredentials> | undefined;
   return {
     sdkCredentialProvider: () => {
       cached ??= adminClientOptions(
@@ -109,3 +99,7 @@ export async function sandboxAdminCredentials(accountId: string): Promise<{
     },
   };
 }
+
+type SessionCredentials = Awaited<
+  ReturnType<typeof adminClientOptions>
+>['credentials'];

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import {
+  Protocol,
+  WireResponse,
+  awsErrorResponse,
+  badGateway,
+  requestUpstream,
+  sendWireResponse,
+} from './awsWire';
 
 /**
  * What can go wrong with one AWS call. Rates are probabilities between 0 and 1; the first
@@ -196,8 +204,6 @@ function signingScope(req: { headers: http.IncomingHttpHeaders }): {
   return { accessKeyId: m?.[1] ?? '', signingName: m?.[2] ?? 'unknown' };
 }
 
-type Protocol = 'ec2' | 'query' | 'json' | 'restJson';
-
 /** The service, action and wire protocol of one request. */
 export function identifyAwsCall(req: {
   method?: string;
@@ -254,60 +260,63 @@ export function identifyAwsCall(req: {
   };
 }
 
-function requestId(): string {
-  return `fault-proxy-${Math.random().toString(16).slice(2, 10)}`;
-}
-
 /** The error a real service answers, in its protocol. */
 export function faultResponse(
   protocol: Protocol,
   kind: 'throttle' | 'serverError',
-): { status: number; headers: Record<string, string>; body: string } {
-  const id = requestId();
-  const xml = { 'content-type': 'text/xml', 'x-amzn-requestid': id };
+): WireResponse {
+  const throttle = kind === 'throttle';
   if (protocol === 'ec2') {
-    const [status, code, message] =
-      kind === 'throttle'
-        ? [503, 'RequestLimitExceeded', 'Request limit exceeded.']
-        : [500, 'InternalError', 'An internal error has occurred'];
-    return {
-      status,
-      headers: xml,
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${id}</RequestID></Response>`,
-    };
+    return awsErrorResponse(
+      protocol,
+      throttle
+        ? {
+            status: 503,
+            code: 'RequestLimitExceeded',
+            message: 'Request limit exceeded.',
+          }
+        : {
+            status: 500,
+            code: 'InternalError',
+            message: 'An internal error has occurred',
+          },
+      'fault-proxy',
+    );
   }
   if (protocol === 'query') {
-    const [status, type, code, message] =
-      kind === 'throttle'
-        ? [400, 'Sender', 'Throttling', 'Rate exceeded']
-        : [500, 'Receiver', 'InternalFailure', 'An internal error occurred'];
-    return {
-      status,
-      headers: xml,
-      body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
-    };
+    return awsErrorResponse(
+      protocol,
+      throttle
+        ? {
+            status: 400,
+            type: 'Sender',
+            code: 'Throttling',
+            message: 'Rate exceeded',
+          }
+        : {
+            status: 500,
+            type: 'Receiver',
+            code: 'InternalFailure',
+            message: 'An internal error occurred',
+          },
+      'fault-proxy',
+    );
   }
-  const [status, code, message] =
-    kind === 'throttle'
-      ? [
-          protocol === 'json' ? 400 : 429,
-          'ThrottlingException',
-          'Rate exceeded',
-        ]
-      : [500, 'InternalFailure', 'An internal error occurred'];
-  const headers = {
-    'content-type':
-      protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json',
-    'x-amzn-requestid': id,
-    'x-amzn-errortype': `${code}:`,
-  };
-  return {
-    status,
-    headers,
-    body: JSON.stringify(
-      protocol === 'json' ? { __type: code, message } : { message },
-    ),
-  };
+  return awsErrorResponse(
+    protocol,
+    throttle
+      ? {
+          status: protocol === 'json' ? 400 : 429,
+          code: 'ThrottlingException',
+          message: 'Rate exceeded',
+        }
+      : {
+          status: 500,
+          code: 'InternalFailure',
+          message: 'An internal error occurred',
+        },
+    'fault-proxy',
+  );
 }
 
 function ruleMatches(rule: FaultRule, key: string, action: string): boolean {
@@ -380,24 +389,19 @@ export async function startFaultProxy(
   ) => {
     call.forwarded = true;
     const sent = performance.now();
-    const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: target.host },
-        agent,
-      },
+    requestUpstream(
+      target,
+      agent,
+      req,
+      body,
       up => {
         up.on('end', () => {
           call.upstreamMs = performance.now() - sent;
         });
         onResponse(up);
       },
+      onError,
     );
-    upstream.on('error', onError);
-    upstream.end(body);
   };
 
   const server = http.createServer((req, res) => {
@@ -438,16 +442,10 @@ export async function startFaultProxy(
           req.socket.destroy();
           return;
         }
-        const r = faultResponse(id.protocol, decision.fault as 'throttle');
-        res.writeHead(r.status, {
-          ...r.headers,
-          'content-length': String(Buffer.byteLength(r.body)),
-        });
-        res.end(r.body);
-      };
-      const badGateway = (e: Error) => {
-        if (!res.headersSent) res.writeHead(502);
-        res.end(String(e));
+        sendWireResponse(
+          res,
+          faultResponse(id.protocol, decision.fault as 'throttle'),
+        );
       };
       const proceed = () => {
         if (decision.fault && rule?.phase !== 'after') {
@@ -497,7 +495,7 @@ export async function startFaultProxy(
             }
             up.pipe(res);
           },
-          badGateway,
+          e => badGateway(res, e),
         );
       };
       if (decision.delayMs) setTimeout(proceed, decision.delayMs);

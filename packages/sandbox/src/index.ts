@@ -10,7 +10,6 @@ export * from './standins/eksctl';
 export * from './standins/lbc';
 export * from './standins/seeding';
 export * from './standins/teardown';
-export type { StandInAwsOptions } from './standins/aws';
 export * from './publish/localGit';
 export * from './publish/publishOption';
 export {

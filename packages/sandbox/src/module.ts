@@ -4,7 +4,6 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import {
   catalogLocationsExtensionPoint,
   catalogProcessingExtensionPoint,
@@ -35,8 +34,8 @@ export function sandboxEnabled(config: Config): boolean {
 /**
  * Registers the sandbox's scaffolder actions: `sandbox:publish:local-git`,
  * `sandbox:eksctl:create-cluster`, `sandbox:lbc:reconcile-ingress` and, for teardown,
- * `sandbox:lbc:delete-ingress` and `sandbox:eksctl:delete-cluster`. AWS credentials come
- * from `aws.accounts` through `DefaultAwsCredentialsManager`, as for the real actions.
+ * `sandbox:lbc:delete-ingress` and `sandbox:eksctl:delete-cluster`. They call AWS as the
+ * tools they stand in for: eksctl's operator role and the controller's IRSA role.
  * Sandbox only: never add it to a production backend.
  */
 export const sandboxScaffolderModule = createBackendModule({
@@ -57,14 +56,14 @@ export const sandboxScaffolderModule = createBackendModule({
           );
           return;
         }
-        const credentialsManager =
-          DefaultAwsCredentialsManager.fromConfig(config);
         scaffolder.addActions(
           createPublishLocalGitAction({ catalog, config }),
-          createEksctlCreateClusterAction({ credentialsManager }),
-          createLbcReconcileIngressAction({ credentialsManager }),
-          createLbcDeleteIngressAction({ credentialsManager }),
-          createEksctlDeleteClusterAction({ credentialsManager }),
+          // The stand-ins call AWS as eksctl's operator and as the controller's IRSA role,
+          // never with the backend's credentials (see standins/aws.ts).
+          createEksctlCreateClusterAction(),
+          createLbcReconcileIngressAction(),
+          createLbcDeleteIngressAction(),
+          createEksctlDeleteClusterAction(),
         );
         logger.warn(
           'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*): not for production',

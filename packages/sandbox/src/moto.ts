@@ -142,12 +142,6 @@ async function waitUntilReady(
 }
 
 /**
- * Starts the sandbox's moto_server (moto plus the shared-VPC/EKS patches of
- * moto/sandbox_moto.py) on a free loopback port (or the given one) and resolves once it
- * answers. Output goes to the parent's stderr only when MOTO_VERBOSE is set, so test logs
- * stay readable.
- */
-/**
  * Whether the sandbox authorizes calls as IAM would: on unless SANDBOX_IAM=off, which CI
  * refuses (the tests must run against an AWS as strict as the real one).
  */
@@ -171,38 +165,45 @@ export interface StartMotoOptions {
   iam?: false | Partial<Omit<SandboxPrincipalsOptions, 'endpoint' | 'region'>>;
 }
 
+/**
+ * Starts the sandbox AWS: moto (plus the shared-VPC/EKS patches of moto/sandbox_moto.py) on a
+ * free loopback port (or the given one), the IAM gateway in front of it unless enforcement is
+ * off, and the sandbox principals; resolves once it answers. moto's output goes to the
+ * parent's stderr only when MOTO_VERBOSE is set, so test logs stay readable.
+ */
 export async function startMoto(
   options: StartMotoOptions = {},
 ): Promise<MotoServer> {
   const moto = await startPlainMoto(options);
-  if (options.iam === false || !iamEnforcementEnabled()) {
-    return { ...moto, motoEndpoint: moto.endpoint };
-  }
-  const gateway = await startIamGateway({ target: moto.endpoint });
+  const enforced = options.iam !== false && iamEnforcementEnabled();
+  const gateway = enforced
+    ? await startIamGateway({ target: moto.endpoint })
+    : undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    await moto.stop();
+  };
   try {
+    // The same principals with or without enforcement: the accounts look the same.
     await ensureSandboxPrincipals({
-      endpoint: gateway.endpoint,
+      endpoint: gateway?.endpoint ?? moto.endpoint,
       region: SANDBOX_REGION,
       networkAccountIds: [SANDBOX_NETWORK_ACCOUNT_ID],
       workloadAccountIds: [SANDBOX_WORKLOAD_ACCOUNT_ID],
       networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
       workloadRoleName: SANDBOX_WORKLOAD_ROLE_NAME,
-      ...(options.iam ?? {}),
+      ...(options.iam || {}),
     });
   } catch (e) {
-    await gateway.stop();
-    await moto.stop();
+    await stop();
     throw e;
   }
   return {
-    endpoint: gateway.endpoint,
+    endpoint: gateway?.endpoint ?? moto.endpoint,
     motoEndpoint: moto.endpoint,
     port: moto.port,
-    iam: gateway,
-    async stop() {
-      await gateway.stop();
-      await moto.stop();
-    },
+    ...(gateway ? { iam: gateway } : {}),
+    stop,
   };
 }
 

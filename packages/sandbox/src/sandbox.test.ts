@@ -14,11 +14,10 @@ import { MotoServer, startMoto } from './moto';
 import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
-  sandboxAdminCredentials,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   useSandboxEndpoint,
 } from './accounts';
-import { seedSandboxNetwork } from './seed';
+import { sandboxEc2, seedSandboxNetwork } from './seed';
 
 jest.setTimeout(60_000);
 
@@ -79,23 +78,16 @@ describe('sandbox AWS', () => {
         new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.99.0/24' }),
       ),
     ).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
-    const admin = new EC2Client({
-      region: SANDBOX_REGION,
-      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
-        .sdkCredentialProvider,
-    });
+    const admin = await sandboxEc2(SANDBOX_NETWORK_ACCOUNT_ID);
     const created = await admin.send(
       new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.99.0/24' }),
     );
     expect(created.Subnet?.OwnerId).toBe(SANDBOX_NETWORK_ACCOUNT_ID);
 
     // Account-B does not own the VPC: it is not in B's own list.
-    const workloadAdmin = new EC2Client({
-      region: SANDBOX_REGION,
-      credentials: (await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID))
-        .sdkCredentialProvider,
-    });
-    const vpcsOfB = await workloadAdmin.send(new DescribeVpcsCommand({}));
+    const vpcsOfB = await (
+      await sandboxEc2(SANDBOX_WORKLOAD_ACCOUNT_ID)
+    ).send(new DescribeVpcsCommand({}));
     expect(vpcsOfB.Vpcs?.map(v => v.VpcId)).not.toContain(vpcId);
   });
 

@@ -15,21 +15,14 @@ import {
   Tag,
 } from '@aws-sdk/client-ec2';
 import {
-  IAMClient,
-  CreateRoleCommand,
-  GetRoleCommand,
-} from '@aws-sdk/client-iam';
-import {
   RAMClient,
   CreateResourceShareCommand,
   GetResourceSharesCommand,
 } from '@aws-sdk/client-ram';
 import {
   SANDBOX_NETWORK_ACCOUNT_ID,
-  SANDBOX_NETWORK_ROLE_NAME,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  SANDBOX_WORKLOAD_ROLE_NAME,
   sandboxAdminCredentials,
 } from './accounts';
 
@@ -67,7 +60,7 @@ function tags(role: string, name: string): Tag[] {
   ];
 }
 
-/** An EC2 client acting as the given sandbox account through the configured role. */
+/** An EC2 client acting as the given sandbox account's administrator. */
 export async function sandboxEc2(accountId: string) {
   const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
   return new EC2Client({
@@ -76,58 +69,13 @@ export async function sandboxEc2(accountId: string) {
   });
 }
 
-async function ensureRole(
-  accountId: string,
-  roleName: string,
-  trustedAccount: string,
-) {
-  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
-  const iam = new IAMClient({
-    region: SANDBOX_REGION,
-    credentials: sdkCredentialProvider,
-  });
-  try {
-    await iam.send(new GetRoleCommand({ RoleName: roleName }));
-  } catch (e) {
-    if ((e as Error).name !== 'NoSuchEntityException') throw e;
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName: roleName,
-        Description: 'Assumed by the Backstage backend (sandbox)',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: `arn:aws:iam::${trustedAccount}:root` },
-              Action: 'sts:AssumeRole',
-            },
-          ],
-        }),
-      }),
-    );
-  }
-}
-
 /**
  * Seeds step 1 of the recipe in the sandbox, idempotently: in Account-A a VPC with two public
- * subnets (routed to an internet gateway) and two private subnets, in two AZs; in both
- * accounts the role Backstage assumes. Running it again returns the existing network.
+ * subnets (routed to an internet gateway) and two private subnets, in two AZs. The roles
+ * Backstage assumes are made with the server (startMoto, iam/sandboxPrincipals.ts). Running it
+ * again returns the existing network.
  */
 export async function seedSandboxNetwork(): Promise<SandboxNetwork> {
-  // moto's AssumeRole does not require the role to exist; creating them keeps the sandbox
-  // shaped like a real pair of accounts (the portal's principal is the moto default account).
-  await ensureRole(
-    SANDBOX_NETWORK_ACCOUNT_ID,
-    SANDBOX_NETWORK_ROLE_NAME,
-    '123456789012',
-  );
-  await ensureRole(
-    SANDBOX_WORKLOAD_ACCOUNT_ID,
-    SANDBOX_WORKLOAD_ROLE_NAME,
-    '123456789012',
-  );
-
   const ec2 = await sandboxEc2(SANDBOX_NETWORK_ACCOUNT_ID);
   const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
   const [az1, az2] = (zones.AvailabilityZones ?? [])

@@ -6,7 +6,6 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  sandboxCredentialsManager,
   useSandboxEndpoint,
 } from '../accounts';
 import {
@@ -16,9 +15,8 @@ import {
 } from '../seed';
 import {
   ensureSandboxAlbSecurityGroup,
-  ensureSandboxControllerIam,
   sandboxAppManifest,
-  seedSandboxCluster,
+  seedSandboxClusterWithController,
 } from '../standins/seeding';
 import { createEksctlCreateClusterAction } from './eksctlCreateCluster';
 import { createLbcReconcileIngressAction } from './lbcReconcileIngress';
@@ -88,9 +86,7 @@ describe('sandbox AWS stand-in actions', () => {
     dir.setContent({
       ws: { cluster: { 'eksctl-cluster.yaml': clusterConfig('from-file') } },
     });
-    const action = createEksctlCreateClusterAction({
-      credentialsManager: sandboxCredentialsManager(),
-    });
+    const action = createEksctlCreateClusterAction();
     expect(action.id).toBe('sandbox:eksctl:create-cluster');
 
     const dry = await run(
@@ -119,7 +115,7 @@ describe('sandbox AWS stand-in actions', () => {
 
   it('sandbox:eksctl:create-cluster takes the values directly too', async () => {
     dir.setContent({ ws: {} });
-    const action = createEksctlCreateClusterAction({});
+    const action = createEksctlCreateClusterAction();
     const out = await run(action, {
       workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
       clusterName: 'direct',
@@ -155,18 +151,10 @@ describe('sandbox AWS stand-in actions', () => {
         },
       },
     });
-    const action = createLbcReconcileIngressAction({
-      credentialsManager: sandboxCredentialsManager(),
-    });
+    const action = createLbcReconcileIngressAction();
     expect(action.id).toBe('sandbox:lbc:reconcile-ingress');
     // The controller calls AWS as its IRSA role: the cluster and that role come first.
-    const cluster = await seedSandboxCluster({ clusterName: 'from-file' });
-    await ensureSandboxControllerIam({
-      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-      region: SANDBOX_REGION,
-      clusterName: 'from-file',
-      issuer: cluster.issuer,
-    });
+    await seedSandboxClusterWithController({ clusterName: 'from-file' });
     const input = {
       networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
       workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,

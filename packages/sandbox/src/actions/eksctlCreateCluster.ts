@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -11,9 +10,7 @@ import {
 
 export const EKSCTL_CREATE_CLUSTER_ID = 'sandbox:eksctl:create-cluster';
 
-export function createEksctlCreateClusterAction(options: {
-  credentialsManager?: AwsCredentialsManager;
-}) {
+export function createEksctlCreateClusterAction() {
   return createTemplateAction({
     id: EKSCTL_CREATE_CLUSTER_ID,
     description:
@@ -101,7 +98,6 @@ export function createEksctlCreateClusterAction(options: {
       const result = await sandboxEksctlCreateCluster({
         spec,
         workloadAccountId: input.workloadAccountId,
-        credentialsManager: options.credentialsManager,
       });
       ctx.logger.info(
         result.created

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -11,13 +10,11 @@ import {
 
 export const LBC_RECONCILE_INGRESS_ID = 'sandbox:lbc:reconcile-ingress';
 
-export function createLbcReconcileIngressAction(options: {
-  credentialsManager?: AwsCredentialsManager;
-}) {
+export function createLbcReconcileIngressAction() {
   return createTemplateAction({
     id: LBC_RECONCILE_INGRESS_ID,
     description:
-      "Sandbox stand-in for the AWS Load Balancer Controller reconciling one Ingress from a manifest in the workspace: creates, as the network account (Account-A), the ALB, target group (target type ip), targets (made-up pod IPs, one per replica) and HTTP:80 listener, with the controller's names and tags. Idempotent: finds them by tags first.",
+      "Sandbox stand-in for the AWS Load Balancer Controller reconciling one Ingress from a manifest in the workspace: creates in the network account (Account-A), as the controller's IRSA role, the ALB, target group (target type ip), targets (made-up pod IPs, one per replica) and HTTP:80 listener, with the controller's names and tags. Idempotent: finds them by tags first.",
     supportsDryRun: true,
     schema: {
       input: {
@@ -97,7 +94,6 @@ export function createLbcReconcileIngressAction(options: {
         clusterName: input.clusterName,
         workloadAccountId: input.workloadAccountId,
         podSubnetIds: input.podSubnetIds,
-        credentialsManager: options.credentialsManager,
       });
       ctx.logger.info(
         `${result.created ? 'Created' : 'Reconciled'} ALB ${

@@ -73,7 +73,7 @@ describe('sandbox teardown stand-ins', () => {
     });
     dir.setContent({ ws: { kubernetes: { 'app.yaml': seeded.manifest } } });
     expect(ingressStack(seeded.manifest)).toBe('shop/web');
-    const action = createLbcDeleteIngressAction({});
+    const action = createLbcDeleteIngressAction();
     const input = {
       workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
       networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
@@ -114,7 +114,7 @@ describe('sandbox teardown stand-ins', () => {
 
   it('deletes the cluster, its node group, cluster security group and roles', async () => {
     const cluster = await seedSandboxCluster({ clusterName: 'td-cluster' });
-    const action = createEksctlDeleteClusterAction({});
+    const action = createEksctlDeleteClusterAction();
     const input = {
       workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
       clusterName: 'td-cluster',

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { parseEksctlClusterConfig } from '../standins/eksctl';
 import { parseKubernetesManifest } from '../standins/lbc';
@@ -35,9 +34,7 @@ export function ingressStack(text: string, ingressName?: string): string {
     : `${ing.metadata?.namespace ?? 'default'}/${ing.metadata?.name}`;
 }
 
-export function createLbcDeleteIngressAction(options: {
-  credentialsManager?: AwsCredentialsManager;
-}) {
+export function createLbcDeleteIngressAction() {
   return createTemplateAction({
     id: LBC_DELETE_INGRESS_ID,
     description:
@@ -93,7 +90,6 @@ export function createLbcDeleteIngressAction(options: {
         clusterName: input.clusterName,
         stack,
         dryRun: ctx.isDryRun,
-        credentialsManager: options.credentialsManager,
       });
       ctx.logger.info(
         `${ctx.isDryRun ? 'Would delete' : 'Deleted'} for stack ${stack}: ${
@@ -106,9 +102,7 @@ export function createLbcDeleteIngressAction(options: {
   });
 }
 
-export function createEksctlDeleteClusterAction(options: {
-  credentialsManager?: AwsCredentialsManager;
-}) {
+export function createEksctlDeleteClusterAction() {
   return createTemplateAction({
     id: EKSCTL_DELETE_CLUSTER_ID,
     description:
@@ -149,7 +143,6 @@ export function createEksctlDeleteClusterAction(options: {
         region,
         clusterName,
         dryRun: ctx.isDryRun,
-        credentialsManager: options.credentialsManager,
       });
       ctx.logger.info(
         `${ctx.isDryRun ? 'Would delete' : 'Deleted'}: ${

@@ -21,7 +21,7 @@ import {
   ListUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { adminClientOptions } from './admin';
 
 /** An IAM policy document. */
 export type PolicyDocument = { Version?: string; Statement: unknown };
@@ -38,6 +38,21 @@ export interface ResourceFacts {
   vpcId?: string;
   /** IAM: the resource's ARN with its path. */
   arn?: string;
+}
+
+/** A promise kept per key; forgotten when it fails, so the next call tries again. */
+function remember<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  make: () => Promise<T>,
+): Promise<T> {
+  let found = cache.get(key);
+  if (!found) {
+    found = make();
+    found.catch(() => cache.delete(key));
+    cache.set(key, found);
+  }
+  return found;
 }
 
 /** IAM returns policy documents URL-encoded; moto sometimes does not. */
@@ -68,55 +83,28 @@ export class AccountState {
   }
 
   private admin(accountId: string): Promise<AdminClients> {
-    let clients = this.clients.get(accountId);
-    if (!clients) {
-      clients = this.makeAdmin(accountId);
-      clients.catch(() => this.clients.delete(accountId));
-      this.clients.set(accountId, clients);
-    }
-    return clients;
-  }
-
-  private async makeAdmin(accountId: string): Promise<AdminClients> {
-    const base = {
-      region: this.region,
-      endpoint: this.motoEndpoint,
-      credentials: { accessKeyId: 'sandbox-admin', secretAccessKey: 'x' },
-    };
-    // moto hands out keys that act in the account of the assumed role; the administrator
-    // role need not exist for that, and this call never passes through the gateway.
-    const { Credentials } = await new STSClient(base).send(
-      new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${accountId}:role/sandbox-iam-gateway`,
-        RoleSessionName: 'iam-gateway',
-      }),
-    );
-    const options = {
-      region: this.region,
-      endpoint: this.motoEndpoint,
-      credentials: {
-        accessKeyId: Credentials!.AccessKeyId!,
-        secretAccessKey: Credentials!.SecretAccessKey!,
-        sessionToken: Credentials!.SessionToken,
-      },
-    };
-    return {
-      iam: new IAMClient(options),
-      ec2: new EC2Client(options),
-      elbv2: new ElasticLoadBalancingV2Client(options),
-      ram: new RAMClient(options),
-    };
+    return remember(this.clients, accountId, async () => {
+      // Straight to moto, never through the gateway.
+      const options = await adminClientOptions(
+        this.motoEndpoint,
+        this.region,
+        accountId,
+        'sandbox-iam-gateway',
+      );
+      return {
+        iam: new IAMClient(options),
+        ec2: new EC2Client(options),
+        elbv2: new ElasticLoadBalancingV2Client(options),
+        ram: new RAMClient(options),
+      };
+    });
   }
 
   /** The identity policies of a role or user (`arn:aws:iam::<acct>:role/<path/name>`). */
   identityPolicies(principalArn: string): Promise<NamedPolicy[]> {
-    let found = this.policies.get(principalArn);
-    if (!found) {
-      found = this.readIdentityPolicies(principalArn);
-      found.catch(() => this.policies.delete(principalArn));
-      this.policies.set(principalArn, found);
-    }
-    return found;
+    return remember(this.policies, principalArn, () =>
+      this.readIdentityPolicies(principalArn),
+    );
   }
 
   private async readIdentityPolicies(
@@ -128,21 +116,32 @@ export class AccountState {
     if (!m) return [];
     const [, accountId, kind, name] = m;
     const { iam } = await this.admin(accountId);
+    // The same three reads, for a role or a user.
+    const reads =
+      kind === 'role'
+        ? {
+            attached: () =>
+              iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })),
+            inlineNames: () =>
+              iam.send(new ListRolePoliciesCommand({ RoleName: name })),
+            inline: (PolicyName: string) =>
+              iam.send(
+                new GetRolePolicyCommand({ RoleName: name, PolicyName }),
+              ),
+          }
+        : {
+            attached: () =>
+              iam.send(new ListAttachedUserPoliciesCommand({ UserName: name })),
+            inlineNames: () =>
+              iam.send(new ListUserPoliciesCommand({ UserName: name })),
+            inline: (PolicyName: string) =>
+              iam.send(
+                new GetUserPolicyCommand({ UserName: name, PolicyName }),
+              ),
+          };
     const out: NamedPolicy[] = [];
     try {
-      const attached =
-        kind === 'role'
-          ? (
-              await iam.send(
-                new ListAttachedRolePoliciesCommand({ RoleName: name }),
-              )
-            ).AttachedPolicies
-          : (
-              await iam.send(
-                new ListAttachedUserPoliciesCommand({ UserName: name }),
-              )
-            ).AttachedPolicies;
-      for (const p of attached ?? []) {
+      for (const p of (await reads.attached()).AttachedPolicies ?? []) {
         const { Policy } = await iam.send(
           new GetPolicyCommand({ PolicyArn: p.PolicyArn }),
         );
@@ -157,32 +156,12 @@ export class AccountState {
           policy: parsePolicyDocument(PolicyVersion!.Document!),
         });
       }
-      const inlineNames =
-        kind === 'role'
-          ? (await iam.send(new ListRolePoliciesCommand({ RoleName: name })))
-              .PolicyNames
-          : (await iam.send(new ListUserPoliciesCommand({ UserName: name })))
-              .PolicyNames;
-      for (const policyName of inlineNames ?? []) {
-        const document =
-          kind === 'role'
-            ? (
-                await iam.send(
-                  new GetRolePolicyCommand({
-                    RoleName: name,
-                    PolicyName: policyName,
-                  }),
-                )
-              ).PolicyDocument
-            : (
-                await iam.send(
-                  new GetUserPolicyCommand({
-                    UserName: name,
-                    PolicyName: policyName,
-                  }),
-                )
-              ).PolicyDocument;
-        out.push({ name: policyName, policy: parsePolicyDocument(document!) });
+      for (const policyName of (await reads.inlineNames()).PolicyNames ?? []) {
+        const { PolicyDocument } = await reads.inline(policyName);
+        out.push({
+          name: policyName,
+          policy: parsePolicyDocument(PolicyDocument!),
+        });
       }
     } catch (e) {
       if ((e as Error).name === 'NoSuchEntityException') return [];

@@ -3,7 +3,7 @@ import {
   ec2TagSpecifications,
   listValues,
   tagList,
-} from './wire';
+} from '../awsWire';
 
 /**
  * What IAM authorizes for one API call: for each resource the service authorization reference
@@ -206,87 +206,68 @@ function iamPath(path: string | null): string {
 function iamChecks(call: CallToAuthorize): AuthorizationCheck[] {
   const { form } = call.params;
   const action = `iam:${call.action}`;
+  // Only the tagging and create actions carry tags; for the others this is empty.
   const tags = tagList(form, 'Tags.member');
   const role = (name: string): AuthorizationCheck => ({
     action,
     // The role's path is part of its ARN; the gateway reads it (facts) and rewrites the ARN.
     resource: iamArn(call, 'role', name),
     resourceType: 'role',
-    context: {},
+    context: requestTagContext(tags),
     facts: { kind: 'iamRole', name },
   });
-  const byArn = (param: string, type: string): AuthorizationCheck[] => {
-    const arn = form.get(param);
-    return [
+  const byArn = (param: string, type: string): AuthorizationCheck[] => [
+    {
+      action,
+      resource: form.get(param) ?? iamArn(call, type, '*'),
+      resourceType: type,
+      context: requestTagContext(tags),
+    },
+  ];
+  /** The created resource, tagged on create with the matching iam:Tag* when asked. */
+  const created = (
+    type: string,
+    rest: string,
+    tagAction: string,
+  ): AuthorizationCheck[] => {
+    const resource = iamArn(call, type, rest);
+    const checks: AuthorizationCheck[] = [
       {
         action,
-        resource: arn ?? iamArn(call, type, '*'),
+        resource,
         resourceType: type,
-        context: {},
+        context: requestTagContext(tags),
       },
     ];
+    if (Object.keys(tags).length) {
+      checks.push({
+        action: `iam:${tagAction}`,
+        resource,
+        resourceType: type,
+        context: requestTagContext(tags),
+      });
+    }
+    return checks;
   };
-  const tagOnCreate = (
-    tagAction: string,
-    resource: string,
-    type: string,
-  ): AuthorizationCheck[] =>
-    Object.keys(tags).length
-      ? [
-          {
-            action: `iam:${tagAction}`,
-            resource,
-            resourceType: type,
-            context: requestTagContext(tags),
-          },
-        ]
-      : [];
   switch (call.action) {
-    case 'CreateRole': {
-      const arn = iamArn(
-        call,
+    case 'CreateRole':
+      return created(
         'role',
         `${iamPath(form.get('Path'))}${form.get('RoleName')}`,
+        'TagRole',
       );
-      return [
-        {
-          action,
-          resource: arn,
-          resourceType: 'role',
-          context: requestTagContext(tags),
-        },
-        ...tagOnCreate('TagRole', arn, 'role'),
-      ];
-    }
-    case 'CreatePolicy': {
-      const arn = iamArn(
-        call,
+    case 'CreatePolicy':
+      return created(
         'policy',
         `${iamPath(form.get('Path'))}${form.get('PolicyName')}`,
+        'TagPolicy',
       );
-      return [
-        {
-          action,
-          resource: arn,
-          resourceType: 'policy',
-          context: requestTagContext(tags),
-        },
-        ...tagOnCreate('TagPolicy', arn, 'policy'),
-      ];
-    }
-    case 'CreateOpenIDConnectProvider': {
-      const host = (form.get('Url') ?? '').replace(/^https:\/\//, '');
-      const arn = iamArn(call, 'oidc-provider', host);
-      return [
-        {
-          action,
-          resource: arn,
-          resourceType: 'oidc-provider',
-          context: requestTagContext(tags),
-        },
-        ...tagOnCreate('TagOpenIDConnectProvider', arn, 'oidc-provider'),
-      ];
-    }
+    case 'CreateOpenIDConnectProvider':
+      return created(
+        'oidc-provider',
+        (form.get('Url') ?? '').replace(/^https:\/\//, ''),
+        'TagOpenIDConnectProvider',
+      );
     case 'AttachRolePolicy':
     case 'DetachRolePolicy':
       return [
@@ -304,14 +285,8 @@ function iamChecks(call: CallToAuthorize): AuthorizationCheck[] {
     case 'PutRolePolicy':
     case 'DeleteRolePolicy':
     case 'UntagRole':
-      return [role(form.get('RoleName') ?? '*')];
     case 'TagRole':
-      return [
-        {
-          ...role(form.get('RoleName') ?? '*'),
-          context: requestTagContext(tags),
-        },
-      ];
+      return [role(form.get('RoleName') ?? '*')];
     case 'GetPolicy':
     case 'GetPolicyVersion':
     case 'ListPolicyVersions':
@@ -320,22 +295,14 @@ function iamChecks(call: CallToAuthorize): AuthorizationCheck[] {
     case 'DeletePolicy':
     case 'ListEntitiesForPolicy':
     case 'TagPolicy':
-      return byArn('PolicyArn', 'policy').map(c =>
-        call.action === 'TagPolicy'
-          ? { ...c, context: requestTagContext(tags) }
-          : c,
-      );
+      return byArn('PolicyArn', 'policy');
     case 'GetOpenIDConnectProvider':
     case 'DeleteOpenIDConnectProvider':
     case 'AddClientIDToOpenIDConnectProvider':
     case 'RemoveClientIDFromOpenIDConnectProvider':
     case 'UpdateOpenIDConnectProviderThumbprint':
     case 'TagOpenIDConnectProvider':
-      return byArn('OpenIDConnectProviderArn', 'oidc-provider').map(c =>
-        call.action === 'TagOpenIDConnectProvider'
-          ? { ...c, context: requestTagContext(tags) }
-          : c,
-      );
+      return byArn('OpenIDConnectProviderArn', 'oidc-provider');
     case 'ListRoles':
     case 'ListPolicies':
     case 'ListOpenIDConnectProviders':
@@ -432,7 +399,8 @@ function elbv2Checks(call: CallToAuthorize): AuthorizationCheck[] {
     case 'RemoveTags':
       return listValues(form, 'ResourceArns.member').map(arn => ({
         ...existing(arn, elbTypeOf(arn)),
-        context: call.action === 'AddTags' ? requestTagContext(tags) : {},
+        // RemoveTags names keys (TagKeys.member.N), so its tags here are empty.
+        context: requestTagContext(tags),
       }));
     default:
       if (/^Describe/.test(call.action)) {

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -17,23 +15,16 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  sandboxAdminCredentials,
   sandboxCredentials,
   useSandboxEndpoint,
 } from '../accounts';
 import { MotoServer, startMoto } from '../moto';
-import { seedSandboxNetwork, shareSandboxSubnets } from '../seed';
+import { sandboxEc2, seedSandboxNetwork, shareSandboxSubnets } from '../seed';
 import { controllerClientOptions, serviceAccountToken } from '../standins/aws';
-import {
-  ensureSandboxControllerIam,
-  seedSandboxCluster,
-} from '../standins/seeding';
-import { SHIPPED_POLICY_FILES } from './sandboxPrincipals';
+import { seedSandboxClusterWithController } from '../standins/seeding';
+import { shippedPolicy } from './sandboxPrincipals';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-const workloadPolicy = JSON.parse(
-  fs.readFileSync(path.join(REPO_ROOT, SHIPPED_POLICY_FILES.workload), 'utf8'),
-);
+const workloadPolicy = shippedPolicy('workload');
 
 function withoutStatement(policy: any, sid: string) {
   return {
@@ -45,11 +36,7 @@ function withoutStatement(policy: any, sid: string) {
 async function nodeRuleAttempt() {
   const network = await seedSandboxNetwork();
   await shareSandboxSubnets(network);
-  const admin = new EC2Client({
-    region: SANDBOX_REGION,
-    credentials: (await sandboxAdminCredentials(SANDBOX_WORKLOAD_ACCOUNT_ID))
-      .sdkCredentialProvider,
-  });
+  const admin = await sandboxEc2(SANDBOX_WORKLOAD_ACCOUNT_ID);
   const { GroupId } = await admin.send(
     new CreateSecurityGroupCommand({
       GroupName: `nodes-${Date.now()}`,
@@ -124,14 +111,11 @@ describe('the sandbox IAM gateway', () => {
     beforeEach(async () => {
       moto = await startMoto();
       restore = useSandboxEndpoint(moto.endpoint);
-      const cluster = await seedSandboxCluster({ clusterName: 'irsa' });
-      issuer = cluster.issuer;
-      roleArn = await ensureSandboxControllerIam({
-        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-        region: SANDBOX_REGION,
+      const cluster = await seedSandboxClusterWithController({
         clusterName: 'irsa',
-        issuer,
       });
+      issuer = cluster.issuer;
+      roleArn = cluster.controllerRoleArn;
     });
 
     it('may create a target group tagged with its cluster, not one without the tag', async () => {

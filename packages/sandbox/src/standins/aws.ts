@@ -1,4 +1,3 @@
-import { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import {
@@ -7,39 +6,15 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import { InputError } from '@backstage/errors';
+import { sandboxAdminCredentials } from '../accounts';
 import {
-  sandboxAdminCredentials,
-  sandboxCredentialsManager,
-} from '../accounts';
+  SANDBOX_OPERATOR_ACCESS_KEY,
+  sessionClientOptions,
+} from '../iam/admin';
 import { SANDBOX_EKSCTL_ROLE_NAME } from '../iam/sandboxPrincipals';
-
-/** How the stand-ins reach an account: the backend's credential manager, as the plugins do. */
-export interface StandInAwsOptions {
-  /** Defaults to the sandbox's own manager over the sandbox accounts. */
-  credentialsManager?: AwsCredentialsManager;
-}
-
-/** SDK client options acting as `accountId` in `region` through the configured role. */
-export async function clientOptionsFor(
-  accountId: string,
-  region: string,
-  credentialsManager?: AwsCredentialsManager,
-) {
-  const manager = credentialsManager ?? sandboxCredentialsManager();
-  const { sdkCredentialProvider } = await manager.getCredentialProvider({
-    accountId,
-  });
-  return { region, credentials: sdkCredentialProvider };
-}
 
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-
-/** The identity the eksctl stand-in starts from (a platform engineer; see iam/iamGateway.ts). */
-const OPERATOR_CREDENTIALS = {
-  accessKeyId: 'sandbox-operator',
-  secretAccessKey: 'sandbox-operator',
-};
 
 function sandboxEndpoint(): string | undefined {
   return process.env.AWS_ENDPOINT_URL;
@@ -53,21 +28,18 @@ export async function eksctlClientOptions(accountId: string, region: string) {
   const { Credentials } = await new STSClient({
     region,
     endpoint: sandboxEndpoint(),
-    credentials: OPERATOR_CREDENTIALS,
+    // The platform engineer's own identity (see iam/iamGateway.ts).
+    credentials: {
+      accessKeyId: SANDBOX_OPERATOR_ACCESS_KEY,
+      secretAccessKey: 'x',
+    },
   }).send(
     new AssumeRoleCommand({
       RoleArn: `arn:aws:iam::${accountId}:role/${SANDBOX_EKSCTL_ROLE_NAME}`,
       RoleSessionName: 'eksctl',
     }),
   );
-  return {
-    region,
-    credentials: {
-      accessKeyId: Credentials!.AccessKeyId!,
-      secretAccessKey: Credentials!.SecretAccessKey!,
-      sessionToken: Credentials!.SessionToken,
-    },
-  };
+  return sessionClientOptions(region, Credentials);
 }
 
 /** The projected service account token kubelet gives a pod: issuer, subject, audience. */
@@ -144,14 +116,7 @@ export async function controllerClientOptions(options: {
       ),
     }),
   );
-  return {
-    region,
-    credentials: {
-      accessKeyId: Credentials!.AccessKeyId!,
-      secretAccessKey: Credentials!.SecretAccessKey!,
-      sessionToken: Credentials!.SessionToken,
-    },
-  };
+  return sessionClientOptions(region, Credentials);
 }
 
 /** Read as the network account's administrator: what the cluster's service account says. */

@@ -24,12 +24,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { InputError } from '@backstage/errors';
 import yaml from 'yaml';
-import {
-  ACCOUNT_ID_PATTERN,
-  REGION_PATTERN,
-  StandInAwsOptions,
-  eksctlClientOptions,
-} from './aws';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN, eksctlClientOptions } from './aws';
 
 /** The parts of an eksctl ClusterConfig the stand-in acts on. */
 export interface SandboxClusterSpec {
@@ -236,12 +231,10 @@ function toResult(
  * the shared private subnets. Idempotent: an existing cluster is success, and a missing
  * node group is added.
  */
-export async function sandboxEksctlCreateCluster(
-  options: {
-    spec: SandboxClusterSpec;
-    workloadAccountId: string;
-  } & StandInAwsOptions,
-): Promise<SandboxClusterResult> {
+export async function sandboxEksctlCreateCluster(options: {
+  spec: SandboxClusterSpec;
+  workloadAccountId: string;
+}): Promise<SandboxClusterResult> {
   const { spec, workloadAccountId } = options;
   validateSpec(spec);
   if (!ACCOUNT_ID_PATTERN.test(workloadAccountId)) {

@@ -35,7 +35,6 @@ import yaml from 'yaml';
 import {
   ACCOUNT_ID_PATTERN,
   REGION_PATTERN,
-  StandInAwsOptions,
   controllerClientOptions,
   eksctlClientOptions,
 } from './aws';
@@ -500,7 +499,7 @@ export interface ReconcileIngressResult {
   created: boolean;
 }
 
-export interface ReconcileIngressOptions extends StandInAwsOptions {
+export interface ReconcileIngressOptions {
   /** The manifest's text (multi-document YAML) or its parsed objects. */
   manifest: string | KubernetesObject[];
   ingressName?: string;

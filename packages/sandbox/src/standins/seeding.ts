@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-iam';
 import yaml from 'yaml';
 import { sandboxAdminCredentials } from '../accounts';
-import { loadBalancerControllerPolicy } from '../iam/sandboxPrincipals';
+import { shippedPolicy } from '../iam/sandboxPrincipals';
 import {
   SandboxNetwork,
   sandboxEc2,
@@ -25,11 +25,7 @@ import {
 } from '../seed';
 import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
 import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
-import {
-  CONTROLLER_NAMESPACE,
-  CONTROLLER_SERVICE_ACCOUNT,
-  StandInAwsOptions,
-} from './aws';
+import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from './aws';
 
 /** The ALB security group in Account-A's shared VPC (port 80 from anywhere), idempotent. */
 export async function ensureSandboxAlbSecurityGroup(
@@ -70,14 +66,14 @@ export async function ensureSandboxAlbSecurityGroup(
 }
 
 /** Seeds the network, shares it with Account-B and creates a cluster there (eksctl's part). */
-export async function seedSandboxCluster(
-  options: { clusterName: string; version?: string } & StandInAwsOptions,
-): Promise<SandboxClusterResult & { network: SandboxNetwork }> {
+export async function seedSandboxCluster(options: {
+  clusterName: string;
+  version?: string;
+}): Promise<SandboxClusterResult & { network: SandboxNetwork }> {
   const network = await seedSandboxNetwork();
   await shareSandboxSubnets(network);
   const result = await sandboxEksctlCreateCluster({
     workloadAccountId: network.workloadAccountId,
-    credentialsManager: options.credentialsManager,
     spec: {
       clusterName: options.clusterName,
       region: network.region,
@@ -89,7 +85,27 @@ export async function seedSandboxCluster(
   return { ...result, network };
 }
 
-export interface SeedSandboxAlbOptions extends StandInAwsOptions {
+/**
+ * A seeded cluster and the controller's IAM for it in the network account: what templates 1
+ * and 2 leave behind, so the controller stand-in can act as its IRSA role.
+ */
+export async function seedSandboxClusterWithController(options: {
+  clusterName: string;
+  version?: string;
+}): Promise<
+  SandboxClusterResult & { network: SandboxNetwork; controllerRoleArn: string }
+> {
+  const cluster = await seedSandboxCluster(options);
+  const controllerRoleArn = await ensureSandboxControllerIam({
+    networkAccountId: cluster.network.networkAccountId,
+    region: cluster.network.region,
+    clusterName: options.clusterName,
+    issuer: cluster.issuer,
+  });
+  return { ...cluster, controllerRoleArn };
+}
+
+export interface SeedSandboxAlbOptions {
   clusterName: string;
   namespace: string;
   ingressName: string;
@@ -107,7 +123,7 @@ export interface SeedSandboxAlbOptions extends StandInAwsOptions {
 
 /** The Kubernetes manifest (Deployment, Service, Ingress) seedSandboxAlb reconciles. */
 export function sandboxAppManifest(
-  options: Omit<SeedSandboxAlbOptions, 'credentialsManager' | 'clusterName'> & {
+  options: Omit<SeedSandboxAlbOptions, 'clusterName'> & {
     subnetIds: string[];
     securityGroupIds: string[];
   },
@@ -207,15 +223,8 @@ export async function seedSandboxAlb(
 ): Promise<
   ReconcileIngressResult & { network: SandboxNetwork; manifest: string }
 > {
-  const cluster = await seedSandboxCluster({
+  const { network } = await seedSandboxClusterWithController({
     clusterName: options.clusterName,
-  });
-  const network = cluster.network;
-  await ensureSandboxControllerIam({
-    networkAccountId: network.networkAccountId,
-    region: network.region,
-    clusterName: options.clusterName,
-    issuer: cluster.issuer,
   });
   const subnetIds =
     options.subnetIds ?? network.publicSubnets.map(s => s.subnetId);
@@ -277,7 +286,7 @@ export async function ensureSandboxControllerIam(options: {
       new CreatePolicyCommand({
         PolicyName: policyName,
         Path: '/sandbox/',
-        PolicyDocument: JSON.stringify(loadBalancerControllerPolicy()),
+        PolicyDocument: JSON.stringify(shippedPolicy('loadBalancerController')),
       }),
     )
     .catch(ignoreExists);

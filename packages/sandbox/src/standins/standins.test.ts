@@ -40,7 +40,7 @@ import {
   sandboxAppManifest,
   seedSandboxAlb,
   seedSandboxCluster,
-  ensureSandboxControllerIam,
+  seedSandboxClusterWithController,
 } from './seeding';
 
 jest.setTimeout(60_000);
@@ -237,13 +237,7 @@ describe('sandbox stand-ins', () => {
         'alb.ingress.kubernetes.io/tags': 'backstage.io/component=game,team=a',
       });
       const manifest = objects.map(o => yaml.stringify(o)).join('---\n');
-      const demo = await seedSandboxCluster({ clusterName: 'demo' });
-      await ensureSandboxControllerIam({
-        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-        region: SANDBOX_REGION,
-        clusterName: 'demo',
-        issuer: demo.issuer,
-      });
+      await seedSandboxClusterWithController({ clusterName: 'demo' });
       const input = {
         manifest,
         networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
@@ -457,12 +451,8 @@ describe('sandbox stand-ins', () => {
         }),
       );
       expect(unusedSubnet.Subnet?.SubnetId).toBeDefined();
-      const seeded = await seedSandboxCluster({ clusterName: 'bycluster' });
-      await ensureSandboxControllerIam({
-        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-        region: SANDBOX_REGION,
-        clusterName: seeded.clusterName,
-        issuer: seeded.issuer,
+      const seeded = await seedSandboxClusterWithController({
+        clusterName: 'bycluster',
       });
       const manifest = sandboxAppManifest({
         namespace: 'ns2',

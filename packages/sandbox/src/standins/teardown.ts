@@ -24,7 +24,6 @@ import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { InputError } from '@backstage/errors';
 import {
   ACCOUNT_ID_PATTERN,
-  StandInAwsOptions,
   controllerClientOptions,
   eksctlClientOptions,
 } from './aws';
@@ -40,17 +39,15 @@ export interface TeardownResult {
  * Deletes what the controller made for an Ingress stack (`namespace/ingress` or the
  * group name): listeners, the ALB, then the stack's target groups.
  */
-export async function sandboxDeleteIngressStack(
-  options: {
-    networkAccountId: string;
-    region: string;
-    clusterName: string;
-    stack: string;
-    /** The cluster's account, where the controller's service account token comes from. */
-    workloadAccountId: string;
-    dryRun?: boolean;
-  } & StandInAwsOptions,
-): Promise<TeardownResult> {
+export async function sandboxDeleteIngressStack(options: {
+  networkAccountId: string;
+  region: string;
+  clusterName: string;
+  stack: string;
+  /** The cluster's account, where the controller's service account token comes from. */
+  workloadAccountId: string;
+  dryRun?: boolean;
+}): Promise<TeardownResult> {
   if (!ACCOUNT_ID_PATTERN.test(options.networkAccountId)) {
     throw new InputError(
       `Invalid network account ID "${options.networkAccountId}"`,
@@ -125,14 +122,12 @@ export async function sandboxDeleteIngressStack(
 }
 
 /** Deletes the cluster eksctl made: node groups, the cluster, the eksctl-* roles. */
-export async function sandboxEksctlDeleteCluster(
-  options: {
-    workloadAccountId: string;
-    region: string;
-    clusterName: string;
-    dryRun?: boolean;
-  } & StandInAwsOptions,
-): Promise<TeardownResult> {
+export async function sandboxEksctlDeleteCluster(options: {
+  workloadAccountId: string;
+  region: string;
+  clusterName: string;
+  dryRun?: boolean;
+}): Promise<TeardownResult> {
   if (!ACCOUNT_ID_PATTERN.test(options.workloadAccountId)) {
     throw new InputError(
       `Invalid workload account ID "${options.workloadAccountId}"`,
