@@ -47,6 +47,7 @@ export function serviceAccountToken(
   issuer: string,
   namespace: string,
   serviceAccount: string,
+  audience = 'sts.amazonaws.com',
 ): string {
   const now = Math.floor(Date.now() / 1000);
   const part = (v: object) =>
@@ -55,7 +56,7 @@ export function serviceAccountToken(
   return `${part({ alg: 'RS256', kid: 'sandbox' })}.${part({
     iss: issuer,
     sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
-    aud: ['sts.amazonaws.com'],
+    aud: [audience],
     iat: now,
     exp: now + 3600,
   })}.sandbox-unsigned`;
