@@ -41,3 +41,10 @@ export {
 } from './module';
 export * from './faultProxy';
 export * from './inventory';
+export {
+  SHIPPED_POLICY_FILES,
+  ensureSandboxPrincipals,
+  shippedPolicy,
+  type ShippedPolicy,
+} from './iam/sandboxPrincipals';
+export type { IamGateway, GatewayDecision } from './iam/iamGateway';

@@ -4,8 +4,11 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   MotoServer,
   SANDBOX_NETWORK_ACCOUNT_ID,
+  SANDBOX_NETWORK_ROLE_NAME,
   SandboxNetwork,
+  ensureSandboxPrincipals,
   sandboxAwsConfig,
+  shippedPolicy,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -126,6 +129,47 @@ describe('against moto_server', () => {
         'ingress.k8s.aws/stack=game-2048/not-deployed: the AWS Load Balancer Controller has not created it yet',
       ),
     });
+  });
+
+  it('needs its shipped policy statement: without it the read is refused, naming the account, role and action', async () => {
+    // The sandbox's IAM gateway evaluates the network role with the policies it carries.
+    const principals = {
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      networkAccountIds: [SANDBOX_NETWORK_ACCOUNT_ID],
+      workloadAccountIds: [],
+      networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
+      workloadRoleName: 'backstage-alb-workload',
+    };
+    const health = shippedPolicy('health');
+    expect(health.Statement.map((st: { Sid: string }) => st.Sid)).toEqual([
+      'ReadLoadBalancerHealth',
+    ]);
+    await ensureSandboxPrincipals({
+      ...principals,
+      policyOverrides: { health: { ...health, Statement: [] } },
+    });
+    try {
+      await expect(
+        service().getEntityLoadBalancers({
+          entityRef: 'component:default/game-2048',
+          credentials: mockCredentials.user(),
+        }),
+      ).rejects.toMatchObject({
+        name: 'NotAllowedError',
+        message: expect.stringContaining(
+          `AWS denied tag:GetResources to role arn:aws:iam::${SANDBOX_NETWORK_ACCOUNT_ID}:role/${SANDBOX_NETWORK_ROLE_NAME} in account ${SANDBOX_NETWORK_ACCOUNT_ID}`,
+        ),
+      });
+    } finally {
+      await ensureSandboxPrincipals(principals);
+    }
+    await expect(
+      service().getEntityLoadBalancers({
+        entityRef: 'component:default/game-2048',
+        credentials: mockCredentials.user(),
+      }),
+    ).resolves.toMatchObject({ loadBalancers: [{ arn: albArn }] });
   });
 
   it('spends at most the configured budget, refusing whole reads rather than half', async () => {

@@ -606,11 +606,15 @@ export async function startIamGateway(
   };
 }
 
-/** The test file (under jest) or the script that ran the gateway. */
+/** The test file (under jest) or the script that ran the gateway, from the repository root. */
 function testFile(): string {
   const jestExpect = (globalThis as any).expect;
-  const testPath: string | undefined = jestExpect?.getState?.().testPath;
-  return path.basename(testPath ?? process.argv[1] ?? '');
+  const file: string =
+    jestExpect?.getState?.().testPath ?? process.argv[1] ?? '';
+  // Repository-relative (packages/… or plugins/…) where it can be, else the file's name.
+  return (
+    /(?:^|\/)((?:packages|plugins)\/.+)$/.exec(file)?.[1] ?? path.basename(file)
+  );
 }
 
 /** Appends the distinct (principal, action, resource type, decision) of a run to the folder. */

@@ -4,6 +4,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   CreateRoleCommand,
   CreateUserCommand,
+  DeleteRolePolicyCommand,
   IAMClient,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
@@ -91,6 +92,17 @@ async function ensureRole(
     );
   }
   for (const [name, document] of Object.entries(policies)) {
+    // IAM refuses a policy without statements: an empty one means the role goes without it.
+    if (!(document as { Statement?: unknown[] }).Statement?.length) {
+      await iam
+        .send(
+          new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
+        )
+        .catch(e => {
+          if ((e as Error).name !== 'NoSuchEntityException') throw e;
+        });
+      continue;
+    }
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: roleName,

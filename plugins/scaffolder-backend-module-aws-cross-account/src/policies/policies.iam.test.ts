@@ -1,0 +1,358 @@
+/*
+ * Every statement of the shipped policies is needed: the golden path and the teardown run
+ * against the sandbox, whose IAM gateway evaluates Backstage's roles as IAM would, and at the
+ * step that needs a statement the step is run once with that statement taken out of the
+ * role's policy. It must fail with the module's message naming the account, the role and
+ * the IAM action, before the step is run again with the whole policy and the path goes on.
+ */
+import {
+  CreateClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import { ConfigReader } from '@backstage/config';
+import {
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
+  SANDBOX_NETWORK_ROLE_NAME,
+  SANDBOX_REGION as REGION,
+  SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
+  SANDBOX_WORKLOAD_ROLE_NAME,
+  SandboxNetwork,
+  ShippedPolicy,
+  ensureSandboxPrincipals,
+  sandboxAdminCredentials,
+  sandboxAwsConfig,
+  seedSandboxNetwork,
+  shippedPolicy,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import { createAwsCrossAccountActions } from '../actions';
+import { createAwsClientFactory } from '../lib/aws';
+import { actionContext, mockAuditor } from '../__testUtils__/testing';
+
+jest.setTimeout(180_000);
+
+const CLUSTER = 'policy-check';
+
+type Statement = { Sid: string; Action: string | string[] };
+const statementsOf = (key: ShippedPolicy): Statement[] =>
+  shippedPolicy(key).Statement;
+
+let moto: MotoServer;
+let restoreEnv: () => void;
+let network: SandboxNetwork;
+
+/** Gives Backstage's roles the shipped policies, less `sid` of policy `key` when given. */
+async function setPolicies(without?: { key: ShippedPolicy; sid: string }) {
+  const policyOverrides = without
+    ? {
+        [without.key]: {
+          ...shippedPolicy(without.key),
+          Statement: statementsOf(without.key).filter(
+            s => s.Sid !== without.sid,
+          ),
+        },
+      }
+    : {};
+  await ensureSandboxPrincipals({
+    endpoint: moto.endpoint,
+    region: REGION,
+    networkAccountIds: [NETWORK],
+    workloadAccountIds: [WORKLOAD],
+    networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
+    workloadRoleName: SANDBOX_WORKLOAD_ROLE_NAME,
+    policyOverrides,
+  });
+}
+
+const actions = Object.fromEntries(
+  createAwsCrossAccountActions({
+    clients: createAwsClientFactory({
+      config: new ConfigReader({ aws: sandboxAwsConfig() }),
+    }),
+    auditor: mockAuditor().auditor,
+    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
+  }).map(a => [a.id, a]),
+);
+
+async function run(id: string, input: Record<string, any>) {
+  const { ctx, outputs } = actionContext(input);
+  await actions[id].handler(ctx);
+  return outputs() as Record<string, any>;
+}
+
+/** One step of the path and the statements it needs, in the order it calls them. */
+interface Step {
+  title: string;
+  action: string;
+  input: () => Record<string, any>;
+  needs: Array<[ShippedPolicy, string]>;
+}
+
+const state: Record<string, any> = {};
+
+const steps: Step[] = [
+  {
+    title: 'reads the network',
+    action: 'aws:ec2:describe-shared-network',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      vpcId: network.vpcId,
+      albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+      nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+    }),
+    needs: [['network', 'ReadNetwork']],
+  },
+  {
+    title: 'shares the node subnets',
+    action: 'aws:ram:share-subnets',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      subnetIds: network.privateSubnets.map(s => s.subnetId),
+      principals: [WORKLOAD],
+    }),
+    needs: [
+      ['network', 'ReadResourceShares'],
+      ['network', 'CreateTaggedResourceShare'],
+    ],
+  },
+  {
+    title: 'adds the ALB subnets to the share',
+    action: 'aws:ram:share-subnets',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      subnetIds: [...network.privateSubnets, ...network.publicSubnets].map(
+        s => s.subnetId,
+      ),
+      principals: [WORKLOAD],
+    }),
+    needs: [['network', 'ChangeManagedResourceShare']],
+  },
+  {
+    title: 'resolves the shared subnets in the workload account',
+    action: 'aws:ec2:resolve-shared-subnets',
+    input: () => ({
+      workloadAccountId: WORKLOAD,
+      networkAccountId: NETWORK,
+      region: REGION,
+      subnetIds: network.privateSubnets.map(s => s.subnetId),
+    }),
+    needs: [['workload', 'ReadSharedSubnetsAndGroups']],
+  },
+  {
+    title: 'reads the cluster',
+    action: 'aws:eks:describe-cluster',
+    input: () => ({
+      workloadAccountId: WORKLOAD,
+      region: REGION,
+      clusterName: CLUSTER,
+    }),
+    needs: [['workload', 'ReadCluster']],
+  },
+  {
+    title: 'makes the OIDC provider',
+    action: 'aws:iam:ensure-oidc-provider',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      oidcIssuerUrl: state.issuer,
+    }),
+    needs: [['network', 'EksOidcProviders']],
+  },
+  {
+    title: "makes the controller's policy and role",
+    action: 'aws:iam:ensure-load-balancer-controller-role',
+    input: () => ({
+      networkAccountId: NETWORK,
+      workloadAccountId: WORKLOAD,
+      region: REGION,
+      clusterName: CLUSTER,
+      oidcIssuerUrl: state.issuer,
+    }),
+    needs: [
+      ['network', 'ControllerPolicyUnderProjectPath'],
+      ['network', 'ReadRoles'],
+      ['network', 'ControllerRoleUnderProjectPath'],
+      ['network', 'AttachOnlyTheControllerPolicy'],
+    ],
+  },
+  {
+    title: 'makes the ALB security group',
+    action: 'aws:ec2:ensure-alb-security-group',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      vpcId: network.vpcId,
+      clusterName: CLUSTER,
+      listenerPorts: [80, 443],
+    }),
+    needs: [
+      ['network', 'CreateAlbSecurityGroupInVpc'],
+      ['network', 'CreateTaggedAlbSecurityGroup'],
+      ['network', 'TagOnCreateOnly'],
+      ['network', 'OpenManagedAlbSecurityGroup'],
+    ],
+  },
+  {
+    title: 'opens the nodes to the ALB',
+    action: 'aws:ec2:allow-alb-to-nodes',
+    input: () => ({
+      workloadAccountId: WORKLOAD,
+      networkAccountId: NETWORK,
+      region: REGION,
+      nodeSecurityGroupId: state.nodeSecurityGroupId,
+      albSecurityGroupId: state.albSecurityGroupId,
+      fromPort: 80,
+    }),
+    needs: [
+      ['workload', 'OpenNodeSecurityGroupToAlb'],
+      ['workload', 'CreateTaggedNodeRule'],
+      ['workload', 'TagRuleOnCreateOnly'],
+    ],
+  },
+  {
+    title: 'closes the nodes to the ALB (teardown)',
+    action: 'aws:ec2:revoke-alb-to-nodes',
+    input: () => ({
+      workloadAccountId: WORKLOAD,
+      networkAccountId: NETWORK,
+      region: REGION,
+      nodeSecurityGroupId: state.nodeSecurityGroupId,
+      albSecurityGroupId: state.albSecurityGroupId,
+      fromPort: 80,
+    }),
+    needs: [['workload', 'CloseNodeSecurityGroupToAlb']],
+  },
+  {
+    title: 'deletes the ALB security group (teardown)',
+    action: 'aws:ec2:delete-alb-security-group',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      vpcId: network.vpcId,
+      clusterName: CLUSTER,
+    }),
+    needs: [['network', 'DeleteManagedAlbSecurityGroup']],
+  },
+  {
+    title: "deletes the controller's role and policy (teardown)",
+    action: 'aws:iam:delete-load-balancer-controller-role',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      clusterName: CLUSTER,
+      deletePolicy: true,
+    }),
+    needs: [['network', 'DetachOnlyTheControllerPolicy']],
+  },
+  {
+    title: 'deletes the OIDC provider (teardown)',
+    action: 'aws:iam:delete-oidc-provider',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      oidcIssuerUrl: state.issuer,
+    }),
+    needs: [['network', 'ReadNetwork']],
+  },
+  {
+    title: 'deletes the subnet share (teardown)',
+    action: 'aws:ram:delete-subnet-share',
+    input: () => ({
+      networkAccountId: NETWORK,
+      region: REGION,
+      resourceShareArn: state.resourceShareArn,
+    }),
+    needs: [['network', 'DeleteManagedResourceShare']],
+  },
+];
+
+/** eksctl's part (step 3 of the recipe), as the workload account's administrator. */
+async function createCluster() {
+  const eks = new EKSClient({
+    region: REGION,
+    credentials: (await sandboxAdminCredentials(WORKLOAD))
+      .sdkCredentialProvider,
+  });
+  await eks.send(
+    new CreateClusterCommand({
+      name: CLUSTER,
+      roleArn: `arn:aws:iam::${WORKLOAD}:role/eks-cluster`,
+      resourcesVpcConfig: {
+        subnetIds: network.privateSubnets.map(s => s.subnetId),
+      },
+    }),
+  );
+  const { cluster } = await eks.send(
+    new DescribeClusterCommand({ name: CLUSTER }),
+  );
+  state.issuer = cluster!.identity!.oidc!.issuer;
+  state.nodeSecurityGroupId =
+    cluster!.resourcesVpcConfig!.clusterSecurityGroupId;
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useSandboxEndpoint(moto.endpoint);
+  network = await seedSandboxNetwork();
+});
+
+afterAll(async () => {
+  restoreEnv?.();
+  await moto?.stop();
+});
+
+describe('the shipped policies, statement by statement, under the sandbox IAM gateway', () => {
+  it('covers every statement of both account policies', () => {
+    const covered = new Set(
+      steps.flatMap(s => s.needs.map(([key, sid]) => `${key}:${sid}`)),
+    );
+    const shipped = (['network', 'workload'] as const).flatMap(key =>
+      statementsOf(key).map(s => `${key}:${s.Sid}`),
+    );
+    expect(shipped.filter(s => !covered.has(s))).toEqual([]);
+  });
+
+  it.each(steps.map(s => [s.title, s] as const))(
+    '%s: each statement it needs is refused when taken out',
+    async (_title, step) => {
+      if (step.action === 'aws:eks:describe-cluster') await createCluster();
+      for (const [key, sid] of step.needs) {
+        await setPolicies({ key, sid });
+        const statement = statementsOf(key).find(s => s.Sid === sid)!;
+        const actionsOf = ([] as string[]).concat(statement.Action);
+        const role =
+          key === 'network'
+            ? `role ${SANDBOX_NETWORK_ROLE_NAME} in network account ${NETWORK}`
+            : `role ${SANDBOX_WORKLOAD_ROLE_NAME} in workload account ${WORKLOAD}`;
+        const failure = await run(step.action, step.input()).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect({ sid, failure: failure?.message }).toEqual({
+          sid,
+          failure: expect.stringContaining(role),
+        });
+        expect(
+          actionsOf.filter(a => failure!.message.includes(a)).length,
+        ).toBeGreaterThan(0);
+      }
+      await setPolicies();
+      const deniedBefore = moto.iam!.denials().length;
+      const out = await run(step.action, step.input());
+      // With the whole policy the step makes no call IAM refuses.
+      expect(moto.iam!.denials().slice(deniedBefore)).toEqual([]);
+      if (step.action === 'aws:ram:share-subnets') {
+        state.resourceShareArn = out.resourceShareArn;
+      }
+      if (step.action === 'aws:ec2:ensure-alb-security-group') {
+        state.albSecurityGroupId = out.securityGroupId;
+      }
+    },
+  );
+});
