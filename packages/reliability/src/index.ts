@@ -1,7 +1,7 @@
 /**
  * Reliability suite of the cross-account ALB golden path. The tests live beside this file;
- * the helpers here are shared with other packages' tests.
+ * it exports nothing.
  *
  * @packageDocumentation
  */
-export * from './trustPolicy';
+export {};

@@ -8,6 +8,7 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import { decodePolicyDocument } from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
 import request from 'supertest';
+import { WebIdentity, webIdentityTrustDecision } from 'sandbox';
 import {
   healthPath,
   startHealthBackend,
@@ -28,7 +29,6 @@ import {
   runRecipe,
   startFlakySandbox,
 } from './__testUtils__/sandbox';
-import { evaluateWebIdentityTrust, WebIdentityToken } from './trustPolicy';
 
 jest.setTimeout(180_000);
 
@@ -154,7 +154,8 @@ describe('secrets', () => {
 });
 
 describe('trust of the controller role', () => {
-  let trust: unknown;
+  let trust: any;
+  let roleArn: string;
   let issuer: string;
   let providerArn: string;
   const RIGHT_SUBJECT =
@@ -174,9 +175,10 @@ describe('trust of the controller role', () => {
       }),
     );
     trust = decodePolicyDocument(role.Role!.AssumeRolePolicyDocument!);
+    roleArn = role.Role!.Arn!;
   });
 
-  const token = (patch: Partial<WebIdentityToken> = {}): WebIdentityToken => ({
+  const token = (patch: Partial<WebIdentity> = {}): WebIdentity => ({
     providerArn,
     issuer,
     subject: RIGHT_SUBJECT,
@@ -184,14 +186,15 @@ describe('trust of the controller role', () => {
     ...patch,
   });
 
-  it("admits the controller's service account of the cluster", () => {
+  // Evaluated by @cloud-copilot/iam-simulate, as the sandbox's STS does.
+  const decide = (policy: any, t: WebIdentity) =>
+    webIdentityTrustDecision(policy, roleArn, t);
+
+  it("admits the controller's service account of the cluster", async () => {
     expect(providerArn).toBe(
       `arn:aws:iam::${NETWORK}:oidc-provider/${issuer.replace('https://', '')}`,
     );
-    expect(evaluateWebIdentityTrust(trust, token())).toEqual({
-      allowed: true,
-      reason: 'allowed by statement 0',
-    });
+    expect(await decide(trust, token())).toBe('Allowed');
   });
 
   const otherIssuer = `https://oidc.eks.${REGION}.amazonaws.com/id/FEDCBA9876543210FEDCBA9876543210`;
@@ -221,19 +224,18 @@ describe('trust of the controller role', () => {
       "the right issuer through another account's provider",
       { providerArn: 'PROVIDER_IN_WORKLOAD' },
     ],
-  ] as Array<[string, Partial<WebIdentityToken>]>)(
+  ] as Array<[string, Partial<WebIdentity>]>)(
     'refuses a token for %s',
-    (_, patch) => {
+    async (_, patch) => {
       const p = { ...patch };
       if (p.providerArn === 'PROVIDER_IN_WORKLOAD') {
         p.providerArn = providerArn.replace(`::${NETWORK}:`, `::${WORKLOAD}:`);
       }
-      const decision = evaluateWebIdentityTrust(trust, token(p));
-      expect(decision.allowed).toBe(false);
+      expect(await decide(trust, token(p))).toBe('ImplicitlyDenied');
     },
   );
 
-  it('the evaluator is not trivially strict: a wildcard policy would admit the other namespace', () => {
+  it('the evaluator is not trivially strict: a wildcard policy would admit the other namespace', async () => {
     const host = issuer.replace('https://', '');
     const loose = {
       Version: '2012-10-17',
@@ -252,13 +254,13 @@ describe('trust of the controller role', () => {
       ],
     };
     expect(
-      evaluateWebIdentityTrust(
+      await decide(
         loose,
         token({
           subject: 'system:serviceaccount:default:aws-load-balancer-controller',
         }),
-      ).allowed,
-    ).toBe(true);
+      ),
+    ).toBe('Allowed');
   });
 });
 

@@ -48,3 +48,4 @@ export {
   type ShippedPolicy,
 } from './iam/sandboxPrincipals';
 export type { IamGateway, GatewayDecision } from './iam/iamGateway';
+export { webIdentityTrustDecision, type WebIdentity } from './iam/iamGateway';

@@ -141,6 +141,45 @@ async function asTheReferenceLists(
   return { ...rest, resource: '*', resourceType: '*' };
 }
 
+/** A web identity token as STS matched it: the provider of its issuer, its `sub` and `aud`. */
+export interface WebIdentity {
+  /** The IAM OIDC provider, in the role's account, that STS matched the issuer to. */
+  providerArn: string;
+  /** `iss`, e.g. `https://oidc.eks.<region>.amazonaws.com/id/<ID>`. */
+  issuer: string;
+  subject: string;
+  audience: string;
+}
+
+/**
+ * The trust policy's part of STS's decision on `AssumeRoleWithWebIdentity`: evaluated with
+ * iam-simulate, the principal being the provider and the context the issuer's `sub` and
+ * `aud` keys. (STS's own checks of the provider and the audience come before; see the gateway.)
+ */
+export async function webIdentityTrustDecision(
+  trust: PolicyDocument,
+  roleArn: string,
+  token: WebIdentity,
+): Promise<Decision> {
+  const hostPath = token.issuer.replace(/^https:\/\//, '');
+  const context = {
+    [`${hostPath}:sub`]: token.subject,
+    [`${hostPath}:aud`]: token.audience,
+  };
+  const { decision } = await simulate(
+    token.providerArn,
+    {
+      action: 'sts:AssumeRoleWithWebIdentity',
+      resource: roleArn,
+      context: aliasOidcKeys(context, hostPath),
+    },
+    roleArn.split(':')[4],
+    [],
+    aliasOidcKeys(trust, hostPath),
+  );
+  return decision;
+}
+
 /** Why a call was refused, in AWS's words. */
 function denialReason(
   decision: Decision,
@@ -417,21 +456,12 @@ export async function startIamGateway(
     }
     const role = await state.role(m[2], m[3]);
     if (!role) return refuse(`the role ${roleArn} does not exist`);
-    const context: Record<string, string | string[]> = {
-      [`${hostPath}:sub`]: String(claims.sub ?? ''),
-      [`${hostPath}:aud`]: audiences[0] ?? '',
-    };
-    const { decision } = await simulate(
+    const decision = await webIdentityTrustDecision(role.trust, role.arn, {
       providerArn,
-      {
-        action: 'sts:AssumeRoleWithWebIdentity',
-        resource: role.arn,
-        context: aliasOidcKeys(context, hostPath),
-      },
-      m[2],
-      [],
-      aliasOidcKeys(role.trust, hostPath),
-    );
+      issuer: String(claims.iss ?? ''),
+      subject: String(claims.sub ?? ''),
+      audience: audiences[0] ?? '',
+    });
     if (decision !== 'Allowed') {
       return refuse(
         `AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (sub ${
