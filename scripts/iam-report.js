@@ -67,5 +67,6 @@ for (const r of unexpected) {
     ].join(', ')}: ${r.reason}`,
   );
 }
-// Reported, not yet enforced: a denial outside the listed tests is printed above (issue 11).
-process.exit(0);
+// The golden path, the teardown, the pickers and the health reads must make no call IAM
+// refuses: a denial outside the tests that expect one fails the run.
+process.exit(unexpected.length ? 1 : 0);
