@@ -4,6 +4,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
+  CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -118,7 +119,7 @@ describe('the sandbox IAM gateway', () => {
       roleArn = cluster.controllerRoleArn;
     });
 
-    it('may create a target group tagged with its cluster, not one without the tag', async () => {
+    it('may create a target group and a load balancer tagged with its cluster, not without the tag', async () => {
       const network = await seedSandboxNetwork();
       const elbv2 = new ElasticLoadBalancingV2Client(
         await controllerClientOptions({
@@ -145,6 +146,27 @@ describe('the sandbox IAM gateway', () => {
       await expect(tg([])).rejects.toMatchObject({ name: 'AccessDenied' });
       await expect(tg([{ Key: 'team', Value: 'a' }])).rejects.toMatchObject({
         name: 'AccessDenied',
+      });
+
+      // The same for the load balancer itself.
+      const lb = (name: string, tags: Array<{ Key: string; Value: string }>) =>
+        elbv2.send(
+          new CreateLoadBalancerCommand({
+            Name: name,
+            Type: 'application',
+            Scheme: 'internet-facing',
+            Subnets: network.publicSubnets.map(s => s.subnetId),
+            ...(tags.length ? { Tags: tags } : {}),
+          }),
+        );
+      await expect(
+        lb('tagged', [{ Key: 'elbv2.k8s.aws/cluster', Value: 'irsa' }]),
+      ).resolves.toBeDefined();
+      await expect(lb('untagged', [])).rejects.toMatchObject({
+        name: 'AccessDenied',
+        message: expect.stringContaining(
+          'elasticloadbalancing:CreateLoadBalancer',
+        ),
       });
     });
 
