@@ -258,7 +258,8 @@ const steps: Step[] = [
       region: REGION,
       oidcIssuerUrl: state.issuer,
     }),
-    needs: [['network', 'ReadNetwork']],
+    // EksOidcProviders, shown at ensure-oidc-provider.
+    needs: [],
   },
   {
     title: 'deletes the subnet share (teardown)',
