@@ -26,6 +26,7 @@ import {
 import { createAwsCrossAccountActions } from './actions';
 import { createAwsClientFactory } from './lib/aws';
 import { actionContext, mockAuditor } from './__testUtils__/testing';
+import { RecipeIds, recipeInput } from './__testUtils__/recipe';
 import {
   BACKSTAGE_NETWORK_ACCOUNT_POLICY,
   BACKSTAGE_WORKLOAD_ACCOUNT_POLICY,
@@ -75,55 +76,22 @@ async function run(
 
 const ensured: Record<string, any> = {};
 
+/** The teardown's actions, in reverse recipe order. */
+const TEARDOWN = [
+  'aws:ec2:revoke-alb-to-nodes',
+  'aws:ec2:delete-alb-security-group',
+  'aws:iam:delete-load-balancer-controller-role',
+  'aws:iam:delete-oidc-provider',
+  'aws:ram:delete-subnet-share',
+];
+
 /** The inputs of the teardown, in reverse recipe order. */
 function teardownSteps(): Array<[string, Record<string, any>]> {
-  return [
-    [
-      'aws:ec2:revoke-alb-to-nodes',
-      {
-        workloadAccountId: WORKLOAD,
-        networkAccountId: NETWORK,
-        region: REGION,
-        nodeSecurityGroupId: ensured.nodeSecurityGroupId,
-        albSecurityGroupId: ensured.albSecurityGroupId,
-        fromPort: 80,
-      },
-    ],
-    [
-      'aws:ec2:delete-alb-security-group',
-      {
-        networkAccountId: NETWORK,
-        region: REGION,
-        vpcId: network.vpcId,
-        clusterName: CLUSTER,
-      },
-    ],
-    [
-      'aws:iam:delete-load-balancer-controller-role',
-      {
-        networkAccountId: NETWORK,
-        region: REGION,
-        clusterName: CLUSTER,
-        deletePolicy: true,
-      },
-    ],
-    [
-      'aws:iam:delete-oidc-provider',
-      {
-        networkAccountId: NETWORK,
-        region: REGION,
-        oidcIssuerUrl: ensured.issuer,
-      },
-    ],
-    [
-      'aws:ram:delete-subnet-share',
-      {
-        networkAccountId: NETWORK,
-        region: REGION,
-        resourceShareArn: ensured.resourceShareArn,
-      },
-    ],
-  ];
+  return TEARDOWN.map(id => [id, recipeInput(id, recipeIds())]);
+}
+
+function recipeIds(): RecipeIds {
+  return { network, clusterName: CLUSTER, ...ensured };
 }
 
 async function remaining() {
@@ -145,57 +113,43 @@ beforeAll(async () => {
   restoreEnv = useSandboxEndpoint(moto.endpoint);
   network = await seedSandboxNetwork();
 
-  const nodeSubnetIds = network.privateSubnets.map(s => s.subnetId);
-  const share = await run('aws:ram:share-subnets', {
-    networkAccountId: NETWORK,
-    region: REGION,
-    subnetIds: nodeSubnetIds,
-    principals: [WORKLOAD],
-  });
+  const share = await run(
+    'aws:ram:share-subnets',
+    recipeInput('aws:ram:share-subnets', recipeIds()),
+  );
   ensured.resourceShareArn = share.resourceShareArn;
   const eks = await client(EKSClient, WORKLOAD);
   await eks.send(
     new CreateClusterCommand({
       name: CLUSTER,
       roleArn: `arn:aws:iam::${WORKLOAD}:role/eks-cluster`,
-      resourcesVpcConfig: { subnetIds: nodeSubnetIds },
+      resourcesVpcConfig: {
+        subnetIds: network.privateSubnets.map(s => s.subnetId),
+      },
     }),
   );
   await eks.send(new DescribeClusterCommand({ name: CLUSTER }));
-  const cluster = await run('aws:eks:describe-cluster', {
-    workloadAccountId: WORKLOAD,
-    region: REGION,
-    clusterName: CLUSTER,
-  });
+  const cluster = await run(
+    'aws:eks:describe-cluster',
+    recipeInput('aws:eks:describe-cluster', recipeIds()),
+  );
   ensured.issuer = cluster.oidcIssuerUrl;
   ensured.nodeSecurityGroupId = cluster.clusterSecurityGroupId;
-  await run('aws:iam:ensure-oidc-provider', {
-    networkAccountId: NETWORK,
-    region: REGION,
-    oidcIssuerUrl: ensured.issuer,
-  });
-  await run('aws:iam:ensure-load-balancer-controller-role', {
-    networkAccountId: NETWORK,
-    workloadAccountId: WORKLOAD,
-    region: REGION,
-    clusterName: CLUSTER,
-    oidcIssuerUrl: ensured.issuer,
-  });
-  const sg = await run('aws:ec2:ensure-alb-security-group', {
-    networkAccountId: NETWORK,
-    region: REGION,
-    vpcId: network.vpcId,
-    clusterName: CLUSTER,
-  });
+  for (const id of [
+    'aws:iam:ensure-oidc-provider',
+    'aws:iam:ensure-load-balancer-controller-role',
+  ]) {
+    await run(id, recipeInput(id, recipeIds()));
+  }
+  const sg = await run(
+    'aws:ec2:ensure-alb-security-group',
+    recipeInput('aws:ec2:ensure-alb-security-group', recipeIds()),
+  );
   ensured.albSecurityGroupId = sg.securityGroupId;
-  await run('aws:ec2:allow-alb-to-nodes', {
-    workloadAccountId: WORKLOAD,
-    networkAccountId: NETWORK,
-    region: REGION,
-    nodeSecurityGroupId: ensured.nodeSecurityGroupId,
-    albSecurityGroupId: ensured.albSecurityGroupId,
-    fromPort: 80,
-  });
+  await run(
+    'aws:ec2:allow-alb-to-nodes',
+    recipeInput('aws:ec2:allow-alb-to-nodes', recipeIds()),
+  );
 });
 
 afterAll(async () => {

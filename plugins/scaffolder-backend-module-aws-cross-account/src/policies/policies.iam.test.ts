@@ -18,7 +18,6 @@ import {
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
   SANDBOX_WORKLOAD_ROLE_NAME,
-  SandboxNetwork,
   ShippedPolicy,
   ensureSandboxPrincipals,
   sandboxAdminCredentials,
@@ -30,6 +29,7 @@ import {
 } from 'sandbox';
 import { createAwsCrossAccountActions } from '../actions';
 import { createAwsClientFactory } from '../lib/aws';
+import { RecipeIds, recipeInput } from '../__testUtils__/recipe';
 import { actionContext, mockAuditor } from '../__testUtils__/testing';
 
 jest.setTimeout(180_000);
@@ -42,7 +42,6 @@ const statementsOf = (key: ShippedPolicy): Statement[] =>
 
 let moto: MotoServer;
 let restoreEnv: () => void;
-let network: SandboxNetwork;
 
 /** Gives Backstage's roles the shipped policies, less `sid` of policy `key` when given. */
 async function setPolicies(without?: { key: ShippedPolicy; sid: string }) {
@@ -87,34 +86,23 @@ async function run(id: string, input: Record<string, any>) {
 interface Step {
   title: string;
   action: string;
-  input: () => Record<string, any>;
+  /** Input beyond the recipe's usual one for this action. */
+  extra?: () => Record<string, unknown>;
   needs: Array<[ShippedPolicy, string]>;
 }
 
-const state: Record<string, any> = {};
+/** Filled in as the path goes: the network, the cluster's issuer and groups, the share. */
+const ids = { clusterName: CLUSTER } as RecipeIds;
 
 const steps: Step[] = [
   {
     title: 'reads the network',
     action: 'aws:ec2:describe-shared-network',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      vpcId: network.vpcId,
-      albSubnetIds: network.publicSubnets.map(s => s.subnetId),
-      nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    }),
     needs: [['network', 'ReadNetwork']],
   },
   {
     title: 'shares the node subnets',
     action: 'aws:ram:share-subnets',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      subnetIds: network.privateSubnets.map(s => s.subnetId),
-      principals: [WORKLOAD],
-    }),
     needs: [
       ['network', 'ReadResourceShares'],
       ['network', 'CreateTaggedResourceShare'],
@@ -123,57 +111,32 @@ const steps: Step[] = [
   {
     title: 'adds the ALB subnets to the share',
     action: 'aws:ram:share-subnets',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      subnetIds: [...network.privateSubnets, ...network.publicSubnets].map(
-        s => s.subnetId,
-      ),
-      principals: [WORKLOAD],
+    extra: () => ({
+      subnetIds: [
+        ...ids.network.privateSubnets,
+        ...ids.network.publicSubnets,
+      ].map(s => s.subnetId),
     }),
     needs: [['network', 'ChangeManagedResourceShare']],
   },
   {
     title: 'resolves the shared subnets in the workload account',
     action: 'aws:ec2:resolve-shared-subnets',
-    input: () => ({
-      workloadAccountId: WORKLOAD,
-      networkAccountId: NETWORK,
-      region: REGION,
-      subnetIds: network.privateSubnets.map(s => s.subnetId),
-    }),
     needs: [['workload', 'ReadSharedSubnetsAndGroups']],
   },
   {
     title: 'reads the cluster',
     action: 'aws:eks:describe-cluster',
-    input: () => ({
-      workloadAccountId: WORKLOAD,
-      region: REGION,
-      clusterName: CLUSTER,
-    }),
     needs: [['workload', 'ReadCluster']],
   },
   {
     title: 'makes the OIDC provider',
     action: 'aws:iam:ensure-oidc-provider',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      oidcIssuerUrl: state.issuer,
-    }),
     needs: [['network', 'EksOidcProviders']],
   },
   {
     title: "makes the controller's policy and role",
     action: 'aws:iam:ensure-load-balancer-controller-role',
-    input: () => ({
-      networkAccountId: NETWORK,
-      workloadAccountId: WORKLOAD,
-      region: REGION,
-      clusterName: CLUSTER,
-      oidcIssuerUrl: state.issuer,
-    }),
     needs: [
       ['network', 'ControllerPolicyUnderProjectPath'],
       ['network', 'ReadRoles'],
@@ -184,13 +147,6 @@ const steps: Step[] = [
   {
     title: 'makes the ALB security group',
     action: 'aws:ec2:ensure-alb-security-group',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      vpcId: network.vpcId,
-      clusterName: CLUSTER,
-      listenerPorts: [80, 443],
-    }),
     needs: [
       ['network', 'CreateAlbSecurityGroupInVpc'],
       ['network', 'CreateTaggedAlbSecurityGroup'],
@@ -201,14 +157,6 @@ const steps: Step[] = [
   {
     title: 'opens the nodes to the ALB',
     action: 'aws:ec2:allow-alb-to-nodes',
-    input: () => ({
-      workloadAccountId: WORKLOAD,
-      networkAccountId: NETWORK,
-      region: REGION,
-      nodeSecurityGroupId: state.nodeSecurityGroupId,
-      albSecurityGroupId: state.albSecurityGroupId,
-      fromPort: 80,
-    }),
     needs: [
       ['workload', 'OpenNodeSecurityGroupToAlb'],
       ['workload', 'CreateTaggedNodeRule'],
@@ -218,60 +166,35 @@ const steps: Step[] = [
   {
     title: 'closes the nodes to the ALB (teardown)',
     action: 'aws:ec2:revoke-alb-to-nodes',
-    input: () => ({
-      workloadAccountId: WORKLOAD,
-      networkAccountId: NETWORK,
-      region: REGION,
-      nodeSecurityGroupId: state.nodeSecurityGroupId,
-      albSecurityGroupId: state.albSecurityGroupId,
-      fromPort: 80,
-    }),
     needs: [['workload', 'CloseNodeSecurityGroupToAlb']],
   },
   {
     title: 'deletes the ALB security group (teardown)',
     action: 'aws:ec2:delete-alb-security-group',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      vpcId: network.vpcId,
-      clusterName: CLUSTER,
-    }),
     needs: [['network', 'DeleteManagedAlbSecurityGroup']],
   },
   {
     title: "deletes the controller's role and policy (teardown)",
     action: 'aws:iam:delete-load-balancer-controller-role',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      clusterName: CLUSTER,
-      deletePolicy: true,
-    }),
     needs: [['network', 'DetachOnlyTheControllerPolicy']],
   },
   {
     title: 'deletes the OIDC provider (teardown)',
     action: 'aws:iam:delete-oidc-provider',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      oidcIssuerUrl: state.issuer,
-    }),
     // EksOidcProviders, shown at ensure-oidc-provider.
     needs: [],
   },
   {
     title: 'deletes the subnet share (teardown)',
     action: 'aws:ram:delete-subnet-share',
-    input: () => ({
-      networkAccountId: NETWORK,
-      region: REGION,
-      resourceShareArn: state.resourceShareArn,
-    }),
     needs: [['network', 'DeleteManagedResourceShare']],
   },
 ];
+
+const inputOf = (step: Step) => ({
+  ...recipeInput(step.action, ids),
+  ...step.extra?.(),
+});
 
 /** eksctl's part (step 3 of the recipe), as the workload account's administrator. */
 async function createCluster() {
@@ -285,22 +208,21 @@ async function createCluster() {
       name: CLUSTER,
       roleArn: `arn:aws:iam::${WORKLOAD}:role/eks-cluster`,
       resourcesVpcConfig: {
-        subnetIds: network.privateSubnets.map(s => s.subnetId),
+        subnetIds: ids.network.privateSubnets.map(s => s.subnetId),
       },
     }),
   );
   const { cluster } = await eks.send(
     new DescribeClusterCommand({ name: CLUSTER }),
   );
-  state.issuer = cluster!.identity!.oidc!.issuer;
-  state.nodeSecurityGroupId =
-    cluster!.resourcesVpcConfig!.clusterSecurityGroupId;
+  ids.issuer = cluster!.identity!.oidc!.issuer;
+  ids.nodeSecurityGroupId = cluster!.resourcesVpcConfig!.clusterSecurityGroupId;
 }
 
 beforeAll(async () => {
   moto = await startMoto();
   restoreEnv = useSandboxEndpoint(moto.endpoint);
-  network = await seedSandboxNetwork();
+  ids.network = await seedSandboxNetwork();
 });
 
 afterAll(async () => {
@@ -331,7 +253,7 @@ describe('the shipped policies, statement by statement, under the sandbox IAM ga
           key === 'network'
             ? `role ${SANDBOX_NETWORK_ROLE_NAME} in network account ${NETWORK}`
             : `role ${SANDBOX_WORKLOAD_ROLE_NAME} in workload account ${WORKLOAD}`;
-        const failure = await run(step.action, step.input()).then(
+        const failure = await run(step.action, inputOf(step)).then(
           () => undefined,
           (e: Error) => e,
         );
@@ -345,14 +267,14 @@ describe('the shipped policies, statement by statement, under the sandbox IAM ga
       }
       await setPolicies();
       const deniedBefore = moto.iam!.denials().length;
-      const out = await run(step.action, step.input());
+      const out = await run(step.action, inputOf(step));
       // With the whole policy the step makes no call IAM refuses.
       expect(moto.iam!.denials().slice(deniedBefore)).toEqual([]);
       if (step.action === 'aws:ram:share-subnets') {
-        state.resourceShareArn = out.resourceShareArn;
+        ids.resourceShareArn = out.resourceShareArn;
       }
       if (step.action === 'aws:ec2:ensure-alb-security-group') {
-        state.albSecurityGroupId = out.securityGroupId;
+        ids.albSecurityGroupId = out.securityGroupId;
       }
     },
   );
