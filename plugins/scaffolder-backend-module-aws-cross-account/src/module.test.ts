@@ -1,6 +1,7 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { scaffolderModuleAwsCrossAccount } from './module';
 
 describe('scaffolderModuleAwsCrossAccount', () => {
@@ -14,6 +15,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       ],
       features: [
         scaffolderModuleAwsCrossAccount,
+        catalogServiceMock.factory(),
         mockServices.rootConfig.factory({
           data: {
             aws: {
@@ -34,6 +36,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
     });
     const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
     expect(ids).toEqual([
+      'aws:catalog:read-cluster',
       'aws:ec2:describe-shared-network',
       'aws:ram:share-subnets',
       'aws:ec2:resolve-shared-subnets',
@@ -68,6 +71,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       ],
       features: [
         scaffolderModuleAwsCrossAccount,
+        catalogServiceMock.factory(),
         mockServices.rootConfig.factory({
           data: {
             scaffolder: {

@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { createAwsCrossAccountActions } from './actions';
@@ -10,6 +11,7 @@ import {
   createNetworkAutocompleteHandler,
 } from './autocomplete/networkAutocomplete';
 import { createAwsClientFactory } from './lib/aws';
+import { createReadClusterContractAction } from './actions/readClusterContract';
 
 /**
  * Registers the cross-account ALB actions on the scaffolder, and the `aws-cross-account`
@@ -28,10 +30,12 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         autocomplete: scaffolderAutocompleteExtensionPoint,
         config: coreServices.rootConfig,
         auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
       },
-      async init({ scaffolder, autocomplete, config, auditor }) {
+      async init({ scaffolder, autocomplete, config, auditor, catalog }) {
         const clients = createAwsClientFactory({ config });
         scaffolder.addActions(
+          createReadClusterContractAction({ catalog }),
           ...createAwsCrossAccountActions({ clients, auditor }),
         );
         if (

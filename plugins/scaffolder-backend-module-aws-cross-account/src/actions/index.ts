@@ -1,3 +1,4 @@
+export * from './readClusterContract';
 export * from './describeSharedNetwork';
 export * from './shareSubnets';
 export * from './resolveSharedSubnets';

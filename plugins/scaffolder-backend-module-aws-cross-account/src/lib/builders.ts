@@ -60,7 +60,23 @@ export function buildControllerRoleName(clusterName: string): string {
   return `${clusterName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 
-/** The ALB security group name for one cluster (EC2 allows 255 characters). */
+/**
+ * The ALB security group of one application on one cluster:
+ * `<cluster entity>-<namespace>-<application>-alb` (EC2 allows 255 characters, the parts are
+ * at most 63 each). The templates take it from `aws:catalog:read-cluster`.
+ */
+export function buildApplicationAlbSecurityGroupName(application: {
+  clusterEntityName: string;
+  namespace: string;
+  name: string;
+}): string {
+  return `${application.clusterEntityName}-${application.namespace}-${application.name}-alb`;
+}
+
+/**
+ * The ALB security group name the actions use for one cluster when the template names none
+ * (EC2 allows 255 characters).
+ */
 export function buildAlbSecurityGroupName(clusterName: string): string {
   return `${clusterName}-alb`;
 }

@@ -1,0 +1,22 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Read the cluster picked in the form, and the name of the ALB security group of one application on it',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'cluster',
+          action: 'aws:catalog:read-cluster',
+          name: 'Read the cluster from the catalog',
+          input: {
+            entityRef: 'resource:default/shop-prod',
+            application: { name: 'game-2048', namespace: 'game-2048' },
+          },
+        },
+      ],
+    }),
+  },
+];
