@@ -11,7 +11,7 @@ export * from './standins/lbc';
 export * from './standins/seeding';
 export * from './standins/teardown';
 export * from './publish/localGit';
-export * from './publish/publishOption';
+export * from './publish/sandboxTemplates';
 export {
   PUBLISH_LOCAL_GIT_ID,
   createPublishLocalGitAction,

@@ -13,7 +13,7 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { createEksctlCreateClusterAction } from './actions/eksctlCreateCluster';
 import { createLbcReconcileIngressAction } from './actions/lbcReconcileIngress';
 import { createPublishLocalGitAction } from './actions/publishLocalGit';
-import { SandboxPublishOptionProcessor } from './publish/publishOption';
+import { SandboxTemplateProcessor } from './publish/sandboxTemplates';
 import {
   createEksctlDeleteClusterAction,
   createLbcDeleteIngressAction,
@@ -75,8 +75,9 @@ export const sandboxScaffolderModule = createBackendModule({
 
 /**
  * Lets the catalog accept `file` locations through its API (by default only `url`), so the
- * sandbox publisher can register the local repositories it writes, and adds the sandbox
- * publish target to the forms of templates that opt in (`withSandboxPublishOption`).
+ * sandbox publisher can register the local repositories it writes, and adds to the project's
+ * templates what the sandbox needs (`withSandboxAdditions`: the local publish target, the
+ * stand-in steps, the sandbox accounts as defaults).
  * Sandbox only.
  */
 export const sandboxCatalogModule = createBackendModule({
@@ -92,7 +93,7 @@ export const sandboxCatalogModule = createBackendModule({
       async init({ locations, processing, config }) {
         if (!sandboxEnabled(config)) return;
         locations.setAllowedLocationTypes(['url', 'file']);
-        processing.addProcessor(new SandboxPublishOptionProcessor());
+        processing.addProcessor(new SandboxTemplateProcessor());
       },
     });
   },

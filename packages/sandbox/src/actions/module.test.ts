@@ -6,7 +6,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { sandboxCatalogModule, sandboxScaffolderModule } from '../module';
-import { SandboxPublishOptionProcessor } from '../publish/publishOption';
+import { SandboxTemplateProcessor } from '../publish/sandboxTemplates';
 import backendFeatures from 'sandbox/backend';
 
 describe('sandbox backend modules', () => {
@@ -46,7 +46,7 @@ describe('sandbox backend modules', () => {
     });
     expect(setAllowedLocationTypes).toHaveBeenCalledWith(['url', 'file']);
     expect(addProcessor).toHaveBeenCalledWith(
-      expect.any(SandboxPublishOptionProcessor),
+      expect.any(SandboxTemplateProcessor),
     );
   });
 

@@ -13,7 +13,8 @@ export const examples: TemplateExample[] = [
           name: 'Read the cluster from the catalog',
           input: {
             entityRef: 'resource:default/shop-prod',
-            application: { name: 'game-2048', namespace: 'game-2048' },
+            applicationName: 'game-2048',
+            applicationNamespace: 'game-2048',
           },
         },
       ],

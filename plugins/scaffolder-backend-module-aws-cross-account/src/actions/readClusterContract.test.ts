@@ -50,11 +50,13 @@ describe('aws:catalog:read-cluster', () => {
   it('outputs the typed contract and the names the builders make', async () => {
     const out = await run([clusterEntity()], {
       entityRef: 'resource:default/shop-prod',
-      application: { name: 'game-2048', namespace: 'game-2048' },
+      applicationName: 'game-2048',
+      applicationNamespace: 'game-2048',
     });
     expect(out).toEqual({
       entityRef: 'resource:default/shop-prod',
       entityName: 'shop-prod',
+      owner: 'group:default/platform',
       networkAccountId: '111111111111',
       workloadAccountId: '222222222222',
       region: 'us-east-1',

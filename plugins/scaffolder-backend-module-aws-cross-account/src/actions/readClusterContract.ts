@@ -33,33 +33,34 @@ export interface ReadClusterContractOptions {
   catalog: CatalogService;
 }
 
-const inputSchema = (zod: Zod) => {
-  const f = fields(zod);
-  return zod.object({
+const inputSchema = (zod: Zod) =>
+  zod.object({
     entityRef: zod
       .string()
       .min(1)
       .describe(
         'The cluster Resource (spec.type eks-cluster) that template 1 registered, e.g. resource:default/shop-prod',
       ),
-    application: zod
-      .object({
-        name: f.kubernetesName(
-          'The application (Deployment, Service, Ingress)',
-        ),
-        namespace: f.kubernetesName('Its Kubernetes namespace'),
-      })
-      .optional()
-      .describe(
-        'When given, the output also names what this project creates for the application on this cluster (its ALB security group)',
-      ),
+    applicationName: optionalName(
+      zod,
+      'The application (Deployment, Service, Ingress); with applicationNamespace, the output also names its ALB security group',
+    ),
+    applicationNamespace: optionalName(zod, "The application's namespace"),
   });
-};
+
+/** A Kubernetes name or nothing: the teardown form leaves the application empty. */
+function optionalName(zod: Zod, description: string) {
+  return zod.preprocess(
+    v => (v === '' || v === null ? undefined : v),
+    fields(zod).kubernetesName(description).optional(),
+  );
+}
 
 const outputSchema = (zod: Zod) =>
   zod.object({
     entityRef: zod.string(),
     entityName: zod.string(),
+    owner: zod.string().optional(),
     networkAccountId: zod.string(),
     workloadAccountId: zod.string(),
     region: zod.string(),
@@ -172,6 +173,7 @@ export function readClusterContract(entity: Entity) {
   return {
     entityRef: ref,
     entityName: entity.metadata.name,
+    owner: ownerOf(entity),
     networkAccountId: a[ANNOTATION_NETWORK_ACCOUNT_ID],
     workloadAccountId: a[ANNOTATION_WORKLOAD_ACCOUNT_ID],
     region: a[ANNOTATION_REGION],
@@ -218,6 +220,7 @@ export function createReadClusterContractAction(
       const contract = readClusterContract(entity);
       ctx.output('entityRef', contract.entityRef);
       ctx.output('entityName', contract.entityName);
+      if (contract.owner) ctx.output('owner', contract.owner);
       ctx.output('networkAccountId', contract.networkAccountId);
       ctx.output('workloadAccountId', contract.workloadAccountId);
       ctx.output('region', contract.region);
@@ -236,13 +239,13 @@ export function createReadClusterContractAction(
         'controllerRoleName',
         buildControllerRoleName(contract.clusterName),
       );
-      if (input.application) {
+      if (input.applicationName && input.applicationNamespace) {
         ctx.output(
           'albSecurityGroupName',
           buildApplicationAlbSecurityGroupName({
             clusterEntityName: contract.entityName,
-            namespace: input.application.namespace,
-            name: input.application.name,
+            namespace: input.applicationNamespace,
+            name: input.applicationName,
           }),
         );
       }
@@ -251,6 +254,11 @@ export function createReadClusterContractAction(
       );
     },
   });
+}
+
+function ownerOf(entity: Entity): string | undefined {
+  const owner = (entity.spec as { owner?: unknown } | undefined)?.owner;
+  return typeof owner === 'string' ? owner : undefined;
 }
 
 function normaliseRef(entityRef: string): string {
