@@ -10,8 +10,8 @@ import request from 'supertest';
 
 jest.setTimeout(120_000);
 
-// The scaffolder keeps its tasks in the database; production runs it on PostgreSQL, the
-// sandbox on SQLite. The same suite runs on both (PostgreSQL through the
+// The scaffolder keeps its tasks in the database; production runs it on PostgreSQL, local
+// development on SQLite. The same suite runs on both (PostgreSQL through the
 // BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING convention set by scripts/test.sh).
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 

@@ -9,6 +9,8 @@ import {
 import {
   TemplateName,
   loadTemplate,
+  GUESTS_GROUP,
+  clusterEntity,
   startTemplateBackend,
   startTemplateSandbox,
 } from './__testUtils__/harness';
@@ -148,6 +150,58 @@ describe('hostile input to the templates', () => {
         yaml.parse(files['catalog-info.yaml']).metadata.description ?? '',
       ],
     };
+
+  describe('values read from the catalog are checked like form values', () => {
+    // Anyone may register a Resource of type eks-cluster; its annotations reach the Ingress,
+    // the controller's role and AWS calls. aws:catalog:read-cluster refuses them first.
+    const hostile = (name: string, annotations: Record<string, string>) => {
+      const entity = clusterEntity({
+        name,
+        networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+        workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+        region: SANDBOX_REGION,
+        vpcId: network.vpcId,
+        albSubnetIds: network.publicSubnets.map(s => s.subnetId),
+        nodeSubnetIds: network.privateSubnets.map(s => s.subnetId),
+      });
+      Object.assign(entity.metadata.annotations!, annotations);
+      return entity;
+    };
+
+    it.each([
+      [
+        'alb-application',
+        'cross-account-alb.io/alb-subnet-ids',
+        'subnet-0123456789abcdef0 \n---\nkind: Secret',
+      ],
+      ['load-balancer-controller', 'aws.amazon.com/region', 'us-east-1\n#'],
+      ['teardown', 'cross-account-alb.io/vpc-id', 'vpc-1 ; echo'],
+    ] as const)(
+      '%s stops at the cluster step when %s holds %j',
+      async (name, annotation, value) => {
+        const catalog = await startTemplateBackend({
+          entities: [
+            GUESTS_GROUP,
+            hostile('hostile-cluster', { [annotation]: value }),
+          ],
+        });
+        const result = await catalog.dryRun(name, {
+          ...validValues[name](),
+          cluster: 'resource:default/hostile-cluster',
+        });
+        // The dry-run answers 400 with the action's message, as a real task fails its first step.
+        expect(result.status).toBe(400);
+        const message = String(result.body.error?.message);
+        expect(message).toContain(
+          `The cluster entity resource:default/hostile-cluster is not one this project can use: annotation ${annotation}:`,
+        );
+        expect(message).toContain(JSON.stringify(value));
+        expect(message).toContain('Fix its catalog-info.yaml');
+        // Nothing was rendered: the step that reads the cluster comes first.
+        expect(Object.keys(result.files)).toEqual([]);
+      },
+    );
+  });
 
   const ajv = new Ajv({ strict: false, allErrors: true });
 

@@ -91,12 +91,24 @@ async function main() {
   console.log(`[sandbox] Account-B ${network.workloadAccountId}`);
   console.log(`[sandbox] demo ALB for component demo-2048: ${demoAlb.dnsName}`);
 
-  const backstage = spawn('yarn', ['start'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-    env: { ...process.env, SANDBOX_STATE_DIR: stateDir },
-    detached: true,
-  });
+  // The frontend and the sandbox portal's backend: the production backend's features plus the
+  // sandbox modules (packages/sandbox-backend).
+  const backstage = spawn(
+    'yarn',
+    [
+      'backstage-cli',
+      'repo',
+      'start',
+      'packages/app',
+      'packages/sandbox-backend',
+    ],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...process.env, SANDBOX_STATE_DIR: stateDir },
+      detached: true,
+    },
+  );
 
   let stopping = false;
   const stop = async (code: number) => {

@@ -27,7 +27,7 @@ import {
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
-  withSandboxPublishOption,
+  withSandboxAdditions,
 } from 'sandbox';
 
 // Test utilities always run from source, so the repository is found relative to this file.
@@ -49,7 +49,7 @@ export type TemplateName = (typeof TEMPLATE_NAMES)[number];
  */
 export function loadTemplate(name: TemplateName) {
   const dir = path.join(TEMPLATES_DIR, name);
-  const template = withSandboxPublishOption(
+  const template = withSandboxAdditions(
     yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8')),
   );
   const directoryContents: { path: string; base64Content: string }[] = [];

@@ -1,0 +1,58 @@
+/*
+ * The features of the portal a platform team deploys, in one list so that the sandbox
+ * portal (packages/sandbox-backend) runs exactly this backend plus its own modules.
+ */
+
+/** Every plugin and module of the production backend, for `backend.add`. */
+export const portalFeatures = [
+  import('@backstage/plugin-app-backend'),
+  import('@backstage/plugin-proxy-backend'),
+
+  // scaffolder plugin
+  import('@backstage/plugin-scaffolder-backend'),
+  import('@backstage/plugin-scaffolder-backend-module-github'),
+  // Stores task workspaces in the database so a recovered task resumes on any replica
+  // (scaffolder.taskRecovery.workspaceProvider: database in production).
+  import('@backstage/plugin-scaffolder-backend-module-workspace-database'),
+  // The golden path's AWS steps (Account-A and Account-B)
+  import(
+    '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account'
+  ),
+
+  // The load balancer health behind the entity page's "Load balancer" tab
+  import('@cross-account-alb/plugin-aws-alb-backend'),
+
+  // auth plugin
+  import('@backstage/plugin-auth-backend'),
+  // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
+  import('@backstage/plugin-auth-backend-module-guest-provider'),
+  // See https://backstage.io/docs/auth/guest/provider
+
+  // catalog plugin
+  import('@backstage/plugin-catalog-backend'),
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+
+  // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
+  import('@backstage/plugin-catalog-backend-module-logs'),
+
+  // permission plugin
+  import('@backstage/plugin-permission-backend'),
+  // See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+
+  // search plugin
+  import('@backstage/plugin-search-backend'),
+
+  // search engine
+  // See https://backstage.io/docs/features/search/search-engines
+  import('@backstage/plugin-search-backend-module-pg'),
+
+  // search collators
+  import('@backstage/plugin-search-backend-module-catalog'),
+
+  // user settings plugin
+  import('@backstage/plugin-user-settings-backend'),
+
+  // mcp actions plugin
+  import('@backstage/plugin-mcp-actions-backend'),
+];
