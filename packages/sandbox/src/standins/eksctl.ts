@@ -110,6 +110,45 @@ function validateSpec(spec: SandboxClusterSpec) {
       'EKS needs subnets in at least two availability zones; give at least two private subnets',
     );
   }
+  if (spec.nodeGroup) {
+    Object.assign(spec.nodeGroup, managedNodeGroupSizes(spec.nodeGroup));
+  }
+}
+
+/**
+ * The node group's sizes as eksctl settles them before any AWS call, refusing those that
+ * contradict each other with eksctl's own words (ValidateManagedNodeGroup in
+ * pkg/apis/eksctl.io/v1alpha5/validation.go; DefaultNodeCount 2 and DefaultMaxSize 1 in
+ * types.go).
+ */
+export function managedNodeGroupSizes(ng: {
+  desiredCapacity?: number;
+  minSize?: number;
+  maxSize?: number;
+}): { desiredCapacity: number; minSize: number; maxSize: number } {
+  const desired = ng.desiredCapacity;
+  let minSize = ng.minSize;
+  if (minSize === undefined) {
+    minSize = desired ?? 2;
+  } else if (desired !== undefined && desired < minSize) {
+    throw new InputError(
+      `cannot use --nodes-min=${minSize} and --nodes=${desired} at the same time`,
+    );
+  }
+  let maxSize = ng.maxSize;
+  if (maxSize === undefined) {
+    maxSize = desired ?? minSize;
+    if (maxSize === 0) maxSize = 1;
+  } else if (desired !== undefined && desired > maxSize) {
+    throw new InputError(
+      `cannot use --nodes-max=${maxSize} and --nodes=${desired} at the same time`,
+    );
+  } else if (maxSize < minSize) {
+    throw new InputError(
+      `cannot use --nodes-min=${minSize} and --nodes-max=${maxSize} at the same time`,
+    );
+  }
+  return { desiredCapacity: desired ?? minSize, minSize, maxSize };
 }
 
 const roleName = (clusterName: string, kind: string) =>
@@ -308,7 +347,7 @@ export async function sandboxEksctlCreateCluster(options: {
       tags,
     );
     const ng = spec.nodeGroup ?? {};
-    const desired = ng.desiredCapacity ?? 2;
+    const sizes = managedNodeGroupSizes(ng);
     await eks.send(
       new CreateNodegroupCommand({
         clusterName: spec.clusterName,
@@ -318,9 +357,9 @@ export async function sandboxEksctlCreateCluster(options: {
         subnets: spec.privateSubnetIds,
         instanceTypes: [ng.instanceType ?? 'm5.large'],
         scalingConfig: {
-          desiredSize: desired,
-          minSize: ng.minSize ?? desired,
-          maxSize: ng.maxSize ?? desired,
+          desiredSize: sizes.desiredCapacity,
+          minSize: sizes.minSize,
+          maxSize: sizes.maxSize,
         },
         tags: { ...tags, 'alpha.eksctl.io/nodegroup-name': nodeGroupName },
       }),

@@ -28,7 +28,11 @@ import {
   seedSandboxNetwork,
   shareSandboxSubnets,
 } from '../seed';
-import { parseEksctlClusterConfig, sandboxEksctlCreateCluster } from './eksctl';
+import {
+  managedNodeGroupSizes,
+  parseEksctlClusterConfig,
+  sandboxEksctlCreateCluster,
+} from './eksctl';
 import {
   buildIngressModel,
   lbcLoadBalancerName,
@@ -196,6 +200,43 @@ describe('sandbox stand-ins', () => {
           workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
         }),
       ).rejects.toThrow(/Invalid cluster name/);
+    });
+
+    it('settles and refuses node group sizes as eksctl does, before calling AWS', async () => {
+      expect(managedNodeGroupSizes({})).toEqual({
+        desiredCapacity: 2,
+        minSize: 2,
+        maxSize: 2,
+      });
+      expect(managedNodeGroupSizes({ desiredCapacity: 0 })).toEqual({
+        desiredCapacity: 0,
+        minSize: 0,
+        maxSize: 1,
+      });
+      expect(
+        managedNodeGroupSizes({ minSize: 1, desiredCapacity: 3, maxSize: 5 }),
+      ).toEqual({ desiredCapacity: 3, minSize: 1, maxSize: 5 });
+      expect(() =>
+        managedNodeGroupSizes({ minSize: 3, desiredCapacity: 2, maxSize: 4 }),
+      ).toThrow('cannot use --nodes-min=3 and --nodes=2 at the same time');
+      expect(() =>
+        managedNodeGroupSizes({ minSize: 1, desiredCapacity: 5, maxSize: 4 }),
+      ).toThrow('cannot use --nodes-max=4 and --nodes=5 at the same time');
+      expect(() => managedNodeGroupSizes({ minSize: 5, maxSize: 4 })).toThrow(
+        'cannot use --nodes-min=5 and --nodes-max=4 at the same time',
+      );
+      // The stand-in stops there, with eksctl's words, before its first AWS call.
+      await expect(
+        sandboxEksctlCreateCluster({
+          spec: {
+            clusterName: 'sizes',
+            region: SANDBOX_REGION,
+            privateSubnetIds: ['subnet-1', 'subnet-2'],
+            nodeGroup: { desiredCapacity: 5, minSize: 1, maxSize: 4 },
+          },
+          workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+        }),
+      ).rejects.toThrow('cannot use --nodes-max=4 and --nodes=5');
     });
   });
 
