@@ -170,6 +170,10 @@ describe('software templates (dry-run through the scaffolder API)', () => {
     expect(result.files['RUNBOOK.md']).toContain(
       'helm upgrade --install aws-load-balancer-controller eks/aws-load-balancer-controller',
     );
+    // The chart is pinned to the controller whose IAM policy was attached (chart 3.5.0 runs
+    // controller v3.5.0), not whatever the chart repository holds on the day.
+    expect(result.files['RUNBOOK.md']).toContain('  --version 3.5.0 \\\n');
+    expect(result.files['RUNBOOK.md']).toContain('(controller v3.5.0)');
     expect(
       await validateEntity(yaml.parse(result.files['catalog-info.yaml'])),
     ).toBe(true);
