@@ -40,6 +40,11 @@ stage "Lint"
 yarn lint
 stage "Prettier"
 yarn prettier:check
+stage "API reports and changesets of the publishable packages"
+# Fails when a package's exports differ from its report.api.md (`yarn build:api-reports`
+# rewrites them), or when a publishable package has neither a changeset nor a release.
+yarn build:api-reports:check
+yarn changeset:check
 stage "Unit and integration tests"
 mkdir -p test-results
 rm -rf test-results/jest*.json test-results/iam
