@@ -36,7 +36,7 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import { createAwsCrossAccountActions } from './actions';
-import { createAwsClientFactory } from './lib/aws';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { decodePolicyDocument } from './lib/builders';
 import {
   actionContext,

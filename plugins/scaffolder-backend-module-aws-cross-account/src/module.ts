@@ -9,12 +9,12 @@ import {
   NETWORK_AUTOCOMPLETE_PROVIDER,
   createNetworkAutocompleteHandler,
 } from './autocomplete/networkAutocomplete';
-import { createAwsClientFactory } from './lib/aws';
+import { awsClientFactoryServiceRef } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /**
  * Registers the cross-account ALB actions on the scaffolder, and the `aws-cross-account`
- * autocomplete provider the form's VPC and subnet pickers read. Credentials come from
- * `aws.accounts` (one role per account) through `@backstage/integration-aws-node`.
+ * autocomplete provider the form's VPC and subnet pickers read. Clients come from
+ * `awsClientFactoryServiceRef` (one role per account from `aws.accounts`).
  *
  * @public
  */
@@ -28,9 +28,9 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         autocomplete: scaffolderAutocompleteExtensionPoint,
         config: coreServices.rootConfig,
         auditor: coreServices.auditor,
+        clients: awsClientFactoryServiceRef,
       },
-      async init({ scaffolder, autocomplete, config, auditor }) {
-        const clients = createAwsClientFactory({ config });
+      async init({ scaffolder, autocomplete, config, auditor, clients }) {
         scaffolder.addActions(
           ...createAwsCrossAccountActions({ clients, auditor }),
         );

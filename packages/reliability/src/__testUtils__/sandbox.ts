@@ -8,8 +8,8 @@ import { JsonObject, JsonValue } from '@backstage/types';
 import {
   AwsCommandListener,
   createAwsClientFactory,
-  createAwsCrossAccountActions,
-} from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
+} from '@cross-account-alb/plugin-aws-cross-account-node';
+import { createAwsCrossAccountActions } from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
 import {
   MotoServer,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,

@@ -1,16 +1,17 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  EC2Client,
   IpPermission,
 } from '@aws-sdk/client-ec2';
 import { NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
 import { AwsActionOptions, mutate, workloadScope } from '../lib/action';
 import { managedTags } from '../lib/builders';
 import { findSecurityGroupById } from '../lib/lookups';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './allowAlbToNodes.examples';
+import { securityGroupArn } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ALLOW_ALB_TO_NODES_ID = 'aws:ec2:allow-alb-to-nodes';
 
@@ -106,7 +107,7 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
         return;
       }
       const scope = workloadScope(options, input.workloadAccountId);
-      const ec2 = await options.clients.ec2({
+      const ec2 = await options.clients.client(EC2Client, {
         accountId: input.workloadAccountId,
         region: input.region,
       });

@@ -1,18 +1,16 @@
-import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
-import {
-  AwsActionOptions,
-  mutate,
-  networkScope,
-  unlessAwsError,
-} from '../lib/action';
+import { AwsActionOptions, mutate, networkScope } from '../lib/action';
 import { buildAlbSecurityGroupName, isManaged } from '../lib/builders';
 import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteAlbSecurityGroup.examples';
+import {
+  securityGroupArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_ALB_SECURITY_GROUP_ID = 'aws:ec2:delete-alb-security-group';
 
@@ -66,7 +64,7 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
       const scope = networkScope(options, input.networkAccountId);
 
       const lookup = async () => {
-        const ec2 = await options.clients.ec2({
+        const ec2 = await options.clients.client(EC2Client, {
           accountId: input.networkAccountId,
           region: input.region,
         });

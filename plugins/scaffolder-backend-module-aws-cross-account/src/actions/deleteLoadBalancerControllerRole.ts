@@ -13,14 +13,7 @@ import {
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
-import {
-  AwsActionOptions,
-  call,
-  mutate,
-  networkScope,
-  unlessAwsError,
-} from '../lib/action';
+import { AwsActionOptions, call, mutate, networkScope } from '../lib/action';
 import { buildControllerRoleName, isManaged } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import {
@@ -28,6 +21,11 @@ import {
   IAM_PATH,
 } from './ensureLoadBalancerControllerRole';
 import { examples } from './deleteLoadBalancerControllerRole.examples';
+import {
+  iamPolicyArn,
+  partitionOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
   'aws:iam:delete-load-balancer-controller-role';
@@ -88,9 +86,12 @@ export function createDeleteLoadBalancerControllerRoleAction(
       );
       const roleName =
         input.roleName ?? buildControllerRoleName(input.clusterName);
-      const policyArn = `arn:${partitionOf(input.region)}:iam::${
-        input.networkAccountId
-      }:policy${IAM_PATH}${input.policyName}`;
+      const policyArn = iamPolicyArn(
+        partitionOf(input.region),
+        input.networkAccountId,
+        input.policyName,
+        IAM_PATH,
+      );
       const scope = networkScope(options, input.networkAccountId);
 
       /** What exists and may be removed; throws on foreign resources. */
@@ -201,7 +202,7 @@ export function createDeleteLoadBalancerControllerRoleAction(
             : []),
         ];
         try {
-          const iam = await options.clients.iam({
+          const iam = await options.clients.client(IAMClient, {
             accountId: input.networkAccountId,
             region: input.region,
           });
@@ -233,7 +234,7 @@ export function createDeleteLoadBalancerControllerRoleAction(
         return;
       }
 
-      const iam = await options.clients.iam({
+      const iam = await options.clients.client(IAMClient, {
         accountId: input.networkAccountId,
         region: input.region,
       });

@@ -1,21 +1,20 @@
 import {
   DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
+  IAMClient,
 } from '@aws-sdk/client-iam';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
-import {
-  AwsActionOptions,
-  call,
-  mutate,
-  networkScope,
-  unlessAwsError,
-} from '../lib/action';
-import { isManaged, oidcProviderArn } from '../lib/builders';
+import { AwsActionOptions, call, mutate, networkScope } from '../lib/action';
+import { isManaged } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteOidcProvider.examples';
+import {
+  oidcProviderArn,
+  partitionOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_OIDC_PROVIDER_ID = 'aws:iam:delete-oidc-provider';
 
@@ -62,7 +61,7 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
       const scope = networkScope(options, input.networkAccountId);
 
       const lookup = async () => {
-        const iam = await options.clients.iam({
+        const iam = await options.clients.client(IAMClient, {
           accountId: input.networkAccountId,
           region: input.region,
         });

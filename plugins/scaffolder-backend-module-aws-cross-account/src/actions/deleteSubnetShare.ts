@@ -14,7 +14,6 @@ import {
   digest,
   mutate,
   networkScope,
-  unlessAwsError,
 } from '../lib/action';
 import {
   isManaged,
@@ -23,6 +22,7 @@ import {
 } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteSubnetShare.examples';
+import { unlessAwsError } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_SUBNET_SHARE_ID = 'aws:ram:delete-subnet-share';
 
@@ -130,7 +130,7 @@ export function createDeleteSubnetShareAction(options: AwsActionOptions) {
       };
 
       const lookup = async () => {
-        const ram = await options.clients.ram({
+        const ram = await options.clients.client(RAMClient, {
           accountId: input.networkAccountId,
           region: input.region,
         });

@@ -1,16 +1,15 @@
-import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { EKS_OIDC_ISSUER_PATTERN } from '@cross-account-alb/plugin-aws-alb-common';
 import { z } from 'zod/v3';
-import {
-  AwsActionOptions,
-  call,
-  unlessAwsError,
-  workloadScope,
-} from '../lib/action';
+import { AwsActionOptions, call, workloadScope } from '../lib/action';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './describeCluster.examples';
+import {
+  eksClusterArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DESCRIBE_CLUSTER_ID = 'aws:eks:describe-cluster';
 
@@ -53,7 +52,7 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
       );
       const scope = workloadScope(options, input.workloadAccountId);
       const read = async () => {
-        const eks = await options.clients.eks({
+        const eks = await options.clients.client(EKSClient, {
           accountId: input.workloadAccountId,
           region: input.region,
         });
@@ -98,7 +97,11 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
         ctx.output(
           'clusterArn',
           found?.arn ??
-            `arn:aws:eks:${input.region}:${input.workloadAccountId}:cluster/${input.clusterName}`,
+            eksClusterArn(
+              input.region,
+              input.workloadAccountId,
+              input.clusterName,
+            ),
         );
         ctx.output(
           'oidcIssuerUrl',

@@ -2,29 +2,33 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeVpcsCommand,
+  EC2Client,
   IpPermission,
 } from '@aws-sdk/client-ec2';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
 import {
   AwsActionOptions,
   call,
   digest,
   mutate,
   networkScope,
-  unlessAwsError,
 } from '../lib/action';
 import {
   buildAlbSecurityGroupName,
   isManaged,
   managedTags,
 } from '../lib/builders';
-import { isAlreadyExists } from '../lib/errors';
 import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureAlbSecurityGroup.examples';
+import {
+  isAlreadyExists,
+  sdkErrorOf,
+  securityGroupArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ENSURE_ALB_SECURITY_GROUP_ID = 'aws:ec2:ensure-alb-security-group';
 
@@ -146,7 +150,7 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
       }
 
       const scope = networkScope(options, input.networkAccountId);
-      const ec2 = await options.clients.ec2({
+      const ec2 = await options.clients.client(EC2Client, {
         accountId: input.networkAccountId,
         region: input.region,
       });
@@ -216,7 +220,7 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
             return response.GroupId!;
           },
         ).catch(async error => {
-          if (!isAlreadyExists(error)) throw error;
+          if (!isAlreadyExists(sdkErrorOf(error))) throw error;
           existing = await findGroup();
           if (!existing?.GroupId) throw error;
           created = false;

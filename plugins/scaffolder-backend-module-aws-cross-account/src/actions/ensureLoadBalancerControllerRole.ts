@@ -17,7 +17,6 @@ import {
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
 import {
   AwsActionOptions,
   call,
@@ -25,7 +24,6 @@ import {
   mutate,
   networkScope,
   ScopeBase,
-  unlessAwsError,
 } from '../lib/action';
 import {
   buildControllerRoleName,
@@ -35,16 +33,23 @@ import {
   DEFAULT_SERVICE_ACCOUNT,
   isManaged,
   managedTags,
-  oidcProviderArn,
   policyDocumentsEqual,
 } from '../lib/builders';
 import {
   LOAD_BALANCER_CONTROLLER_IAM_POLICY,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
-import { isAlreadyExists } from '../lib/errors';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureLoadBalancerControllerRole.examples';
+import {
+  iamPolicyArn,
+  iamRoleArn,
+  isAlreadyExists,
+  oidcProviderArn,
+  partitionOf,
+  sdkErrorOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
   'aws:iam:ensure-load-balancer-controller-role';
@@ -126,7 +131,12 @@ export function createEnsureLoadBalancerControllerRoleAction(
       const partition = partitionOf(input.region);
       const roleName =
         input.roleName ?? buildControllerRoleName(input.clusterName);
-      const policyArn = `arn:${partition}:iam::${input.networkAccountId}:policy${IAM_PATH}${input.policyName}`;
+      const policyArn = iamPolicyArn(
+        partition,
+        input.networkAccountId,
+        input.policyName,
+        IAM_PATH,
+      );
       const providerArn = oidcProviderArn(
         partition,
         input.networkAccountId,
@@ -141,7 +151,12 @@ export function createEnsureLoadBalancerControllerRoleAction(
       });
 
       if (ctx.isDryRun) {
-        const roleArn = `arn:${partition}:iam::${input.networkAccountId}:role${IAM_PATH}${roleName}`;
+        const roleArn = iamRoleArn(
+          partition,
+          input.networkAccountId,
+          roleName,
+          IAM_PATH,
+        );
         ctx.logger.info(
           `Dry run: would ensure policy ${policyArn} (controller ${LOAD_BALANCER_CONTROLLER_VERSION}) and role ${roleArn} trusted by ${input.namespace}/${input.serviceAccountName} through ${providerArn}`,
         );
@@ -158,7 +173,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
       }
 
       const scope = networkScope(options, input.networkAccountId);
-      const iam = await options.clients.iam({
+      const iam = await options.clients.client(IAMClient, {
         accountId: input.networkAccountId,
         region: input.region,
       });
@@ -230,7 +245,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
               return created.Policy?.DefaultVersionId ?? 'v1';
             },
           ).catch(error => {
-            if (adopting || !isAlreadyExists(error)) throw error;
+            if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
             ctx.logger.info(
               `Policy ${policyArn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
             );
@@ -398,7 +413,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
               return created.Role!.Arn!;
             },
           ).catch(error => {
-            if (adopting || !isAlreadyExists(error)) throw error;
+            if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
             ctx.logger.info(
               `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
             );

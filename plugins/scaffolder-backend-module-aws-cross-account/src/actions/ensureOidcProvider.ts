@@ -2,22 +2,22 @@ import {
   AddClientIDToOpenIDConnectProviderCommand,
   CreateOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
+  IAMClient,
   UpdateOpenIDConnectProviderThumbprintCommand,
 } from '@aws-sdk/client-iam';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
-import {
-  AwsActionOptions,
-  call,
-  mutate,
-  networkScope,
-  unlessAwsError,
-} from '../lib/action';
-import { managedTags, oidcProviderArn, STS_AUDIENCE } from '../lib/builders';
-import { isAlreadyExists } from '../lib/errors';
+import { AwsActionOptions, call, mutate, networkScope } from '../lib/action';
+import { managedTags, STS_AUDIENCE } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureOidcProvider.examples';
+import {
+  isAlreadyExists,
+  oidcProviderArn,
+  partitionOf,
+  sdkErrorOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ENSURE_OIDC_PROVIDER_ID = 'aws:iam:ensure-oidc-provider';
 
@@ -84,7 +84,7 @@ export function createEnsureOidcProviderAction(options: AwsActionOptions) {
         return;
       }
       const scope = networkScope(options, input.networkAccountId);
-      const iam = await options.clients.iam({
+      const iam = await options.clients.client(IAMClient, {
         accountId: input.networkAccountId,
         region: input.region,
       });
@@ -108,7 +108,9 @@ export function createEnsureOidcProviderAction(options: AwsActionOptions) {
           ctx.output('created', true);
           return;
         } catch (error) {
-          existing = isAlreadyExists(error) ? await getProvider() : undefined;
+          existing = isAlreadyExists(sdkErrorOf(error))
+            ? await getProvider()
+            : undefined;
           if (!existing) throw error;
           ctx.logger.info(
             `${arn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,

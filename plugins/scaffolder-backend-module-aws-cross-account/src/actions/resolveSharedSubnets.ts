@@ -1,18 +1,15 @@
 import {
   DescribeAvailabilityZonesCommand,
   DescribeSubnetsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import {
-  AwsActionOptions,
-  call,
-  unlessAwsError,
-  workloadScope,
-} from '../lib/action';
+import { AwsActionOptions, call, workloadScope } from '../lib/action';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './resolveSharedSubnets.examples';
+import { unlessAwsError } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const RESOLVE_SHARED_SUBNETS_ID = 'aws:ec2:resolve-shared-subnets';
 
@@ -96,7 +93,7 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
         return;
       }
 
-      const ec2 = await options.clients.ec2({
+      const ec2 = await options.clients.client(EC2Client, {
         accountId: input.workloadAccountId,
         region: input.region,
       });

@@ -1,20 +1,19 @@
 import {
+  EC2Client,
   IpPermission,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
-import {
-  AwsActionOptions,
-  mutate,
-  unlessAwsError,
-  workloadScope,
-} from '../lib/action';
+import { AwsActionOptions, mutate, workloadScope } from '../lib/action';
 import { findSecurityGroupById } from '../lib/lookups';
 import { parseInput, Zod } from '../lib/schemas';
 import { albToNodesInputSchema } from './allowAlbToNodes';
 import { examples } from './revokeAlbToNodes.examples';
+import {
+  securityGroupArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const REVOKE_ALB_TO_NODES_ID = 'aws:ec2:revoke-alb-to-nodes';
 
@@ -78,7 +77,7 @@ export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
       const scope = workloadScope(options, input.workloadAccountId);
 
       const lookup = async () => {
-        const ec2 = await options.clients.ec2({
+        const ec2 = await options.clients.client(EC2Client, {
           accountId: input.workloadAccountId,
           region: input.region,
         });

@@ -10,7 +10,6 @@ import {
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf, subnetArn } from '../lib/aws';
 import {
   AwsActionOptions,
   call,
@@ -29,6 +28,10 @@ import {
 } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './shareSubnets.examples';
+import {
+  regionalArn,
+  subnetArn,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const SHARE_SUBNETS_ID = 'aws:ram:share-subnets';
 
@@ -154,9 +157,12 @@ export function createShareSubnetsAction(options: ShareSubnetsActionOptions) {
         );
         ctx.output(
           'resourceShareArn',
-          `arn:${partitionOf(input.region)}:ram:${input.region}:${
-            input.networkAccountId
-          }:resource-share/dry-run`,
+          regionalArn(
+            'ram',
+            input.region,
+            input.networkAccountId,
+            'resource-share/dry-run',
+          ),
         );
         ctx.output('shareName', shareName);
         ctx.output('subnetArns', subnetArns);
@@ -166,7 +172,7 @@ export function createShareSubnetsAction(options: ShareSubnetsActionOptions) {
       }
 
       const scope = networkScope(options, input.networkAccountId);
-      const ram = await options.clients.ram({
+      const ram = await options.clients.client(RAMClient, {
         accountId: input.networkAccountId,
         region: input.region,
       });

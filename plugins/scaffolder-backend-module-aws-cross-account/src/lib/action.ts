@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { AwsClientFactory } from './aws';
+import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AwsCallScope, mapAwsError } from './errors';
 
 /** What every action factory receives. */
@@ -47,20 +47,6 @@ export async function call<T>(
     return await fn();
   } catch (error) {
     throw mapAwsError(error, { ...scope, action });
-  }
-}
-
-/** Resolves to undefined when the call fails with one of the given error names. */
-export async function unlessAwsError<T>(
-  names: string[],
-  promise: Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (names.includes((error as { name?: string })?.name ?? ''))
-      return undefined;
-    throw error;
   }
 }
 

@@ -28,7 +28,7 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import { createAwsCrossAccountActions } from '../actions';
-import { createAwsClientFactory } from '../lib/aws';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { RecipeIds, recipeInput } from '../__testUtils__/recipe';
 import { actionContext, mockAuditor } from '../__testUtils__/testing';
 
