@@ -50,7 +50,18 @@ export async function call<T>(
   }
 }
 
-type AnyContext = ActionContext<JsonObject, any>;
+/** The context of any of the module's actions. */
+export type AnyContext = ActionContext<JsonObject, any>;
+
+/**
+ * What the helpers of one action run share: the task's context, the action's options and
+ * the scope (account and role) its calls are made in.
+ */
+export interface ActionRun {
+  ctx: AnyContext;
+  options: AwsActionOptions;
+  scope: ScopeBase;
+}
 
 /**
  * A mutation: checkpointed under `key` (a resumed task gets the stored result back and does
