@@ -4,6 +4,11 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RAMClient } from '@aws-sdk/client-ram';
 import { AuditorService } from '@backstage/backend-plugin-api';
+import { createAwsCrossAccountActions } from '../actions/createAwsCrossAccountActions';
+import {
+  createShareSubnetsAction,
+  ShareSubnetsActionOptions,
+} from '../actions/shareSubnets';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -120,4 +125,20 @@ export function actionContext(
       (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
     ) as Record<string, any>;
   return { ctx, outputs };
+}
+
+/**
+ * The module's actions, with share-subnets built with its own knobs (by default a short
+ * backoff: the sandbox associates at once).
+ */
+export function actionsWithShareKnobs(
+  options: ShareSubnetsActionOptions,
+): ReturnType<typeof createAwsCrossAccountActions> {
+  const share = createShareSubnetsAction({
+    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
+    ...options,
+  });
+  return createAwsCrossAccountActions(options).map(a =>
+    a.id === share.id ? share : a,
+  );
 }
