@@ -108,14 +108,8 @@ export function createDeleteLoadBalancerControllerRoleAction(
         options,
         scope: networkScope(options, input.networkAccountId),
       };
-      const clientFor = () =>
-        options.clients.client(IAMClient, {
-          accountId: input.networkAccountId,
-          region: input.region,
-        });
-
       if (ctx.isDryRun) {
-        const wouldDelete = await listWouldDelete(run, clientFor, target);
+        const wouldDelete = await listWouldDelete(run, input.region, target);
         ctx.logger.info(
           wouldDelete.length
             ? `Dry run: would delete ${wouldDelete.join(', ')}`
@@ -127,7 +121,10 @@ export function createDeleteLoadBalancerControllerRoleAction(
         return;
       }
 
-      const iam = await clientFor();
+      const iam = await options.clients.client(IAMClient, {
+        accountId: input.networkAccountId,
+        region: input.region,
+      });
       const plan = await planDeletion(run.scope, iam, target);
       await deleteRole(run, iam, target, plan);
       if (plan.policyNote) ctx.logger.info(plan.policyNote);
@@ -174,13 +171,17 @@ function writeOutputs(
  * could delete. A foreign role is refused as in a real run.
  */
 async function listWouldDelete(
-  { ctx, scope }: ActionRun,
-  clientFor: () => Promise<IAMClient>,
+  { ctx, options, scope }: ActionRun,
+  region: string,
   target: Target,
 ): Promise<string[]> {
   const { roleName, policyArn } = target;
   try {
-    const plan = await planDeletion(scope, await clientFor(), target);
+    const iam = await options.clients.client(IAMClient, {
+      accountId: target.networkAccountId,
+      region,
+    });
+    const plan = await planDeletion(scope, iam, target);
     if (plan.policyNote) ctx.logger.info(`Dry run: ${plan.policyNote}`);
     return [
       ...(plan.attached

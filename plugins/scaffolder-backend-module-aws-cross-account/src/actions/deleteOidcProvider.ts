@@ -6,7 +6,13 @@ import {
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { AwsActionOptions, call, mutate, networkScope } from '../lib/action';
+import {
+  AwsActionOptions,
+  call,
+  mutate,
+  networkScope,
+  ScopeBase,
+} from '../lib/action';
 import { isManaged } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteOidcProvider.examples';
@@ -60,34 +66,11 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
       );
       const scope = networkScope(options, input.networkAccountId);
 
-      const lookup = async () => {
-        const iam = await options.clients.client(IAMClient, {
-          accountId: input.networkAccountId,
-          region: input.region,
-        });
-        const existing = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
-          unlessAwsError(
-            ['NoSuchEntity', 'NoSuchEntityException'],
-            iam.send(
-              new GetOpenIDConnectProviderCommand({
-                OpenIDConnectProviderArn: arn,
-              }),
-            ),
-          ),
-        );
-        if (existing && !isManaged(existing.Tags)) {
-          throw new ConflictError(
-            `Refusing to delete OIDC provider ${arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag). Other roles may trust it; delete it by hand if it really is yours to remove.`,
-          );
-        }
-        return { iam, exists: !!existing };
-      };
-
       ctx.output('oidcProviderArn', arn);
       if (ctx.isDryRun) {
         let wouldDelete = [`OIDC provider ${arn}`];
         try {
-          const { exists } = await lookup();
+          const { exists } = await lookupProvider(options, scope, input, arn);
           if (!exists) wouldDelete = [];
         } catch (error) {
           if (error instanceof ConflictError) throw error;
@@ -108,7 +91,7 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
         return;
       }
 
-      const { iam, exists } = await lookup();
+      const { iam, exists } = await lookupProvider(options, scope, input, arn);
       if (!exists) {
         ctx.logger.info(`Nothing to delete: ${arn} does not exist`);
         ctx.output('deleted', false);
@@ -139,4 +122,31 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
       ctx.output('deleted', true);
     },
   });
+}
+
+/** Whether the provider exists, with the client to delete it; refuses a foreign one. */
+async function lookupProvider(
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input,
+  arn: string,
+): Promise<{ iam: IAMClient; exists: boolean }> {
+  const iam = await options.clients.client(IAMClient, {
+    accountId: input.networkAccountId,
+    region: input.region,
+  });
+  const existing = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(
+        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+      ),
+    ),
+  );
+  if (existing && !isManaged(existing.Tags)) {
+    throw new ConflictError(
+      `Refusing to delete OIDC provider ${arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag). Other roles may trust it; delete it by hand if it really is yours to remove.`,
+    );
+  }
+  return { iam, exists: !!existing };
 }

@@ -4,6 +4,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
   IpPermission,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -14,6 +15,7 @@ import {
   digest,
   mutate,
   networkScope,
+  ScopeBase,
 } from '../lib/action';
 import {
   buildAlbSecurityGroupName,
@@ -172,21 +174,7 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
         input.ingressCidrs ??
         (input.scheme === 'internet-facing' ? ['0.0.0.0/0'] : [vpc.CidrBlock!]);
 
-      const findGroup = async () => {
-        const group = await findSecurityGroupByName(
-          ec2,
-          scope,
-          input.vpcId,
-          groupName,
-        );
-        if (group && !isManaged(group.Tags)) {
-          throw new ConflictError(
-            `Security group ${group.GroupId} named ${groupName} already exists in ${input.vpcId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another groupName, or tag it to adopt it.`,
-          );
-        }
-        return group;
-      };
-      let existing = await findGroup();
+      let existing = await findOwnGroup(ec2, scope, input.vpcId, groupName);
       let groupId = existing?.GroupId;
       let created = !groupId;
       if (!groupId) {
@@ -221,7 +209,7 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
           },
         ).catch(async error => {
           if (!isAlreadyExists(sdkErrorOf(error))) throw error;
-          existing = await findGroup();
+          existing = await findOwnGroup(ec2, scope, input.vpcId, groupName);
           if (!existing?.GroupId) throw error;
           created = false;
           ctx.logger.info(
@@ -300,4 +288,20 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
       ctx.output('created', created);
     },
   });
+}
+
+/** The group of that name in the VPC, if any; refuses one the project did not create. */
+async function findOwnGroup(
+  ec2: EC2Client,
+  scope: ScopeBase,
+  vpcId: string,
+  groupName: string,
+): Promise<SecurityGroup | undefined> {
+  const group = await findSecurityGroupByName(ec2, scope, vpcId, groupName);
+  if (group && !isManaged(group.Tags)) {
+    throw new ConflictError(
+      `Security group ${group.GroupId} named ${groupName} already exists in ${vpcId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another groupName, or tag it to adopt it.`,
+    );
+  }
+  return group;
 }

@@ -97,16 +97,6 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
         accountId: input.workloadAccountId,
         region: input.region,
       });
-      const notVisible = () =>
-        new NotFoundError(
-          `Workload account ${
-            input.workloadAccountId
-          } cannot see the subnets ${input.subnetIds.join(
-            ', ',
-          )} yet. Share them first with aws:ram:share-subnets from network account ${
-            input.networkAccountId
-          }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account).`,
-        );
       const described = await call(scope, 'ec2:DescribeSubnets', () =>
         unlessAwsError(
           ['InvalidSubnetID.NotFound'],
@@ -117,7 +107,7 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
       const missing = input.subnetIds.filter(
         id => !subnets.some(s => s.SubnetId === id),
       );
-      if (!described || missing.length) throw notVisible();
+      if (!described || missing.length) throw notVisibleError(input);
       const foreign = subnets.filter(
         s => s.OwnerId && s.OwnerId !== input.networkAccountId,
       );
@@ -194,4 +184,16 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
       ctx.output('eksctlSubnets', eksctlSubnets);
     },
   });
+}
+
+function notVisibleError(input: Input): NotFoundError {
+  return new NotFoundError(
+    `Workload account ${
+      input.workloadAccountId
+    } cannot see the subnets ${input.subnetIds.join(
+      ', ',
+    )} yet. Share them first with aws:ram:share-subnets from network account ${
+      input.networkAccountId
+    }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account).`,
+  );
 }
