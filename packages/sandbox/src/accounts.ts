@@ -4,6 +4,10 @@ import {
   AwsCredentialProvider,
   DefaultAwsCredentialsManager,
 } from '@backstage/integration-aws-node';
+import {
+  AwsClientFactory,
+  createAwsClientFactory,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** Account-A: owns the VPC, the ALB and the IAM role the controller assumes. */
 export const SANDBOX_NETWORK_ACCOUNT_ID = '111111111111';
@@ -98,6 +102,21 @@ export async function sandboxAdminCredentials(accountId: string): Promise<{
       return cached;
     },
   };
+}
+
+/**
+ * Clients acting as each sandbox account's administrator, built by the same factory as the
+ * plugins' clients (user agent, one credential memo per account), with the SDK's default
+ * number of attempts. A new factory per use: the sessions belong to one moto server.
+ */
+export function sandboxAdminClients(): AwsClientFactory {
+  return createAwsClientFactory({
+    credentialsManager: {
+      getCredentialProvider: async options =>
+        sandboxAdminCredentials(options?.accountId ?? ''),
+    },
+    maxAttempts: 3,
+  });
 }
 
 type SessionCredentials = Awaited<

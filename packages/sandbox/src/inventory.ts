@@ -20,8 +20,9 @@ import {
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
-import { sandboxAdminCredentials } from './accounts';
+import { sandboxAdminClients } from './accounts';
 import { SandboxNetwork } from './seed';
+import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** The IAM path of everything the project's actions create. */
 const PROJECT_IAM_PATH = '/cross-account-alb/';
@@ -66,31 +67,21 @@ export function describeIngress(permissions: IpPermission[] = []): string[] {
     .sort();
 }
 
-async function client<T>(
-  Ctor: new (config: object) => T,
-  accountId: string,
-  region: string,
-): Promise<T> {
-  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
-  return new Ctor({ region, credentials: sdkCredentialProvider });
-}
-
 /** Reads what exists in both accounts of `network`, for the cluster `clusterName`. */
 export async function recipeInventory(
   network: SandboxNetwork,
   clusterName: string,
 ): Promise<RecipeInventory> {
   const { region, networkAccountId, workloadAccountId } = network;
-  const ram = await client(RAMClient, networkAccountId, region);
-  const iam = await client(IAMClient, networkAccountId, region);
-  const ec2A = await client(EC2Client, networkAccountId, region);
-  const elbv2 = await client(
-    ElasticLoadBalancingV2Client,
-    networkAccountId,
-    region,
-  );
-  const eks = await client(EKSClient, workloadAccountId, region);
-  const ec2B = await client(EC2Client, workloadAccountId, region);
+  const clients = sandboxAdminClients();
+  const inNetwork = { accountId: networkAccountId, region };
+  const inWorkload = { accountId: workloadAccountId, region };
+  const ram = await clients.client(RAMClient, inNetwork);
+  const iam = await clients.client(IAMClient, inNetwork);
+  const ec2A = await clients.client(EC2Client, inNetwork);
+  const elbv2 = await clients.client(ElasticLoadBalancingV2Client, inNetwork);
+  const eks = await clients.client(EKSClient, inWorkload);
+  const ec2B = await clients.client(EC2Client, inWorkload);
 
   const [shares, providers, roles, policies, groups, lbs] = await Promise.all([
     ram.send(new GetResourceSharesCommand({ resourceOwner: 'SELF' })),
@@ -109,7 +100,7 @@ export async function recipeInventory(
   const cluster = await eks
     .send(new DescribeClusterCommand({ name: clusterName }))
     .catch(error => {
-      if ((error as Error).name === 'ResourceNotFoundException') {
+      if (isNotFound(error)) {
         return undefined;
       }
       throw error;

@@ -23,8 +23,9 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  sandboxAdminCredentials,
+  sandboxAdminClients,
 } from './accounts';
+import { subnetArn } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 const SEED_TAG = 'sandbox:seed';
 
@@ -62,10 +63,9 @@ function tags(role: string, name: string): Tag[] {
 
 /** An EC2 client acting as the given sandbox account's administrator. */
 export async function sandboxEc2(accountId: string) {
-  const { sdkCredentialProvider } = await sandboxAdminCredentials(accountId);
-  return new EC2Client({
+  return sandboxAdminClients().client(EC2Client, {
+    accountId,
     region: SANDBOX_REGION,
-    credentials: sdkCredentialProvider,
   });
 }
 
@@ -229,12 +229,9 @@ export async function shareSandboxSubnets(
   options: { name?: string; includePublic?: boolean } = {},
 ): Promise<{ resourceShareArn: string }> {
   const name = options.name ?? 'sandbox-shared-subnets';
-  const { sdkCredentialProvider } = await sandboxAdminCredentials(
-    network.networkAccountId,
-  );
-  const ram = new RAMClient({
+  const ram = await sandboxAdminClients().client(RAMClient, {
+    accountId: network.networkAccountId,
     region: network.region,
-    credentials: sdkCredentialProvider,
   });
   const existing = await ram.send(
     new GetResourceSharesCommand({ resourceOwner: 'SELF', name }),
@@ -255,9 +252,8 @@ export async function shareSandboxSubnets(
       name,
       allowExternalPrincipals: false,
       principals: [network.workloadAccountId],
-      resourceArns: subnets.map(
-        s =>
-          `arn:aws:ec2:${network.region}:${network.networkAccountId}:subnet/${s.subnetId}`,
+      resourceArns: subnets.map(s =>
+        subnetArn(network.region, network.networkAccountId, s.subnetId),
       ),
     }),
   );

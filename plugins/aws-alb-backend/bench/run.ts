@@ -47,6 +47,7 @@ import { mapWithConcurrency } from '../src/service/readLoadBalancers';
 import { AccountRegionLimiters } from '../src/service/TokenBucketLimiter';
 import { startFaultProxyProcess } from './proxyProcess';
 import { naiveView } from './naive';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 40);
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 200);
@@ -189,7 +190,7 @@ async function main() {
     });
     const credentialsManager = sandboxCredentialsManager();
     const clientFactory = new DefaultAlbAwsClientFactory({
-      credentialsManager,
+      awsClients: createAwsClientFactory({ credentialsManager }),
       limiters,
       maxAttempts: settings.maxAttempts,
     });
@@ -312,7 +313,7 @@ async function main() {
           logger: silentLogger,
           settings: { ...settings, sharedCache },
           clientFactory: new DefaultAlbAwsClientFactory({
-            credentialsManager,
+            awsClients: createAwsClientFactory({ credentialsManager }),
             limiters: new AccountRegionLimiters({
               ratePerSecond: settings.rateLimit.callsPerSecond,
               burst: settings.rateLimit.burst,

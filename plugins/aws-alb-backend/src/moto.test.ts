@@ -22,6 +22,7 @@ import {
 } from './service/DefaultAwsAlbService';
 import { AccountRegionLimiters } from './service/TokenBucketLimiter';
 import { sandboxCredentialsManager, startFaultProxy } from 'sandbox';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 jest.setTimeout(120_000);
 
@@ -186,7 +187,9 @@ describe('against moto_server', () => {
         maxWaitMs: 0,
       });
       const clientFactory = new DefaultAlbAwsClientFactory({
-        credentialsManager: sandboxCredentialsManager(),
+        awsClients: createAwsClientFactory({
+          credentialsManager: sandboxCredentialsManager(),
+        }),
         limiters,
         maxAttempts: 1,
       });

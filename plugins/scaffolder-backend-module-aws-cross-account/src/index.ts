@@ -13,14 +13,6 @@ export {
   NETWORK_AUTOCOMPLETE_RESOURCES,
   type NetworkAutocompleteResource,
 } from './autocomplete/networkAutocomplete';
-export {
-  createAwsClientFactory,
-  USER_AGENT,
-  type AwsClientFactory,
-  type AwsTarget,
-  type AwsCommandListener,
-  type CreateAwsClientFactoryOptions,
-} from './lib/aws';
 export type { AwsActionOptions } from './lib/action';
 export { mapAwsError, type AwsCallScope } from './lib/errors';
 export * from './lib/builders';

@@ -35,11 +35,11 @@ import {
   startMoto,
   useSandboxEndpoint,
 } from 'sandbox';
-import { createAwsCrossAccountActions } from './actions';
-import { createAwsClientFactory } from './lib/aws';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { decodePolicyDocument } from './lib/builders';
 import {
   actionContext,
+  actionsWithShareKnobs,
   checkpointStore,
   mockAuditor,
 } from './__testUtils__/testing';
@@ -72,10 +72,9 @@ function actions() {
     },
   });
   const audit = mockAuditor();
-  const list = createAwsCrossAccountActions({
+  const list = actionsWithShareKnobs({
     clients,
     auditor: audit.auditor,
-    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
   });
   const byId = Object.fromEntries(list.map(a => [a.id, a]));
   return { byId, audit };

@@ -10,13 +10,13 @@ import {
   NETWORK_AUTOCOMPLETE_PROVIDER,
   createNetworkAutocompleteHandler,
 } from './autocomplete/networkAutocomplete';
-import { createAwsClientFactory } from './lib/aws';
+import { awsClientFactoryServiceRef } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { createReadClusterContractAction } from './actions/readClusterContract';
 
 /**
  * Registers the cross-account ALB actions on the scaffolder, and the `aws-cross-account`
- * autocomplete provider the form's VPC and subnet pickers read. Credentials come from
- * `aws.accounts` (one role per account) through `@backstage/integration-aws-node`.
+ * autocomplete provider the form's VPC and subnet pickers read. Clients come from
+ * `awsClientFactoryServiceRef` (one role per account from `aws.accounts`).
  *
  * @public
  */
@@ -30,10 +30,17 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         autocomplete: scaffolderAutocompleteExtensionPoint,
         config: coreServices.rootConfig,
         auditor: coreServices.auditor,
+        clients: awsClientFactoryServiceRef,
         catalog: catalogServiceRef,
       },
-      async init({ scaffolder, autocomplete, config, auditor, catalog }) {
-        const clients = createAwsClientFactory({ config });
+      async init({
+        scaffolder,
+        autocomplete,
+        config,
+        auditor,
+        clients,
+        catalog,
+      }) {
         scaffolder.addActions(
           createReadClusterContractAction({ catalog }),
           ...createAwsCrossAccountActions({ clients, auditor }),

@@ -23,9 +23,12 @@ import {
   startMoto,
   useSandboxEndpoint,
 } from 'sandbox';
-import { createAwsCrossAccountActions } from './actions';
-import { createAwsClientFactory } from './lib/aws';
-import { actionContext, mockAuditor } from './__testUtils__/testing';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
+import {
+  actionContext,
+  actionsWithShareKnobs,
+  mockAuditor,
+} from './__testUtils__/testing';
 import { RecipeIds, recipeInput } from './__testUtils__/recipe';
 import {
   BACKSTAGE_NETWORK_ACCOUNT_POLICY,
@@ -48,10 +51,9 @@ function actions() {
     config: new ConfigReader({ aws: sandboxAwsConfig() }),
     onCommand: e => recorded.push({ accountId: e.accountId, action: e.action }),
   });
-  const list = createAwsCrossAccountActions({
+  const list = actionsWithShareKnobs({
     clients,
     auditor: mockAuditor().auditor,
-    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
   });
   return Object.fromEntries(list.map(a => [a.id, a]));
 }

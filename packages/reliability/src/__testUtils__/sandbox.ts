@@ -8,7 +8,10 @@ import { JsonObject, JsonValue } from '@backstage/types';
 import {
   AwsCommandListener,
   createAwsClientFactory,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
+import {
   createAwsCrossAccountActions,
+  createShareSubnetsAction,
 } from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
 import {
   MotoServer,
@@ -135,11 +138,16 @@ export function recipeActions(options: RecipeActionsOptions = {}) {
       };
     },
   };
-  const list = createAwsCrossAccountActions({
+  // share-subnets waits briefly: the sandbox associates at once.
+  const shareSubnets = createShareSubnetsAction({
     clients,
     auditor: auditor as any,
     backoff: { initialDelayMs: 10, maxDelayMs: 50 },
   });
+  const list = createAwsCrossAccountActions({
+    clients,
+    auditor: auditor as any,
+  }).map(a => (a.id === shareSubnets.id ? shareSubnets : a));
   const byId = Object.fromEntries(list.map(a => [a.id, a]));
   return { byId, list, auditEvents };
 }

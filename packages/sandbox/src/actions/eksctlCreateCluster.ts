@@ -7,6 +7,7 @@ import {
   parseEksctlClusterConfig,
   sandboxEksctlCreateCluster,
 } from '../standins/eksctl';
+import { eksClusterArn } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const EKSCTL_CREATE_CLUSTER_ID = 'sandbox:eksctl:create-cluster';
 
@@ -89,7 +90,7 @@ export function createEksctlCreateClusterAction() {
         ctx.output('clusterSecurityGroupId', 'sg-00000000000000000');
         ctx.output(
           'clusterArn',
-          `arn:aws:eks:${spec.region}:${input.workloadAccountId}:cluster/${spec.clusterName}`,
+          eksClusterArn(spec.region, input.workloadAccountId, spec.clusterName),
         );
         ctx.output('vpcId', spec.vpcId ?? 'vpc-00000000000000000');
         ctx.output('created', false);

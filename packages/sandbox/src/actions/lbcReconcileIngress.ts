@@ -7,6 +7,7 @@ import {
   parseKubernetesManifest,
   sandboxReconcileIngress,
 } from '../standins/lbc';
+import { regionalArn } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const LBC_RECONCILE_INGRESS_ID = 'sandbox:lbc:reconcile-ingress';
 
@@ -69,10 +70,14 @@ export function createLbcReconcileIngressAction() {
         ctx.logger.info(
           `Dry run: would create ALB ${model.loadBalancerName} (stack ${model.stack}) in ${input.networkAccountId}`,
         );
-        const base = `arn:aws:elasticloadbalancing:${input.region}:${input.networkAccountId}`;
         ctx.output(
           'loadBalancerArn',
-          `${base}:loadbalancer/app/${model.loadBalancerName}/0000000000000000`,
+          regionalArn(
+            'elasticloadbalancing',
+            input.region,
+            input.networkAccountId,
+            `loadbalancer/app/${model.loadBalancerName}/0000000000000000`,
+          ),
         );
         ctx.output('loadBalancerName', model.loadBalancerName);
         ctx.output(

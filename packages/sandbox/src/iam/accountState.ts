@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
 import { adminClientOptions } from './admin';
+import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** An IAM policy document. */
 export type PolicyDocument = { Version?: string; Statement: unknown };
@@ -164,7 +165,7 @@ export class AccountState {
         });
       }
     } catch (e) {
-      if ((e as Error).name === 'NoSuchEntityException') return [];
+      if (isNotFound(e)) return [];
       throw e;
     }
     return out;
@@ -185,7 +186,7 @@ export class AccountState {
         trust: parsePolicyDocument(Role!.AssumeRolePolicyDocument ?? '{}'),
       };
     } catch (e) {
-      if ((e as Error).name === 'NoSuchEntityException') return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }
@@ -200,7 +201,7 @@ export class AccountState {
       );
       return res.ClientIDList ?? [];
     } catch (e) {
-      if ((e as Error).name === 'NoSuchEntityException') return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }

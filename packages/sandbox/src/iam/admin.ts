@@ -1,4 +1,8 @@
 import { AssumeRoleCommand, Credentials, STSClient } from '@aws-sdk/client-sts';
+import {
+  iamRoleArn,
+  partitionOf,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** The static access key the IAM gateway treats as every account's administrator. */
 export const SANDBOX_ADMIN_ACCESS_KEY = 'sandbox-admin';
@@ -43,7 +47,7 @@ export async function adminClientOptions(
     },
   }).send(
     new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+      RoleArn: iamRoleArn(partitionOf(region), accountId, roleName),
       RoleSessionName: roleName,
     }),
   );

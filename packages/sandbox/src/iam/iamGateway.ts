@@ -20,6 +20,7 @@ import {
   requestUpstream,
   sendWireResponse,
 } from '../awsWire';
+import { partitionOf } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /**
  * Who signed a request. Static keys stand for identities outside the sandbox accounts; keys
@@ -91,12 +92,6 @@ export interface IamGatewayOptions {
    * SANDBOX_IAM_REPORT_DIR), for the test run's report.
    */
   reportDir?: string;
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  return 'aws';
 }
 
 function regionOf(auth: string): string {

@@ -13,6 +13,10 @@ import {
 import eksctlPolicy from './policies/eksctl-minimum-iam-policies.json';
 import { MOTO_DEFAULT_ACCOUNT_ID } from './iamGateway';
 import { adminClientOptions } from './admin';
+import {
+  isAlreadyExists,
+  isNotFound,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /**
  * The policies the project ships, read from the plugins' source (the sandbox is a private
@@ -83,7 +87,7 @@ async function ensureRole(
       }),
     );
   } catch (e) {
-    if ((e as Error).name !== 'EntityAlreadyExistsException') throw e;
+    if (!isAlreadyExists(e)) throw e;
     await iam.send(
       new UpdateAssumeRolePolicyCommand({
         RoleName: roleName,
@@ -99,7 +103,7 @@ async function ensureRole(
           new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
         )
         .catch(e => {
-          if ((e as Error).name !== 'NoSuchEntityException') throw e;
+          if (!isNotFound(e)) throw e;
         });
       continue;
     }
@@ -121,7 +125,7 @@ async function ensureUser(
   try {
     await iam.send(new CreateUserCommand({ UserName: userName }));
   } catch (e) {
-    if ((e as Error).name !== 'EntityAlreadyExistsException') throw e;
+    if (!isAlreadyExists(e)) throw e;
   }
   for (const [name, document] of Object.entries(policies)) {
     await iam.send(

@@ -6,12 +6,16 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import { InputError } from '@backstage/errors';
-import { sandboxAdminCredentials } from '../accounts';
+import { sandboxAdminClients } from '../accounts';
 import {
   SANDBOX_OPERATOR_ACCESS_KEY,
   sessionClientOptions,
 } from '../iam/admin';
 import { SANDBOX_EKSCTL_ROLE_NAME } from '../iam/sandboxPrincipals';
+import {
+  iamRoleArn,
+  partitionOf,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -35,7 +39,11 @@ export async function eksctlClientOptions(accountId: string, region: string) {
     },
   }).send(
     new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/${SANDBOX_EKSCTL_ROLE_NAME}`,
+      RoleArn: iamRoleArn(
+        partitionOf(region),
+        accountId,
+        SANDBOX_EKSCTL_ROLE_NAME,
+      ),
       RoleSessionName: 'eksctl',
     }),
   );
@@ -126,10 +134,10 @@ async function roleTrustingIssuer(
   region: string,
   issuer: string,
 ): Promise<string | undefined> {
-  const { sdkCredentialProvider } = await sandboxAdminCredentials(
-    networkAccountId,
-  );
-  const iam = new IAMClient({ region, credentials: sdkCredentialProvider });
+  const iam = await sandboxAdminClients().client(IAMClient, {
+    accountId: networkAccountId,
+    region,
+  });
   const provider = `:oidc-provider/${issuer.replace(/^https:\/\//, '')}`;
   let Marker: string | undefined;
   do {

@@ -25,6 +25,7 @@ import {
 import { InputError } from '@backstage/errors';
 import yaml from 'yaml';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, eksctlClientOptions } from './aws';
+import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** The parts of an eksctl ClusterConfig the stand-in acts on. */
 export interface SandboxClusterSpec {
@@ -164,7 +165,7 @@ async function ensureRole(
     const { Role } = await iam.send(new GetRoleCommand({ RoleName: name }));
     return Role!.Arn!;
   } catch (e) {
-    if ((e as Error).name !== 'NoSuchEntityException') throw e;
+    if (!isNotFound(e)) throw e;
   }
   const { Role } = await iam.send(
     new CreateRoleCommand({

@@ -15,7 +15,7 @@ import {
   IAMClient,
 } from '@aws-sdk/client-iam';
 import yaml from 'yaml';
-import { sandboxAdminCredentials } from '../accounts';
+import { sandboxAdminClients } from '../accounts';
 import { shippedPolicy } from '../iam/sandboxPrincipals';
 import {
   SandboxNetwork,
@@ -26,6 +26,14 @@ import {
 import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
 import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from './aws';
+import {
+  iamPolicyArn,
+  iamRoleArn,
+  isAlreadyExists,
+  issuerHostPath,
+  oidcProviderArn,
+  partitionOf,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** The ALB security group in Account-A's shared VPC (port 80 from anywhere), idempotent. */
 export async function ensureSandboxAlbSecurityGroup(
@@ -259,17 +267,19 @@ export async function ensureSandboxControllerIam(options: {
   clusterName: string;
   issuer: string;
 }): Promise<string> {
-  const { sdkCredentialProvider } = await sandboxAdminCredentials(
-    options.networkAccountId,
-  );
-  const iam = new IAMClient({
+  const iam = await sandboxAdminClients().client(IAMClient, {
+    accountId: options.networkAccountId,
     region: options.region,
-    credentials: sdkCredentialProvider,
   });
-  const hostPath = options.issuer.replace(/^https:\/\//, '');
-  const providerArn = `arn:aws:iam::${options.networkAccountId}:oidc-provider/${hostPath}`;
+  const partition = partitionOf(options.region);
+  const hostPath = issuerHostPath(options.issuer);
+  const providerArn = oidcProviderArn(
+    partition,
+    options.networkAccountId,
+    options.issuer,
+  );
   const ignoreExists = (e: unknown) => {
-    if ((e as Error).name !== 'EntityAlreadyExistsException') throw e;
+    if (!isAlreadyExists(e)) throw e;
   };
   await iam
     .send(
@@ -280,7 +290,12 @@ export async function ensureSandboxControllerIam(options: {
     )
     .catch(ignoreExists);
   const policyName = `sandbox-seeded-${options.clusterName}-lbc`.slice(0, 128);
-  const policyArn = `arn:aws:iam::${options.networkAccountId}:policy/sandbox/${policyName}`;
+  const policyArn = iamPolicyArn(
+    partition,
+    options.networkAccountId,
+    policyName,
+    '/sandbox/',
+  );
   await iam
     .send(
       new CreatePolicyCommand({
@@ -318,5 +333,5 @@ export async function ensureSandboxControllerIam(options: {
   await iam.send(
     new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }),
   );
-  return `arn:aws:iam::${options.networkAccountId}:role/sandbox/${roleName}`;
+  return iamRoleArn(partition, options.networkAccountId, roleName, '/sandbox/');
 }

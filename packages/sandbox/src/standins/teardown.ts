@@ -28,6 +28,7 @@ import {
   eksctlClientOptions,
 } from './aws';
 import { LBC_TAGS, findLoadBalancerByLbcTags } from './lbc';
+import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export interface TeardownResult {
   /** ARNs or names of what was deleted (or, on a dry run, would be). */
@@ -172,7 +173,7 @@ export async function sandboxEksctlDeleteCluster(options: {
       else if (!clusterArn) continue;
       deleted.push(`role/${roleName}`);
     } catch (e) {
-      if ((e as Error).name !== 'NoSuchEntityException') throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
   return { deleted, dryRun };

@@ -10,10 +10,6 @@ import {
 } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AwsCredentialsManager,
-  DefaultAwsCredentialsManager,
-} from '@backstage/integration-aws-node';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JsonValue } from '@backstage/types';
 import {
@@ -21,6 +17,11 @@ import {
   AlbLoadBalancer,
   EntityLoadBalancersResponse,
 } from '@cross-account-alb/plugin-aws-alb-common';
+import {
+  AwsClientFactory,
+  createAwsClientFactory,
+  iamRoleArn,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AlbAwsClientFactory, DefaultAlbAwsClientFactory } from './clients';
 import { toBackstageError } from './errors';
 import {
@@ -74,9 +75,7 @@ export function readAwsAlbSettings(config: Config): AwsAlbSettings {
     if (roleName) {
       const accountId = account.getString('accountId');
       const partition = account.getOptionalString('partition') ?? 'aws';
-      roleArns[
-        accountId
-      ] = `arn:${partition}:iam::${accountId}:role/${roleName}`;
+      roleArns[accountId] = iamRoleArn(partition, accountId, roleName);
     }
   }
   const explicit = plugin?.getOptionalStringArray('allowedAccountIds');
@@ -177,14 +176,13 @@ export class DefaultAwsAlbService implements AwsAlbService {
       catalog: CatalogService;
       cache: CacheService;
       logger: LoggerService;
-      credentialsManager?: AwsCredentialsManager;
+      /** Defaults to a factory of its own over `aws.accounts`. */
+      awsClients?: AwsClientFactory;
     },
   ): DefaultAwsAlbService {
     const settings = readAwsAlbSettings(config);
     const clientFactory = new DefaultAlbAwsClientFactory({
-      credentialsManager:
-        deps.credentialsManager ??
-        DefaultAwsCredentialsManager.fromConfig(config),
+      awsClients: deps.awsClients ?? createAwsClientFactory({ config }),
       limiters: new AccountRegionLimiters({
         ratePerSecond: settings.rateLimit.callsPerSecond,
         burst: settings.rateLimit.burst,

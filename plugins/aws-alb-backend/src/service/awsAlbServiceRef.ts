@@ -4,6 +4,7 @@ import {
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { awsClientFactoryServiceRef } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { DefaultAwsAlbService } from './DefaultAwsAlbService';
 import { AwsAlbService } from './types';
 
@@ -24,8 +25,14 @@ export const awsAlbServiceRef = createServiceRef<AwsAlbService>({
         cache: coreServices.cache,
         logger: coreServices.logger,
         catalog: catalogServiceRef,
+        awsClients: awsClientFactoryServiceRef,
       },
-      factory: ({ config, cache, logger, catalog }) =>
-        DefaultAwsAlbService.fromConfig(config, { cache, logger, catalog }),
+      factory: ({ config, cache, logger, catalog, awsClients }) =>
+        DefaultAwsAlbService.fromConfig(config, {
+          cache,
+          logger,
+          catalog,
+          awsClients,
+        }),
     }),
 });

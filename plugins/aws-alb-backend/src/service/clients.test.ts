@@ -1,5 +1,6 @@
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCredentialsManager } from '@backstage/integration-aws-node';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { DefaultAlbAwsClientFactory } from './clients';
@@ -52,7 +53,7 @@ describe('DefaultAlbAwsClientFactory', () => {
 
   function factory() {
     return new DefaultAlbAwsClientFactory({
-      credentialsManager,
+      awsClients: createAwsClientFactory({ credentialsManager }),
       limiters: new AccountRegionLimiters({
         ratePerSecond: 100,
         burst: 100,
@@ -86,13 +87,14 @@ describe('DefaultAlbAwsClientFactory', () => {
     refund.mockRestore();
   });
 
-  it('shares one assumed-role session between the ELBv2 and tagging clients', async () => {
+  it('keeps one pair of clients per account and region, sharing one assumed-role session', async () => {
     assumeRole.mockClear();
     const f = factory();
     const { elbv2, tagging } = await f.getClients('111111111111', 'us-east-1');
     expect(f.getClients('111111111111', 'us-east-1')).toBe(
       f.getClients('111111111111', 'us-east-1'),
     );
+    expect(await elbv2.config.maxAttempts()).toBe(3);
     await elbv2.config.credentials();
     await tagging.config.credentials();
     expect(assumeRole).toHaveBeenCalledTimes(1);

@@ -1,9 +1,6 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import {
-  AwsCredentialProvider,
-  AwsCredentialsManager,
-} from '@backstage/integration-aws-node';
+import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AlbAwsClients } from './readLoadBalancers';
 import { AccountRegionLimiters } from './TokenBucketLimiter';
@@ -25,27 +22,6 @@ export interface AlbAwsClientFactory {
   ): Promise<T>;
 }
 
-type CredentialsProvider = AwsCredentialProvider['sdkCredentialProvider'];
-type Credentials = Awaited<ReturnType<CredentialsProvider>>;
-
-/**
- * Each SDK client memoizes credentials for itself only; sharing one memo lets the ELBv2 and
- * tagging clients of an account use one `sts:AssumeRole` instead of one each.
- */
-function shareCredentials(provider: CredentialsProvider): CredentialsProvider {
-  let current: Promise<Credentials> | undefined;
-  const fresh = (c: Credentials) =>
-    !c.expiration || c.expiration.getTime() - Date.now() > 5 * 60_000;
-  return async () => {
-    if (current) {
-      const credentials = await current.catch(() => undefined);
-      if (credentials && fresh(credentials)) return credentials;
-    }
-    current = provider();
-    return current;
-  };
-}
-
 /** Tokens reserved for the read running in this async context. */
 interface Reservation {
   limiterKey: string;
@@ -54,7 +30,8 @@ interface Reservation {
 const reservations = new AsyncLocalStorage<Reservation>();
 
 export interface DefaultAlbAwsClientFactoryOptions {
-  credentialsManager: AwsCredentialsManager;
+  /** Builds clients acting in an account; the plugin takes `awsClientFactoryServiceRef`. */
+  awsClients: AwsClientFactory;
   limiters: AccountRegionLimiters;
   /** SDK attempts per call (adaptive retry mode). */
   maxAttempts: number;
@@ -98,9 +75,9 @@ function attachLimiter(
 }
 
 /**
- * Builds one pair of clients per account and region, with credentials from `aws.accounts`
- * (assumed role) and adaptive retry, and keeps them: the SDK caches assumed-role credentials
- * per client, so reusing clients avoids an STS call per view.
+ * Keeps one pair of clients per account and region, built by the shared AWS client factory
+ * (assumed role from `aws.accounts`, one credential memo per account, adaptive retry, user
+ * agent) with this plugin's rate limit on every HTTP attempt.
  */
 export class DefaultAlbAwsClientFactory implements AlbAwsClientFactory {
   private readonly clients = new Map<string, Promise<AlbAwsClients>>();
@@ -142,18 +119,20 @@ export class DefaultAlbAwsClientFactory implements AlbAwsClientFactory {
     accountId: string,
     region: string,
   ): Promise<AlbAwsClients> {
-    const { sdkCredentialProvider } =
-      await this.options.credentialsManager.getCredentialProvider({
-        accountId,
-      });
-    const common = {
-      region,
-      credentials: shareCredentials(sdkCredentialProvider),
-      retryMode: 'adaptive',
-      maxAttempts: this.options.maxAttempts,
-    };
-    const elbv2 = new ElasticLoadBalancingV2Client(common);
-    const tagging = new ResourceGroupsTaggingAPIClient(common);
+    const target = { accountId, region };
+    const clientOptions = { maxAttempts: this.options.maxAttempts };
+    const [elbv2, tagging] = await Promise.all([
+      this.options.awsClients.client(
+        ElasticLoadBalancingV2Client,
+        target,
+        clientOptions,
+      ),
+      this.options.awsClients.client(
+        ResourceGroupsTaggingAPIClient,
+        target,
+        clientOptions,
+      ),
+    ]);
     attachLimiter(
       elbv2 as unknown as MiddlewareClient,
       this.options.limiters,

@@ -3,6 +3,11 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import {
+  awsErrorMessage,
+  awsErrorName,
+  classifyAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 import { LimiterSaturatedError } from './TokenBucketLimiter';
 
 /**
@@ -38,75 +43,12 @@ export async function awsCall<T>(
   }
 }
 
-const THROTTLING_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-]);
-const ACCESS_DENIED_NAMES = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'UnauthorizedException',
-  'AuthorizationError',
-  'NotAuthorized',
-]);
-
-function errorName(e: unknown): string {
-  return (e as { name?: string } | undefined)?.name ?? '';
-}
-function errorMessage(e: unknown): string {
-  return (e as { message?: string } | undefined)?.message ?? String(e);
-}
-
-export function isThrottling(e: unknown): boolean {
-  const cause = e instanceof AwsCallError ? e.cause : e;
-  if (cause instanceof LimiterSaturatedError) return true;
-  const retryable = (cause as { $retryable?: { throttling?: boolean } })
-    ?.$retryable;
-  return (
-    THROTTLING_NAMES.has(errorName(cause)) || Boolean(retryable?.throttling)
-  );
-}
-
 /** What the service knows about the account when translating an error. */
 export interface AwsErrorContext {
   accountId: string;
   region: string;
   /** The role assumed in the account, or undefined when the base credentials are used. */
   roleArn?: string;
-}
-
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'TimeoutError',
-  'RequestTimeout',
-]);
-
-/** A server-side AWS fault or a network failure, as opposed to a problem with the request. */
-export function isTransientAwsFailure(e: unknown): boolean {
-  const err = e as {
-    $fault?: string;
-    $metadata?: { httpStatusCode?: number };
-    code?: string;
-    name?: string;
-  };
-  if (!err || typeof err !== 'object') return false;
-  const status = err.$metadata?.httpStatusCode ?? 0;
-  return (
-    err.$fault === 'server' ||
-    status >= 500 ||
-    TRANSIENT_NETWORK_CODES.has(err.code ?? '') ||
-    TRANSIENT_NETWORK_CODES.has(err.name ?? '')
-  );
 }
 
 /**
@@ -116,8 +58,9 @@ export function isTransientAwsFailure(e: unknown): boolean {
 export function toBackstageError(e: unknown, ctx: AwsErrorContext): Error {
   const action = e instanceof AwsCallError ? e.action : 'unknown';
   const cause = e instanceof AwsCallError ? e.cause : e;
-  const name = errorName(cause);
-  const message = errorMessage(cause);
+  const name = awsErrorName(cause);
+  const message = awsErrorMessage(cause);
+  const kind = classifyAwsError(cause);
   const who = ctx.roleArn
     ? `role ${ctx.roleArn}`
     : "the backend's base AWS credentials";
@@ -128,7 +71,7 @@ export function toBackstageError(e: unknown, ctx: AwsErrorContext): Error {
       cause.retryAfterMs / 1000,
     );
   }
-  if (isThrottling(cause)) {
+  if (kind === 'throttled') {
     return new AwsThrottledError(
       `AWS throttled ${action} in account ${ctx.accountId} (${ctx.region}); the Describe budget is shared with the AWS Load Balancer Controller. Nothing is cached for this load balancer yet, retry shortly`,
       5,
@@ -136,7 +79,7 @@ export function toBackstageError(e: unknown, ctx: AwsErrorContext): Error {
   }
   // AWS's own failures (5xx after the SDK's retries, dropped connections) are transient:
   // answer like throttling, never with the raw AWS error (which carries request metadata).
-  if (isTransientAwsFailure(cause)) {
+  if (kind === 'transient') {
     return new AwsThrottledError(
       `AWS failed to answer ${action} in account ${ctx.accountId} (${
         ctx.region
@@ -148,17 +91,14 @@ export function toBackstageError(e: unknown, ctx: AwsErrorContext): Error {
   }
   // Failing to assume the role surfaces from the credential provider, inside whichever call
   // needed credentials first.
-  const assumeRoleFailed =
-    /AssumeRole/i.test(message) || name === 'CredentialsProviderError';
-  if (
-    ACCESS_DENIED_NAMES.has(name) ||
-    (assumeRoleFailed && /not authorized|denied/i.test(message))
-  ) {
-    const deniedAction = assumeRoleFailed ? 'sts:AssumeRole' : action;
+  if (kind === 'assume-role-denied') {
     return new NotAllowedError(
-      assumeRoleFailed
-        ? `The backend could not assume ${who} in account ${ctx.accountId}: allow sts:AssumeRole for the backend's identity in the role's trust policy (${message})`
-        : `AWS denied ${deniedAction} to ${who} in account ${ctx.accountId} (${ctx.region}): add ${deniedAction} to that role's policy (${message})`,
+      `The backend could not assume ${who} in account ${ctx.accountId}: allow sts:AssumeRole for the backend's identity in the role's trust policy (${message})`,
+    );
+  }
+  if (kind === 'access-denied') {
+    return new NotAllowedError(
+      `AWS denied ${action} to ${who} in account ${ctx.accountId} (${ctx.region}): add ${action} to that role's policy (${message})`,
     );
   }
   if (

@@ -11,6 +11,7 @@ import {
   LBC_TAG_STACK,
   LOAD_BALANCER_ARN_PATTERN,
 } from '@cross-account-alb/plugin-aws-alb-common';
+import { partitionOf } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** One `key=value` pair of the tags annotation. */
 export interface TagFilter {
@@ -39,12 +40,6 @@ const ARN_RE = new RegExp(LOAD_BALANCER_ARN_PATTERN);
 const ACCOUNT_RE = new RegExp(AWS_ACCOUNT_ID_PATTERN);
 const REGION_RE = new RegExp(AWS_REGION_PATTERN);
 const EXAMPLE_TAGS = `${LBC_TAG_CLUSTER}=<cluster>,${LBC_TAG_STACK}=<namespace>/<ingress>`;
-
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 /** Parses `k=v,k2=v2`; values may contain `=` and `/`, keys may not be empty. */
 export function parseTagsAnnotation(value: string): TagFilter[] {

@@ -4,11 +4,21 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RAMClient } from '@aws-sdk/client-ram';
 import { AuditorService } from '@backstage/backend-plugin-api';
+import { createAwsCrossAccountActions } from '../actions/createAwsCrossAccountActions';
+import {
+  createShareSubnetsAction,
+  ShareSubnetsActionOptions,
+} from '../actions/shareSubnets';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AwsClientFactory, AwsTarget } from '../lib/aws';
+import {
+  AwsClientConstructor,
+  AwsClientFactory,
+  AwsSdkClient,
+  AwsTarget,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const NETWORK = '111111111111';
 export const WORKLOAD = '222222222222';
@@ -23,22 +33,21 @@ export function mockAws() {
   const iam = new IAMClient({ region: REGION });
   const eks = new EKSClient({ region: REGION });
   const targets: Array<AwsTarget & { service: string }> = [];
+  const byClass = new Map<unknown, { service: string; client: unknown }>([
+    [EC2Client, { service: 'ec2', client: ec2 }],
+    [RAMClient, { service: 'ram', client: ram }],
+    [IAMClient, { service: 'iam', client: iam }],
+    [EKSClient, { service: 'eks', client: eks }],
+  ]);
   const clients: AwsClientFactory = {
-    ec2: async t => {
-      targets.push({ ...t, service: 'ec2' });
-      return ec2;
-    },
-    ram: async t => {
-      targets.push({ ...t, service: 'ram' });
-      return ram;
-    },
-    iam: async t => {
-      targets.push({ ...t, service: 'iam' });
-      return iam;
-    },
-    eks: async t => {
-      targets.push({ ...t, service: 'eks' });
-      return eks;
+    client: async <C extends AwsSdkClient>(
+      Client: AwsClientConstructor<C>,
+      t: AwsTarget,
+    ) => {
+      const mocked = byClass.get(Client);
+      if (!mocked) throw new Error(`mockAws has no ${Client.name}`);
+      targets.push({ ...t, service: mocked.service });
+      return mocked.client as C;
     },
     roleNameFor: accountId =>
       ({
@@ -116,4 +125,20 @@ export function actionContext(
       (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
     ) as Record<string, any>;
   return { ctx, outputs };
+}
+
+/**
+ * The module's actions, with share-subnets built with its own knobs (by default a short
+ * backoff: the sandbox associates at once).
+ */
+export function actionsWithShareKnobs(
+  options: ShareSubnetsActionOptions,
+): ReturnType<typeof createAwsCrossAccountActions> {
+  const share = createShareSubnetsAction({
+    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
+    ...options,
+  });
+  return createAwsCrossAccountActions(options).map(a =>
+    a.id === share.id ? share : a,
+  );
 }

@@ -1,16 +1,22 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  EC2Client,
   IpPermission,
 } from '@aws-sdk/client-ec2';
 import { NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
-import { AwsActionOptions, mutate, workloadScope } from '../lib/action';
+import {
+  AnyContext,
+  AwsActionOptions,
+  mutate,
+  workloadScope,
+} from '../lib/action';
 import { managedTags } from '../lib/builders';
 import { findSecurityGroupById } from '../lib/lookups';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './allowAlbToNodes.examples';
+import { securityGroupArn } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ALLOW_ALB_TO_NODES_ID = 'aws:ec2:allow-alb-to-nodes';
 
@@ -106,7 +112,7 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
         return;
       }
       const scope = workloadScope(options, input.workloadAccountId);
-      const ec2 = await options.clients.ec2({
+      const ec2 = await options.clients.client(EC2Client, {
         accountId: input.workloadAccountId,
         region: input.region,
       });
@@ -120,14 +126,6 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
           `nodeSecurityGroupId: ${input.nodeSecurityGroupId} was not found in workload account ${input.workloadAccountId} (${input.region}). Use the clusterSecurityGroupId output of aws:eks:describe-cluster.`,
         );
       }
-      const output = (created: boolean, ruleId?: string) => {
-        ctx.output('nodeSecurityGroupId', input.nodeSecurityGroupId);
-        ctx.output('albSecurityGroupId', input.albSecurityGroupId);
-        ctx.output('fromPort', input.fromPort);
-        ctx.output('toPort', toPort);
-        ctx.output('created', created);
-        if (ruleId) ctx.output('securityGroupRuleId', ruleId);
-      };
       if (
         allowsGroup(
           group.IpPermissions ?? [],
@@ -139,7 +137,7 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
         ctx.logger.info(
           `${input.nodeSecurityGroupId} already accepts tcp ${input.fromPort}-${toPort} from ${input.albSecurityGroupId}`,
         );
-        output(false);
+        writeOutputs(ctx, input, false);
         return;
       }
       const ruleId = await mutate(
@@ -193,7 +191,21 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
       ctx.logger.info(
         `${input.nodeSecurityGroupId} now accepts tcp ${input.fromPort}-${toPort} from ${input.albSecurityGroupId}`,
       );
-      output(true, ruleId || undefined);
+      writeOutputs(ctx, input, true, ruleId || undefined);
     },
   });
+}
+
+function writeOutputs(
+  ctx: AnyContext,
+  input: Input,
+  created: boolean,
+  ruleId?: string,
+) {
+  ctx.output('nodeSecurityGroupId', input.nodeSecurityGroupId);
+  ctx.output('albSecurityGroupId', input.albSecurityGroupId);
+  ctx.output('fromPort', input.fromPort);
+  ctx.output('toPort', input.toPort ?? input.fromPort);
+  ctx.output('created', created);
+  if (ruleId) ctx.output('securityGroupRuleId', ruleId);
 }

@@ -10,15 +10,15 @@ import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalanc
 import { createEnsureOidcProviderAction } from './ensureOidcProvider';
 import { createResolveSharedSubnetsAction } from './resolveSharedSubnets';
 import { createRevokeAlbToNodesAction } from './revokeAlbToNodes';
-import {
-  createShareSubnetsAction,
-  ShareSubnetsActionOptions,
-} from './shareSubnets';
+import { createShareSubnetsAction } from './shareSubnets';
+import { AwsActionOptions } from '../lib/action';
 
-/** Every action of the module, in the order of the recipe, then the teardown in reverse. */
-export function createAwsCrossAccountActions(
-  options: ShareSubnetsActionOptions,
-) {
+/**
+ * Every action of the module, in the order of the recipe, then the teardown in reverse.
+ * Knobs of one action (e.g. how share-subnets waits) are not options of the module: build
+ * that action with its own factory to set them.
+ */
+export function createAwsCrossAccountActions(options: AwsActionOptions) {
   return [
     createDescribeSharedNetworkAction(options),
     createShareSubnetsAction(options),

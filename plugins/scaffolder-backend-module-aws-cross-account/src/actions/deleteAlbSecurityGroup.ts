@@ -1,18 +1,25 @@
-import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import {
+  DeleteSecurityGroupCommand,
+  EC2Client,
+  SecurityGroup,
+} from '@aws-sdk/client-ec2';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
 import {
   AwsActionOptions,
   mutate,
   networkScope,
-  unlessAwsError,
+  ScopeBase,
 } from '../lib/action';
 import { buildAlbSecurityGroupName, isManaged } from '../lib/builders';
 import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteAlbSecurityGroup.examples';
+import {
+  securityGroupArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_ALB_SECURITY_GROUP_ID = 'aws:ec2:delete-alb-security-group';
 
@@ -65,27 +72,8 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
         input.groupName ?? buildAlbSecurityGroupName(input.clusterName);
       const scope = networkScope(options, input.networkAccountId);
 
-      const lookup = async () => {
-        const ec2 = await options.clients.ec2({
-          accountId: input.networkAccountId,
-          region: input.region,
-        });
-        const group = await findSecurityGroupByName(
-          ec2,
-          scope,
-          input.vpcId,
-          groupName,
-        );
-        if (group && !isManaged(group.Tags)) {
-          throw new ConflictError(
-            `Refusing to delete security group ${group.GroupId} (${groupName}) in ${input.vpcId}: it was not created by this project (no cross-account-alb:managed-by tag). Delete it by hand if it really is yours to remove.`,
-          );
-        }
-        return { ec2, group };
-      };
-
       if (input.lookupOnly) {
-        const { group } = await lookup();
+        const { group } = await lookupGroup(options, scope, input, groupName);
         ctx.logger.info(
           group
             ? `Found security group ${group.GroupId} (${groupName}) in ${input.vpcId}`
@@ -103,7 +91,7 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
         let wouldDelete = [`security group ${groupName} in ${input.vpcId}`];
         let groupId: string | undefined;
         try {
-          const { group } = await lookup();
+          const { group } = await lookupGroup(options, scope, input, groupName);
           groupId = group?.GroupId;
           wouldDelete = group
             ? [
@@ -131,7 +119,12 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
         return;
       }
 
-      const { ec2, group } = await lookup();
+      const { ec2, group } = await lookupGroup(
+        options,
+        scope,
+        input,
+        groupName,
+      );
       ctx.output('groupName', groupName);
       if (!group?.GroupId) {
         ctx.logger.info(
@@ -167,4 +160,29 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
       ctx.output('deleted', true);
     },
   });
+}
+
+/** The group of that name, with the client to delete it; refuses a foreign one. */
+async function lookupGroup(
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input,
+  groupName: string,
+): Promise<{ ec2: EC2Client; group?: SecurityGroup }> {
+  const ec2 = await options.clients.client(EC2Client, {
+    accountId: input.networkAccountId,
+    region: input.region,
+  });
+  const group = await findSecurityGroupByName(
+    ec2,
+    scope,
+    input.vpcId,
+    groupName,
+  );
+  if (group && !isManaged(group.Tags)) {
+    throw new ConflictError(
+      `Refusing to delete security group ${group.GroupId} (${groupName}) in ${input.vpcId}: it was not created by this project (no cross-account-alb:managed-by tag). Delete it by hand if it really is yours to remove.`,
+    );
+  }
+  return { ec2, group };
 }

@@ -6,6 +6,7 @@ import {
   GetPolicyCommand,
   GetRoleCommand,
   IAMClient,
+  Role,
   ListAttachedRolePoliciesCommand,
   ListEntitiesForPolicyCommand,
   ListPolicyVersionsCommand,
@@ -13,13 +14,13 @@ import {
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
 import {
+  ActionRun,
   AwsActionOptions,
   call,
   mutate,
   networkScope,
-  unlessAwsError,
+  ScopeBase,
 } from '../lib/action';
 import { buildControllerRoleName, isManaged } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
@@ -28,6 +29,11 @@ import {
   IAM_PATH,
 } from './ensureLoadBalancerControllerRole';
 import { examples } from './deleteLoadBalancerControllerRole.examples';
+import {
+  iamPolicyArn,
+  partitionOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
   'aws:iam:delete-load-balancer-controller-role';
@@ -86,258 +92,330 @@ export function createDeleteLoadBalancerControllerRoleAction(
         ctx.input,
         DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
       );
-      const roleName =
-        input.roleName ?? buildControllerRoleName(input.clusterName);
-      const policyArn = `arn:${partitionOf(input.region)}:iam::${
-        input.networkAccountId
-      }:policy${IAM_PATH}${input.policyName}`;
-      const scope = networkScope(options, input.networkAccountId);
-
-      /** What exists and may be removed; throws on foreign resources. */
-      const plan = async (iam: IAMClient) => {
-        const role = (
-          await call(scope, 'iam:GetRole', () =>
-            unlessAwsError(
-              NOT_FOUND,
-              iam.send(new GetRoleCommand({ RoleName: roleName })),
-            ),
-          )
-        )?.Role;
-        if (role && !isManaged(role.Tags)) {
-          throw new ConflictError(
-            `Refusing to delete role ${role.Arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
-          );
-        }
-        const attached: string[] = [];
-        if (role) {
-          let marker: string | undefined;
-          do {
-            const pageMarker = marker;
-            const page = await call(scope, 'iam:ListAttachedRolePolicies', () =>
-              iam.send(
-                new ListAttachedRolePoliciesCommand({
-                  RoleName: roleName,
-                  Marker: pageMarker,
-                }),
-              ),
-            );
-            attached.push(
-              ...(page.AttachedPolicies ?? []).map(p => p.PolicyArn!),
-            );
-            marker = page.IsTruncated ? page.Marker : undefined;
-          } while (marker);
-          const others = attached.filter(a => a !== policyArn);
-          if (others.length) {
-            throw new ConflictError(
-              `Refusing to delete role ${
-                role.Arn
-              }: policies other than ${policyArn} are attached to it (${others.join(
-                ', ',
-              )}). Detach them first if the role is really no longer needed.`,
-            );
-          }
-        }
-        let deletePolicy = false;
-        let policyNote = '';
-        if (input.deletePolicy) {
-          const policy = (
-            await call(scope, 'iam:GetPolicy', () =>
-              unlessAwsError(
-                NOT_FOUND,
-                iam.send(new GetPolicyCommand({ PolicyArn: policyArn })),
-              ),
-            )
-          )?.Policy;
-          if (!policy) {
-            policyNote = `policy ${policyArn} does not exist`;
-          } else if (!isManaged(policy.Tags)) {
-            policyNote = `keeping policy ${policyArn}: not created by this project (no cross-account-alb:managed-by tag)`;
-          } else {
-            const entities = await call(
-              scope,
-              'iam:ListEntitiesForPolicy',
-              () =>
-                iam.send(
-                  new ListEntitiesForPolicyCommand({ PolicyArn: policyArn }),
-                ),
-            );
-            const users = [
-              ...(entities.PolicyRoles ?? [])
-                .map(r => r.RoleName!)
-                .filter(n => n !== roleName),
-              ...(entities.PolicyUsers ?? []).map(u => `user ${u.UserName}`),
-              ...(entities.PolicyGroups ?? []).map(g => `group ${g.GroupName}`),
-            ];
-            if (users.length) {
-              policyNote = `keeping policy ${policyArn}: still attached to ${users.join(
-                ', ',
-              )}`;
-            } else {
-              deletePolicy = true;
-            }
-          }
-        }
-        return {
-          role,
-          attached: attached.includes(policyArn),
-          deletePolicy,
-          policyNote,
-        };
+      const target: Target = {
+        networkAccountId: input.networkAccountId,
+        roleName: input.roleName ?? buildControllerRoleName(input.clusterName),
+        policyArn: iamPolicyArn(
+          partitionOf(input.region),
+          input.networkAccountId,
+          input.policyName,
+          IAM_PATH,
+        ),
+        deletePolicy: input.deletePolicy,
       };
-
-      const output = (roleDeleted: boolean, policyDeleted: boolean) => {
-        ctx.output('roleName', roleName);
-        ctx.output('policyArn', policyArn);
-        ctx.output('roleDeleted', roleDeleted);
-        ctx.output('policyDeleted', policyDeleted);
+      const run: ActionRun = {
+        ctx,
+        options,
+        scope: networkScope(options, input.networkAccountId),
       };
-
       if (ctx.isDryRun) {
-        let wouldDelete = [
-          `attachment of ${policyArn} to role ${roleName}`,
-          `IAM role ${roleName}`,
-          ...(input.deletePolicy
-            ? [`IAM policy ${policyArn} (if nothing else uses it)`]
-            : []),
-        ];
-        try {
-          const iam = await options.clients.iam({
-            accountId: input.networkAccountId,
-            region: input.region,
-          });
-          const p = await plan(iam);
-          wouldDelete = [
-            ...(p.attached
-              ? [`attachment of ${policyArn} to role ${roleName}`]
-              : []),
-            ...(p.role ? [`IAM role ${p.role.Arn}`] : []),
-            ...(p.deletePolicy ? [`IAM policy ${policyArn}`] : []),
-          ];
-          if (p.policyNote) ctx.logger.info(`Dry run: ${p.policyNote}`);
-        } catch (error) {
-          if (error instanceof ConflictError) throw error;
-          ctx.logger.warn(
-            `Dry run: could not look up role ${roleName} (${
-              (error as Error).message
-            }); listing what would be deleted if present`,
-          );
-        }
+        const wouldDelete = await listWouldDelete(run, input.region, target);
         ctx.logger.info(
           wouldDelete.length
             ? `Dry run: would delete ${wouldDelete.join(', ')}`
-            : `Dry run: nothing to delete for role ${roleName}`,
+            : `Dry run: nothing to delete for role ${target.roleName}`,
         );
-        output(false, false);
+        writeOutputs(ctx, target, false, false);
         ctx.output('wouldDelete', wouldDelete);
         ctx.output('dryRun', true);
         return;
       }
 
-      const iam = await options.clients.iam({
+      const iam = await options.clients.client(IAMClient, {
         accountId: input.networkAccountId,
         region: input.region,
       });
-      const p = await plan(iam);
-      const keyBase = `iam.role.${input.networkAccountId}.${roleName}`;
-      if (p.attached) {
-        await mutate(
-          ctx,
-          options,
-          {
-            key: `${keyBase}.detach.${policyArn}`,
-            scope,
-            action: 'iam:DetachRolePolicy',
-            resourceArn: policyArn,
-          },
-          async () => {
-            await unlessAwsError(
-              NOT_FOUND,
-              iam.send(
-                new DetachRolePolicyCommand({
-                  RoleName: roleName,
-                  PolicyArn: policyArn,
-                }),
-              ),
-            );
-            return true;
-          },
-        );
-        ctx.logger.info(`Detached ${policyArn} from ${roleName}`);
-      }
-      if (p.role) {
-        const roleArn = p.role.Arn!;
-        await mutate(
-          ctx,
-          options,
-          {
-            key: `${keyBase}.delete`,
-            scope,
-            action: 'iam:DeleteRole',
-            resourceArn: roleArn,
-          },
-          async () => {
-            await unlessAwsError(
-              NOT_FOUND,
-              iam.send(new DeleteRoleCommand({ RoleName: roleName })),
-            );
-            return true;
-          },
-        );
-        ctx.logger.info(`Deleted role ${roleArn}`);
-      } else {
-        ctx.logger.info(`Nothing to delete: role ${roleName} does not exist`);
-      }
-      if (p.policyNote) ctx.logger.info(p.policyNote);
-      if (p.deletePolicy) {
-        const versions = await call(scope, 'iam:ListPolicyVersions', () =>
-          iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
-        );
-        for (const version of (versions.Versions ?? []).filter(
-          v => !v.IsDefaultVersion,
-        )) {
-          await mutate(
-            ctx,
-            options,
-            {
-              key: `iam.policy.${policyArn}.delete-version.${version.VersionId}`,
-              scope,
-              action: 'iam:DeletePolicyVersion',
-              resourceArn: policyArn,
-            },
-            async () => {
-              await unlessAwsError(
-                NOT_FOUND,
-                iam.send(
-                  new DeletePolicyVersionCommand({
-                    PolicyArn: policyArn,
-                    VersionId: version.VersionId,
-                  }),
-                ),
-              );
-              return true;
-            },
-          );
-        }
-        await mutate(
-          ctx,
-          options,
-          {
-            key: `iam.policy.${policyArn}.delete`,
-            scope,
-            action: 'iam:DeletePolicy',
-            resourceArn: policyArn,
-          },
-          async () => {
-            await unlessAwsError(
-              NOT_FOUND,
-              iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })),
-            );
-            return true;
-          },
-        );
-        ctx.logger.info(`Deleted policy ${policyArn}`);
-      }
-      output(!!p.role, p.deletePolicy);
+      const plan = await planDeletion(run.scope, iam, target);
+      await deleteRole(run, iam, target, plan);
+      if (plan.policyNote) ctx.logger.info(plan.policyNote);
+      if (plan.deletePolicy) await deletePolicy(run, iam, target.policyArn);
+      writeOutputs(ctx, target, !!plan.role, plan.deletePolicy);
     },
   });
+}
+
+/** What the action deletes, derived from its input. */
+interface Target {
+  networkAccountId: string;
+  roleName: string;
+  policyArn: string;
+  /** Whether the input asks to delete the policy too. */
+  deletePolicy: boolean;
+}
+
+/** What exists and may be removed. */
+interface DeletionPlan {
+  role?: Role;
+  /** Whether the policy is attached to the role. */
+  attached: boolean;
+  /** Whether the policy is to be deleted (asked for, ours and unused elsewhere). */
+  deletePolicy: boolean;
+  /** Why the policy stays, when asked to delete it. */
+  policyNote: string;
+}
+
+function writeOutputs(
+  ctx: ActionRun['ctx'],
+  target: Target,
+  roleDeleted: boolean,
+  policyDeleted: boolean,
+) {
+  ctx.output('roleName', target.roleName);
+  ctx.output('policyArn', target.policyArn);
+  ctx.output('roleDeleted', roleDeleted);
+  ctx.output('policyDeleted', policyDeleted);
+}
+
+/**
+ * What a run would delete: from a look-up when AWS answers, else everything the action
+ * could delete. A foreign role is refused as in a real run.
+ */
+async function listWouldDelete(
+  { ctx, options, scope }: ActionRun,
+  region: string,
+  target: Target,
+): Promise<string[]> {
+  const { roleName, policyArn } = target;
+  try {
+    const iam = await options.clients.client(IAMClient, {
+      accountId: target.networkAccountId,
+      region,
+    });
+    const plan = await planDeletion(scope, iam, target);
+    if (plan.policyNote) ctx.logger.info(`Dry run: ${plan.policyNote}`);
+    return [
+      ...(plan.attached
+        ? [`attachment of ${policyArn} to role ${roleName}`]
+        : []),
+      ...(plan.role ? [`IAM role ${plan.role.Arn}`] : []),
+      ...(plan.deletePolicy ? [`IAM policy ${policyArn}`] : []),
+    ];
+  } catch (error) {
+    if (error instanceof ConflictError) throw error;
+    ctx.logger.warn(
+      `Dry run: could not look up role ${roleName} (${
+        (error as Error).message
+      }); listing what would be deleted if present`,
+    );
+    return [
+      `attachment of ${policyArn} to role ${roleName}`,
+      `IAM role ${roleName}`,
+      ...(target.deletePolicy
+        ? [`IAM policy ${policyArn} (if nothing else uses it)`]
+        : []),
+    ];
+  }
+}
+
+/** What exists and may be removed; throws on foreign resources. */
+async function planDeletion(
+  scope: ScopeBase,
+  iam: IAMClient,
+  target: Target,
+): Promise<DeletionPlan> {
+  const { roleName, policyArn } = target;
+  const role = (
+    await call(scope, 'iam:GetRole', () =>
+      unlessAwsError(
+        NOT_FOUND,
+        iam.send(new GetRoleCommand({ RoleName: roleName })),
+      ),
+    )
+  )?.Role;
+  if (role && !isManaged(role.Tags)) {
+    throw new ConflictError(
+      `Refusing to delete role ${role.Arn} in network account ${target.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
+    );
+  }
+  const attached = role ? await attachedPolicies(scope, iam, roleName) : [];
+  const others = attached.filter(a => a !== policyArn);
+  if (role && others.length) {
+    throw new ConflictError(
+      `Refusing to delete role ${
+        role.Arn
+      }: policies other than ${policyArn} are attached to it (${others.join(
+        ', ',
+      )}). Detach them first if the role is really no longer needed.`,
+    );
+  }
+  const policyNote = target.deletePolicy
+    ? await whyKeepPolicy(scope, iam, target)
+    : '';
+  return {
+    role,
+    attached: attached.includes(policyArn),
+    deletePolicy: target.deletePolicy && policyNote === '',
+    policyNote,
+  };
+}
+
+async function attachedPolicies(
+  scope: ScopeBase,
+  iam: IAMClient,
+  roleName: string,
+): Promise<string[]> {
+  const attached: string[] = [];
+  let marker: string | undefined;
+  do {
+    const pageMarker = marker;
+    const page = await call(scope, 'iam:ListAttachedRolePolicies', () =>
+      iam.send(
+        new ListAttachedRolePoliciesCommand({
+          RoleName: roleName,
+          Marker: pageMarker,
+        }),
+      ),
+    );
+    attached.push(...(page.AttachedPolicies ?? []).map(p => p.PolicyArn!));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return attached;
+}
+
+/** Why the policy must stay (missing, foreign, used elsewhere), or '' when it may go. */
+async function whyKeepPolicy(
+  scope: ScopeBase,
+  iam: IAMClient,
+  target: Target,
+): Promise<string> {
+  const { roleName, policyArn } = target;
+  const policy = (
+    await call(scope, 'iam:GetPolicy', () =>
+      unlessAwsError(
+        NOT_FOUND,
+        iam.send(new GetPolicyCommand({ PolicyArn: policyArn })),
+      ),
+    )
+  )?.Policy;
+  if (!policy) return `policy ${policyArn} does not exist`;
+  if (!isManaged(policy.Tags)) {
+    return `keeping policy ${policyArn}: not created by this project (no cross-account-alb:managed-by tag)`;
+  }
+  const entities = await call(scope, 'iam:ListEntitiesForPolicy', () =>
+    iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: policyArn })),
+  );
+  const users = [
+    ...(entities.PolicyRoles ?? [])
+      .map(r => r.RoleName!)
+      .filter(n => n !== roleName),
+    ...(entities.PolicyUsers ?? []).map(u => `user ${u.UserName}`),
+    ...(entities.PolicyGroups ?? []).map(g => `group ${g.GroupName}`),
+  ];
+  return users.length
+    ? `keeping policy ${policyArn}: still attached to ${users.join(', ')}`
+    : '';
+}
+
+/** Detaches the policy if attached, then deletes the role if it exists. */
+async function deleteRole(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  target: Target,
+  plan: DeletionPlan,
+): Promise<void> {
+  const { roleName, policyArn } = target;
+  const keyBase = `iam.role.${target.networkAccountId}.${roleName}`;
+  if (plan.attached) {
+    await mutate(
+      ctx,
+      options,
+      {
+        key: `${keyBase}.detach.${policyArn}`,
+        scope,
+        action: 'iam:DetachRolePolicy',
+        resourceArn: policyArn,
+      },
+      async () => {
+        await unlessAwsError(
+          NOT_FOUND,
+          iam.send(
+            new DetachRolePolicyCommand({
+              RoleName: roleName,
+              PolicyArn: policyArn,
+            }),
+          ),
+        );
+        return true;
+      },
+    );
+    ctx.logger.info(`Detached ${policyArn} from ${roleName}`);
+  }
+  if (!plan.role) {
+    ctx.logger.info(`Nothing to delete: role ${roleName} does not exist`);
+    return;
+  }
+  const roleArn = plan.role.Arn!;
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `${keyBase}.delete`,
+      scope,
+      action: 'iam:DeleteRole',
+      resourceArn: roleArn,
+    },
+    async () => {
+      await unlessAwsError(
+        NOT_FOUND,
+        iam.send(new DeleteRoleCommand({ RoleName: roleName })),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Deleted role ${roleArn}`);
+}
+
+/** Deletes the policy's non-default versions, then the policy. */
+async function deletePolicy(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  policyArn: string,
+): Promise<void> {
+  const versions = await call(scope, 'iam:ListPolicyVersions', () =>
+    iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
+  );
+  for (const version of (versions.Versions ?? []).filter(
+    v => !v.IsDefaultVersion,
+  )) {
+    await mutate(
+      ctx,
+      options,
+      {
+        key: `iam.policy.${policyArn}.delete-version.${version.VersionId}`,
+        scope,
+        action: 'iam:DeletePolicyVersion',
+        resourceArn: policyArn,
+      },
+      async () => {
+        await unlessAwsError(
+          NOT_FOUND,
+          iam.send(
+            new DeletePolicyVersionCommand({
+              PolicyArn: policyArn,
+              VersionId: version.VersionId,
+            }),
+          ),
+        );
+        return true;
+      },
+    );
+  }
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.policy.${policyArn}.delete`,
+      scope,
+      action: 'iam:DeletePolicy',
+      resourceArn: policyArn,
+    },
+    async () => {
+      await unlessAwsError(
+        NOT_FOUND,
+        iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Deleted policy ${policyArn}`);
 }

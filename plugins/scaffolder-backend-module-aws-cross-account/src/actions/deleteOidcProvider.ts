@@ -1,21 +1,26 @@
 import {
   DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
+  IAMClient,
 } from '@aws-sdk/client-iam';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
 import {
   AwsActionOptions,
   call,
   mutate,
   networkScope,
-  unlessAwsError,
+  ScopeBase,
 } from '../lib/action';
-import { isManaged, oidcProviderArn } from '../lib/builders';
+import { isManaged } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteOidcProvider.examples';
+import {
+  oidcProviderArn,
+  partitionOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_OIDC_PROVIDER_ID = 'aws:iam:delete-oidc-provider';
 
@@ -61,34 +66,11 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
       );
       const scope = networkScope(options, input.networkAccountId);
 
-      const lookup = async () => {
-        const iam = await options.clients.iam({
-          accountId: input.networkAccountId,
-          region: input.region,
-        });
-        const existing = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
-          unlessAwsError(
-            ['NoSuchEntity', 'NoSuchEntityException'],
-            iam.send(
-              new GetOpenIDConnectProviderCommand({
-                OpenIDConnectProviderArn: arn,
-              }),
-            ),
-          ),
-        );
-        if (existing && !isManaged(existing.Tags)) {
-          throw new ConflictError(
-            `Refusing to delete OIDC provider ${arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag). Other roles may trust it; delete it by hand if it really is yours to remove.`,
-          );
-        }
-        return { iam, exists: !!existing };
-      };
-
       ctx.output('oidcProviderArn', arn);
       if (ctx.isDryRun) {
         let wouldDelete = [`OIDC provider ${arn}`];
         try {
-          const { exists } = await lookup();
+          const { exists } = await lookupProvider(options, scope, input, arn);
           if (!exists) wouldDelete = [];
         } catch (error) {
           if (error instanceof ConflictError) throw error;
@@ -109,7 +91,7 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
         return;
       }
 
-      const { iam, exists } = await lookup();
+      const { iam, exists } = await lookupProvider(options, scope, input, arn);
       if (!exists) {
         ctx.logger.info(`Nothing to delete: ${arn} does not exist`);
         ctx.output('deleted', false);
@@ -140,4 +122,31 @@ export function createDeleteOidcProviderAction(options: AwsActionOptions) {
       ctx.output('deleted', true);
     },
   });
+}
+
+/** Whether the provider exists, with the client to delete it; refuses a foreign one. */
+async function lookupProvider(
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input,
+  arn: string,
+): Promise<{ iam: IAMClient; exists: boolean }> {
+  const iam = await options.clients.client(IAMClient, {
+    accountId: input.networkAccountId,
+    region: input.region,
+  });
+  const existing = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(
+        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+      ),
+    ),
+  );
+  if (existing && !isManaged(existing.Tags)) {
+    throw new ConflictError(
+      `Refusing to delete OIDC provider ${arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag). Other roles may trust it; delete it by hand if it really is yours to remove.`,
+    );
+  }
+  return { iam, exists: !!existing };
 }

@@ -9,12 +9,13 @@ import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
+  ActionRun,
   AwsActionOptions,
   call,
   digest,
   mutate,
   networkScope,
-  unlessAwsError,
+  ScopeBase,
 } from '../lib/action';
 import {
   isManaged,
@@ -23,6 +24,7 @@ import {
 } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteSubnetShare.examples';
+import { unlessAwsError } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DELETE_SUBNET_SHARE_ID = 'aws:ram:delete-subnet-share';
 
@@ -97,80 +99,12 @@ export function createDeleteSubnetShareAction(options: AwsActionOptions) {
       );
       const what = input.resourceShareArn ?? `named ${input.shareName}`;
       const scope = networkScope(options, input.networkAccountId);
-
-      const find = (ram: RAMClient, managedOnly: boolean) => {
-        const request: GetResourceSharesCommandInput = {
-          resourceOwner: 'SELF',
-          ...(input.resourceShareArn
-            ? { resourceShareArns: [input.resourceShareArn] }
-            : { name: input.shareName }),
-          ...(managedOnly
-            ? {
-                tagFilters: [
-                  {
-                    tagKey: MANAGED_BY_TAG_KEY,
-                    tagValues: [MANAGED_BY_TAG_VALUE],
-                  },
-                ],
-              }
-            : {}),
-        };
-        return call(scope, 'ram:GetResourceShares', async () => {
-          const found = await unlessAwsError(
-            ['UnknownResourceException'],
-            ram.send(new GetResourceSharesCommand(request)),
-          );
-          return (found?.resourceShares ?? []).filter(
-            s =>
-              (input.resourceShareArn
-                ? s.resourceShareArn === input.resourceShareArn
-                : s.name === input.shareName) && !GONE.includes(s.status ?? ''),
-          );
-        });
-      };
-
-      const lookup = async () => {
-        const ram = await options.clients.ram({
-          accountId: input.networkAccountId,
-          region: input.region,
-        });
-        const shares = await find(ram, false);
-        // RAM lists tags with each share; where they are left out (moto), ask again with a
-        // tag filter, which only returns the shares carrying the project's tag.
-        const untagged = shares.filter(s => !s.tags);
-        const managedArns = new Set(
-          untagged.length
-            ? (await find(ram, true)).map(s => s.resourceShareArn)
-            : [],
-        );
-        const managed = (s: ResourceShare) =>
-          s.tags ? isManaged(s.tags) : managedArns.has(s.resourceShareArn);
-        const foreign = shares.filter(s => !managed(s));
-        if (input.resourceShareArn && foreign.length) {
-          throw new ConflictError(
-            `Refusing to delete resource share ${input.resourceShareArn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
-          );
-        }
-        if (foreign.length) {
-          ctx.logger.warn(
-            `Leaving ${foreign.length} resource share(s) named ${input.shareName} that this project did not create`,
-          );
-        }
-        if (input.shareName && !shares.some(managed) && foreign.length) {
-          throw new ConflictError(
-            `Refusing to delete the resource share named ${input.shareName} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
-          );
-        }
-        return {
-          ram,
-          arns: shares.filter(managed).map(s => s.resourceShareArn!),
-        };
-      };
+      const run: ActionRun = { ctx, options, scope };
 
       if (ctx.isDryRun) {
         let arns = [input.resourceShareArn ?? `resource share ${what}`];
         try {
-          arns = (await lookup()).arns;
+          arns = (await lookupShares(run, input)).arns;
         } catch (error) {
           if (error instanceof ConflictError) throw error;
           ctx.logger.warn(
@@ -197,7 +131,7 @@ export function createDeleteSubnetShareAction(options: AwsActionOptions) {
         return;
       }
 
-      const { ram, arns } = await lookup();
+      const { ram, arns } = await lookupShares(run, input);
       if (!arns.length) {
         ctx.logger.info(
           `Nothing to delete: resource share ${what} does not exist`,
@@ -232,4 +166,80 @@ export function createDeleteSubnetShareAction(options: AwsActionOptions) {
       ctx.output('deleted', arns.length > 0);
     },
   });
+}
+
+/** The live shares of the input's ARN or name, optionally only those tagged as ours. */
+function findShares(
+  scope: ScopeBase,
+  ram: RAMClient,
+  input: Input,
+  managedOnly: boolean,
+): Promise<ResourceShare[]> {
+  const request: GetResourceSharesCommandInput = {
+    resourceOwner: 'SELF',
+    ...(input.resourceShareArn
+      ? { resourceShareArns: [input.resourceShareArn] }
+      : { name: input.shareName }),
+    ...(managedOnly
+      ? {
+          tagFilters: [
+            { tagKey: MANAGED_BY_TAG_KEY, tagValues: [MANAGED_BY_TAG_VALUE] },
+          ],
+        }
+      : {}),
+  };
+  return call(scope, 'ram:GetResourceShares', async () => {
+    const found = await unlessAwsError(
+      ['UnknownResourceException'],
+      ram.send(new GetResourceSharesCommand(request)),
+    );
+    return (found?.resourceShares ?? []).filter(
+      s =>
+        (input.resourceShareArn
+          ? s.resourceShareArn === input.resourceShareArn
+          : s.name === input.shareName) && !GONE.includes(s.status ?? ''),
+    );
+  });
+}
+
+/**
+ * The ARNs of the shares to delete (ours only), with the client to delete them. Refuses a
+ * foreign share named by ARN, or a name that only foreign shares carry.
+ */
+async function lookupShares(
+  { ctx, options, scope }: ActionRun,
+  input: Input,
+): Promise<{ ram: RAMClient; arns: string[] }> {
+  const ram = await options.clients.client(RAMClient, {
+    accountId: input.networkAccountId,
+    region: input.region,
+  });
+  const shares = await findShares(scope, ram, input, false);
+  // RAM lists tags with each share; where they are left out (moto), ask again with a
+  // tag filter, which only returns the shares carrying the project's tag.
+  const untagged = shares.filter(s => !s.tags);
+  const managedArns = new Set(
+    untagged.length
+      ? (await findShares(scope, ram, input, true)).map(s => s.resourceShareArn)
+      : [],
+  );
+  const managed = (s: ResourceShare) =>
+    s.tags ? isManaged(s.tags) : managedArns.has(s.resourceShareArn);
+  const foreign = shares.filter(s => !managed(s));
+  if (input.resourceShareArn && foreign.length) {
+    throw new ConflictError(
+      `Refusing to delete resource share ${input.resourceShareArn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
+    );
+  }
+  if (foreign.length) {
+    ctx.logger.warn(
+      `Leaving ${foreign.length} resource share(s) named ${input.shareName} that this project did not create`,
+    );
+  }
+  if (input.shareName && !shares.some(managed) && foreign.length) {
+    throw new ConflictError(
+      `Refusing to delete the resource share named ${input.shareName} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
+    );
+  }
+  return { ram, arns: shares.filter(managed).map(s => s.resourceShareArn!) };
 }

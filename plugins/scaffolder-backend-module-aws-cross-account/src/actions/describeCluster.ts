@@ -1,4 +1,8 @@
-import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import {
+  Cluster,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { EKS_OIDC_ISSUER_PATTERN } from '@cross-account-alb/plugin-aws-alb-common';
@@ -6,11 +10,15 @@ import { z } from 'zod/v3';
 import {
   AwsActionOptions,
   call,
-  unlessAwsError,
+  ScopeBase,
   workloadScope,
 } from '../lib/action';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './describeCluster.examples';
+import {
+  eksClusterArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DESCRIBE_CLUSTER_ID = 'aws:eks:describe-cluster';
 
@@ -52,28 +60,15 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
         DESCRIBE_CLUSTER_ID,
       );
       const scope = workloadScope(options, input.workloadAccountId);
-      const read = async () => {
-        const eks = await options.clients.eks({
-          accountId: input.workloadAccountId,
-          region: input.region,
-        });
-        const response = await call(scope, 'eks:DescribeCluster', () =>
-          unlessAwsError(
-            ['ResourceNotFoundException'],
-            eks.send(new DescribeClusterCommand({ name: input.clusterName })),
-          ),
-        );
-        return response?.cluster;
-      };
 
       if (ctx.isDryRun) {
         // A read changes nothing, and what it finds makes the rest of a dry-run true to life
         // (a teardown dry-run lists the real node rule and OIDC provider). A cluster eksctl
         // has not made yet, or a read the portal may not make, falls back to placeholders.
-        let found: Awaited<ReturnType<typeof read>>;
+        let found: Cluster | undefined;
         let readFailed = false;
         try {
-          found = await read();
+          found = await readCluster(options, scope, input);
         } catch (error) {
           readFailed = true;
           ctx.logger.warn(
@@ -98,7 +93,11 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
         ctx.output(
           'clusterArn',
           found?.arn ??
-            `arn:aws:eks:${input.region}:${input.workloadAccountId}:cluster/${input.clusterName}`,
+            eksClusterArn(
+              input.region,
+              input.workloadAccountId,
+              input.clusterName,
+            ),
         );
         ctx.output(
           'oidcIssuerUrl',
@@ -115,7 +114,7 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
         ctx.output('dryRun', true);
         return;
       }
-      const cluster = await read();
+      const cluster = await readCluster(options, scope, input);
       if (!cluster) {
         throw new NotFoundError(
           `EKS cluster ${input.clusterName} does not exist in workload account ${input.workloadAccountId} (${input.region}). Create it first (eksctl create cluster -f cluster.yaml) on the shared subnets.`,
@@ -152,4 +151,23 @@ export function createDescribeClusterAction(options: AwsActionOptions) {
       ctx.output('status', cluster.status);
     },
   });
+}
+
+/** The cluster, or undefined when it does not exist. */
+async function readCluster(
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input,
+): Promise<Cluster | undefined> {
+  const eks = await options.clients.client(EKSClient, {
+    accountId: input.workloadAccountId,
+    region: input.region,
+  });
+  const response = await call(scope, 'eks:DescribeCluster', () =>
+    unlessAwsError(
+      ['ResourceNotFoundException'],
+      eks.send(new DescribeClusterCommand({ name: input.clusterName })),
+    ),
+  );
+  return response?.cluster;
 }

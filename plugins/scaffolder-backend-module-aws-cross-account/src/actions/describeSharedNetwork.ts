@@ -9,16 +9,13 @@ import {
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { subnetArn } from '../lib/aws';
-import {
-  AwsActionOptions,
-  call,
-  networkScope,
-  ScopeBase,
-  unlessAwsError,
-} from '../lib/action';
+import { AwsActionOptions, call, networkScope, ScopeBase } from '../lib/action';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './describeSharedNetwork.examples';
+import {
+  subnetArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const DESCRIBE_SHARED_NETWORK_ID = 'aws:ec2:describe-shared-network';
 
@@ -107,7 +104,7 @@ export function createDescribeSharedNetworkAction(options: AwsActionOptions) {
         // Read-only, so a dry-run reads the real network when it can; without credentials
         // it outputs plausible values so the rest of the template can be previewed.
         try {
-          const dryRunClient = await options.clients.ec2(target);
+          const dryRunClient = await options.clients.client(EC2Client, target);
           await readSharedNetwork(ctx, input, scope, dryRunClient);
           ctx.output('dryRun', true);
           return;
@@ -142,7 +139,7 @@ export function createDescribeSharedNetworkAction(options: AwsActionOptions) {
         ctx.output('dryRun', true);
         return;
       }
-      const client = await options.clients.ec2(target);
+      const client = await options.clients.client(EC2Client, target);
       await readSharedNetwork(ctx, input, scope, client);
     },
   });

@@ -2,29 +2,35 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeVpcsCommand,
+  EC2Client,
   IpPermission,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
 import {
   AwsActionOptions,
   call,
   digest,
   mutate,
   networkScope,
-  unlessAwsError,
+  ScopeBase,
 } from '../lib/action';
 import {
   buildAlbSecurityGroupName,
   isManaged,
   managedTags,
 } from '../lib/builders';
-import { isAlreadyExists } from '../lib/errors';
 import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureAlbSecurityGroup.examples';
+import {
+  isAlreadyExists,
+  sdkErrorOf,
+  securityGroupArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ENSURE_ALB_SECURITY_GROUP_ID = 'aws:ec2:ensure-alb-security-group';
 
@@ -146,7 +152,7 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
       }
 
       const scope = networkScope(options, input.networkAccountId);
-      const ec2 = await options.clients.ec2({
+      const ec2 = await options.clients.client(EC2Client, {
         accountId: input.networkAccountId,
         region: input.region,
       });
@@ -168,21 +174,7 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
         input.ingressCidrs ??
         (input.scheme === 'internet-facing' ? ['0.0.0.0/0'] : [vpc.CidrBlock!]);
 
-      const findGroup = async () => {
-        const group = await findSecurityGroupByName(
-          ec2,
-          scope,
-          input.vpcId,
-          groupName,
-        );
-        if (group && !isManaged(group.Tags)) {
-          throw new ConflictError(
-            `Security group ${group.GroupId} named ${groupName} already exists in ${input.vpcId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another groupName, or tag it to adopt it.`,
-          );
-        }
-        return group;
-      };
-      let existing = await findGroup();
+      let existing = await findOwnGroup(ec2, scope, input.vpcId, groupName);
       let groupId = existing?.GroupId;
       let created = !groupId;
       if (!groupId) {
@@ -216,8 +208,8 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
             return response.GroupId!;
           },
         ).catch(async error => {
-          if (!isAlreadyExists(error)) throw error;
-          existing = await findGroup();
+          if (!isAlreadyExists(sdkErrorOf(error))) throw error;
+          existing = await findOwnGroup(ec2, scope, input.vpcId, groupName);
           if (!existing?.GroupId) throw error;
           created = false;
           ctx.logger.info(
@@ -296,4 +288,20 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
       ctx.output('created', created);
     },
   });
+}
+
+/** The group of that name in the VPC, if any; refuses one the project did not create. */
+async function findOwnGroup(
+  ec2: EC2Client,
+  scope: ScopeBase,
+  vpcId: string,
+  groupName: string,
+): Promise<SecurityGroup | undefined> {
+  const group = await findSecurityGroupByName(ec2, scope, vpcId, groupName);
+  if (group && !isManaged(group.Tags)) {
+    throw new ConflictError(
+      `Security group ${group.GroupId} named ${groupName} already exists in ${vpcId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another groupName, or tag it to adopt it.`,
+    );
+  }
+  return group;
 }

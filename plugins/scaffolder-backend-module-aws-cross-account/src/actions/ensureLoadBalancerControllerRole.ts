@@ -17,15 +17,13 @@ import {
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { partitionOf } from '../lib/aws';
 import {
+  ActionRun,
   AwsActionOptions,
   call,
   digest,
   mutate,
   networkScope,
-  ScopeBase,
-  unlessAwsError,
 } from '../lib/action';
 import {
   buildControllerRoleName,
@@ -35,16 +33,23 @@ import {
   DEFAULT_SERVICE_ACCOUNT,
   isManaged,
   managedTags,
-  oidcProviderArn,
   policyDocumentsEqual,
 } from '../lib/builders';
 import {
   LOAD_BALANCER_CONTROLLER_IAM_POLICY,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
-import { isAlreadyExists } from '../lib/errors';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureLoadBalancerControllerRole.examples';
+import {
+  iamPolicyArn,
+  iamRoleArn,
+  isAlreadyExists,
+  oidcProviderArn,
+  partitionOf,
+  sdkErrorOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
   'aws:iam:ensure-load-balancer-controller-role';
@@ -123,368 +128,418 @@ export function createEnsureLoadBalancerControllerRoleAction(
         ctx.input,
         ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
       );
-      const partition = partitionOf(input.region);
-      const roleName =
-        input.roleName ?? buildControllerRoleName(input.clusterName);
-      const policyArn = `arn:${partition}:iam::${input.networkAccountId}:policy${IAM_PATH}${input.policyName}`;
-      const providerArn = oidcProviderArn(
-        partition,
-        input.networkAccountId,
-        input.oidcIssuerUrl,
-      );
-      const trustPolicy = buildIrsaTrustPolicy({
-        partition,
-        networkAccountId: input.networkAccountId,
-        oidcIssuerUrl: input.oidcIssuerUrl,
-        namespace: input.namespace,
-        serviceAccountName: input.serviceAccountName,
-      });
+      const plan = planControllerIam(input);
 
       if (ctx.isDryRun) {
-        const roleArn = `arn:${partition}:iam::${input.networkAccountId}:role${IAM_PATH}${roleName}`;
         ctx.logger.info(
-          `Dry run: would ensure policy ${policyArn} (controller ${LOAD_BALANCER_CONTROLLER_VERSION}) and role ${roleArn} trusted by ${input.namespace}/${input.serviceAccountName} through ${providerArn}`,
+          `Dry run: would ensure policy ${plan.policyArn} (controller ${LOAD_BALANCER_CONTROLLER_VERSION}) and role ${plan.roleArn} trusted by ${input.namespace}/${input.serviceAccountName} through ${plan.providerArn}`,
         );
-        ctx.output('roleArn', roleArn);
-        ctx.output('roleName', roleName);
-        ctx.output('policyArn', policyArn);
-        ctx.output('policyVersionId', 'v1');
-        ctx.output('controllerVersion', LOAD_BALANCER_CONTROLLER_VERSION);
-        ctx.output('serviceAccountAnnotations', {
-          'eks.amazonaws.com/role-arn': roleArn,
-        });
+        writeOutputs(ctx, plan, plan.roleArn, 'v1');
         ctx.output('dryRun', true);
         return;
       }
 
-      const scope = networkScope(options, input.networkAccountId);
-      const iam = await options.clients.iam({
+      const run: ActionRun = {
+        ctx,
+        options,
+        scope: networkScope(options, input.networkAccountId),
+      };
+      const iam = await options.clients.client(IAMClient, {
         accountId: input.networkAccountId,
         region: input.region,
       });
-
-      // The trust policy names the provider; IAM rejects it as malformed if it is missing.
-      const provider = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
-        unlessAwsError(
-          ['NoSuchEntity', 'NoSuchEntityException'],
-          iam.send(
-            new GetOpenIDConnectProviderCommand({
-              OpenIDConnectProviderArn: providerArn,
-            }),
-          ),
-        ),
-      );
-      if (!provider) {
-        throw new NotFoundError(
-          `The OIDC provider ${providerArn} does not exist in network account ${input.networkAccountId}. Run aws:iam:ensure-oidc-provider for ${input.oidcIssuerUrl} first.`,
-        );
-      }
-
-      const policyVersionId = await ensurePolicy(iam, scope);
-      const roleArn = await ensureRole(iam, scope);
-      await ensureAttached(iam, scope);
-
-      ctx.output('roleArn', roleArn);
-      ctx.output('roleName', roleName);
-      ctx.output('policyArn', policyArn);
-      ctx.output('policyVersionId', policyVersionId);
-      ctx.output('controllerVersion', LOAD_BALANCER_CONTROLLER_VERSION);
-      ctx.output('serviceAccountAnnotations', {
-        'eks.amazonaws.com/role-arn': roleArn,
-      });
-
-      async function ensurePolicy(
-        client: IAMClient,
-        s: ScopeBase,
-        adopting = false,
-      ): Promise<string> {
-        const document = JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY);
-        const existing = await call(s, 'iam:GetPolicy', () =>
-          unlessAwsError(
-            ['NoSuchEntity', 'NoSuchEntityException'],
-            client.send(new GetPolicyCommand({ PolicyArn: policyArn })),
-          ),
-        );
-        if (!existing?.Policy) {
-          return mutate(
-            ctx,
-            options,
-            {
-              key: `iam.policy.${policyArn}.create`,
-              scope: s,
-              action: 'iam:CreatePolicy',
-              resourceArn: policyArn,
-            },
-            async () => {
-              const created = await client.send(
-                new CreatePolicyCommand({
-                  PolicyName: input.policyName,
-                  Path: IAM_PATH,
-                  PolicyDocument: document,
-                  Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official iam_policy.json), managed by Backstage`,
-                  Tags: managedTags({
-                    [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
-                  }),
-                }),
-              );
-              return created.Policy?.DefaultVersionId ?? 'v1';
-            },
-          ).catch(error => {
-            if (adopting || !isAlreadyExists(error)) throw error;
-            ctx.logger.info(
-              `Policy ${policyArn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
-            );
-            return ensurePolicy(client, s, true);
-          });
-        }
-        const defaultVersionId = existing.Policy.DefaultVersionId!;
-        const current = await call(s, 'iam:GetPolicyVersion', () =>
-          client.send(
-            new GetPolicyVersionCommand({
-              PolicyArn: policyArn,
-              VersionId: defaultVersionId,
-            }),
-          ),
-        );
-        const currentDocument = decodePolicyDocument(
-          current.PolicyVersion?.Document ?? '{}',
-        );
-        if (
-          policyDocumentsEqual(
-            currentDocument,
-            LOAD_BALANCER_CONTROLLER_IAM_POLICY,
-          )
-        ) {
-          ctx.logger.info(
-            `Policy ${policyArn} already holds the ${LOAD_BALANCER_CONTROLLER_VERSION} document`,
-          );
-          return defaultVersionId;
-        }
-        const taggedVersion = existing.Policy.Tags?.find(
-          t => t.Key === VERSION_TAG,
-        )?.Value;
-        if (
-          taggedVersion &&
-          compareVersions(taggedVersion, LOAD_BALANCER_CONTROLLER_VERSION) > 0
-        ) {
-          ctx.logger.warn(
-            `Policy ${policyArn} holds the document of controller ${taggedVersion}, newer than ${LOAD_BALANCER_CONTROLLER_VERSION}; leaving it as is`,
-          );
-          return defaultVersionId;
-        }
-        const versions = await call(s, 'iam:ListPolicyVersions', () =>
-          client.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
-        );
-        const all = versions.Versions ?? [];
-        if (all.length >= MAX_POLICY_VERSIONS) {
-          // IAM keeps at most five versions; the oldest non-default one makes room.
-          const oldest = all
-            .filter(v => !v.IsDefaultVersion)
-            .sort(
-              (a, b) =>
-                (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0),
-            )[0];
-          if (oldest?.VersionId) {
-            await mutate(
-              ctx,
-              options,
-              {
-                key: `iam.policy.${policyArn}.delete-version.${oldest.VersionId}`,
-                scope: s,
-                action: 'iam:DeletePolicyVersion',
-                resourceArn: policyArn,
-              },
-              async () => {
-                await client.send(
-                  new DeletePolicyVersionCommand({
-                    PolicyArn: policyArn,
-                    VersionId: oldest.VersionId,
-                  }),
-                );
-                return oldest.VersionId!;
-              },
-            );
-            ctx.logger.info(
-              `Pruned version ${oldest.VersionId} of ${policyArn}`,
-            );
-          }
-        }
-        const versionId = await mutate(
-          ctx,
-          options,
-          {
-            key: `iam.policy.${policyArn}.version.${LOAD_BALANCER_CONTROLLER_VERSION}`,
-            scope: s,
-            action: 'iam:CreatePolicyVersion',
-            resourceArn: policyArn,
-          },
-          async () => {
-            const created = await client.send(
-              new CreatePolicyVersionCommand({
-                PolicyArn: policyArn,
-                PolicyDocument: document,
-                SetAsDefault: true,
-              }),
-            );
-            return created.PolicyVersion?.VersionId ?? '';
-          },
-        );
-        await mutate(
-          ctx,
-          options,
-          {
-            key: `iam.policy.${policyArn}.tag.${LOAD_BALANCER_CONTROLLER_VERSION}`,
-            scope: s,
-            action: 'iam:TagPolicy',
-            resourceArn: policyArn,
-          },
-          async () => {
-            await client.send(
-              new TagPolicyCommand({
-                PolicyArn: policyArn,
-                Tags: managedTags({
-                  [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
-                }),
-              }),
-            );
-            return true;
-          },
-        );
-        ctx.logger.info(
-          `Set the ${LOAD_BALANCER_CONTROLLER_VERSION} document as default version ${versionId} of ${policyArn}`,
-        );
-        return versionId;
-      }
-
-      async function ensureRole(
-        client: IAMClient,
-        s: ScopeBase,
-        adopting = false,
-      ): Promise<string> {
-        const existing = await call(s, 'iam:GetRole', () =>
-          unlessAwsError(
-            ['NoSuchEntity', 'NoSuchEntityException'],
-            client.send(new GetRoleCommand({ RoleName: roleName })),
-          ),
-        );
-        if (!existing?.Role) {
-          return mutate(
-            ctx,
-            options,
-            {
-              key: `iam.role.${input.networkAccountId}.${roleName}.create`,
-              scope: s,
-              action: 'iam:CreateRole',
-              resourceArn: arn => arn,
-            },
-            async () => {
-              const created = await client.send(
-                new CreateRoleCommand({
-                  RoleName: roleName,
-                  Path: IAM_PATH,
-                  AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-                  Description:
-                    `AWS Load Balancer Controller of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA)`.slice(
-                      0,
-                      1000,
-                    ),
-                  Tags: managedTags({
-                    'cross-account-alb:cluster': input.clusterName,
-                    'cross-account-alb:workload-account':
-                      input.workloadAccountId,
-                  }),
-                }),
-              );
-              return created.Role!.Arn!;
-            },
-          ).catch(error => {
-            if (adopting || !isAlreadyExists(error)) throw error;
-            ctx.logger.info(
-              `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
-            );
-            return ensureRole(client, s, true);
-          });
-        }
-        const existingArn = existing.Role.Arn!;
-        if (!isManaged(existing.Role.Tags)) {
-          // Rewriting the trust policy of someone else's role would lock them out.
-          throw new ConflictError(
-            `Role ${existingArn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
-          );
-        }
-        const currentTrust = decodePolicyDocument(
-          existing.Role.AssumeRolePolicyDocument ?? '{}',
-        );
-        if (!policyDocumentsEqual(currentTrust, trustPolicy)) {
-          await mutate(
-            ctx,
-            options,
-            {
-              key: `iam.role.${
-                input.networkAccountId
-              }.${roleName}.trust.${digest(trustPolicy)}`,
-              scope: s,
-              action: 'iam:UpdateAssumeRolePolicy',
-              resourceArn: existingArn,
-            },
-            async () => {
-              await client.send(
-                new UpdateAssumeRolePolicyCommand({
-                  RoleName: roleName,
-                  PolicyDocument: JSON.stringify(trustPolicy),
-                }),
-              );
-              return true;
-            },
-          );
-          ctx.logger.info(
-            `Repaired the drifted trust policy of ${existingArn}`,
-          );
-        } else {
-          ctx.logger.info(
-            `Role ${existingArn} already trusts ${input.namespace}/${input.serviceAccountName}`,
-          );
-        }
-        return existingArn;
-      }
-
-      async function ensureAttached(client: IAMClient, s: ScopeBase) {
-        let marker: string | undefined;
-        do {
-          const pageMarker = marker;
-          const page = await call(s, 'iam:ListAttachedRolePolicies', () =>
-            client.send(
-              new ListAttachedRolePoliciesCommand({
-                RoleName: roleName,
-                Marker: pageMarker,
-              }),
-            ),
-          );
-          if (page.AttachedPolicies?.some(p => p.PolicyArn === policyArn))
-            return;
-          marker = page.IsTruncated ? page.Marker : undefined;
-        } while (marker);
-        await mutate(
-          ctx,
-          options,
-          {
-            key: `iam.role.${input.networkAccountId}.${roleName}.attach.${policyArn}`,
-            scope: s,
-            action: 'iam:AttachRolePolicy',
-            resourceArn: policyArn,
-          },
-          async () => {
-            await client.send(
-              new AttachRolePolicyCommand({
-                RoleName: roleName,
-                PolicyArn: policyArn,
-              }),
-            );
-            return true;
-          },
-        );
-        ctx.logger.info(`Attached ${policyArn} to ${roleName}`);
-      }
+      await requireOidcProvider(run, iam, input, plan.providerArn);
+      const policyVersionId = await ensurePolicy(run, iam, input, plan);
+      const roleArn = await ensureRole(run, iam, input, plan);
+      await ensureAttached(run, iam, plan);
+      writeOutputs(ctx, plan, roleArn, policyVersionId);
     },
   });
+}
+
+/** The names and documents the action ensures, all derived from its input. */
+interface ControllerIamPlan {
+  roleName: string;
+  /** The role's ARN as it would be created (an existing role keeps its own). */
+  roleArn: string;
+  policyArn: string;
+  providerArn: string;
+  trustPolicy: ReturnType<typeof buildIrsaTrustPolicy>;
+}
+
+function planControllerIam(input: Input): ControllerIamPlan {
+  const partition = partitionOf(input.region);
+  const roleName = input.roleName ?? buildControllerRoleName(input.clusterName);
+  return {
+    roleName,
+    roleArn: iamRoleArn(partition, input.networkAccountId, roleName, IAM_PATH),
+    policyArn: iamPolicyArn(
+      partition,
+      input.networkAccountId,
+      input.policyName,
+      IAM_PATH,
+    ),
+    providerArn: oidcProviderArn(
+      partition,
+      input.networkAccountId,
+      input.oidcIssuerUrl,
+    ),
+    trustPolicy: buildIrsaTrustPolicy({
+      partition,
+      networkAccountId: input.networkAccountId,
+      oidcIssuerUrl: input.oidcIssuerUrl,
+      namespace: input.namespace,
+      serviceAccountName: input.serviceAccountName,
+    }),
+  };
+}
+
+function writeOutputs(
+  ctx: ActionRun['ctx'],
+  plan: ControllerIamPlan,
+  roleArn: string,
+  policyVersionId: string,
+) {
+  ctx.output('roleArn', roleArn);
+  ctx.output('roleName', plan.roleName);
+  ctx.output('policyArn', plan.policyArn);
+  ctx.output('policyVersionId', policyVersionId);
+  ctx.output('controllerVersion', LOAD_BALANCER_CONTROLLER_VERSION);
+  ctx.output('serviceAccountAnnotations', {
+    'eks.amazonaws.com/role-arn': roleArn,
+  });
+}
+
+/** The trust policy names the provider; IAM rejects it as malformed if it is missing. */
+async function requireOidcProvider(
+  { scope }: ActionRun,
+  iam: IAMClient,
+  input: Input,
+  providerArn: string,
+): Promise<void> {
+  const provider = await call(scope, 'iam:GetOpenIDConnectProvider', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(
+        new GetOpenIDConnectProviderCommand({
+          OpenIDConnectProviderArn: providerArn,
+        }),
+      ),
+    ),
+  );
+  if (!provider) {
+    throw new NotFoundError(
+      `The OIDC provider ${providerArn} does not exist in network account ${input.networkAccountId}. Run aws:iam:ensure-oidc-provider for ${input.oidcIssuerUrl} first.`,
+    );
+  }
+}
+
+/**
+ * Creates the policy, or brings an older document of ours up to this controller version as
+ * the new default version. Returns the default version's ID.
+ */
+async function ensurePolicy(
+  run: ActionRun,
+  iam: IAMClient,
+  input: Input,
+  plan: ControllerIamPlan,
+  adopting = false,
+): Promise<string> {
+  const { ctx, options, scope } = run;
+  const { policyArn } = plan;
+  const existing = await call(scope, 'iam:GetPolicy', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(new GetPolicyCommand({ PolicyArn: policyArn })),
+    ),
+  );
+  if (!existing?.Policy) {
+    return mutate(
+      ctx,
+      options,
+      {
+        key: `iam.policy.${policyArn}.create`,
+        scope,
+        action: 'iam:CreatePolicy',
+        resourceArn: policyArn,
+      },
+      async () => {
+        const created = await iam.send(
+          new CreatePolicyCommand({
+            PolicyName: input.policyName,
+            Path: IAM_PATH,
+            PolicyDocument: JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
+            Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official iam_policy.json), managed by Backstage`,
+            Tags: managedTags({
+              [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
+            }),
+          }),
+        );
+        return created.Policy?.DefaultVersionId ?? 'v1';
+      },
+    ).catch(error => {
+      if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
+      ctx.logger.info(
+        `Policy ${policyArn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+      );
+      return ensurePolicy(run, iam, input, plan, true);
+    });
+  }
+  const defaultVersionId = existing.Policy.DefaultVersionId!;
+  const current = await call(scope, 'iam:GetPolicyVersion', () =>
+    iam.send(
+      new GetPolicyVersionCommand({
+        PolicyArn: policyArn,
+        VersionId: defaultVersionId,
+      }),
+    ),
+  );
+  const currentDocument = decodePolicyDocument(
+    current.PolicyVersion?.Document ?? '{}',
+  );
+  if (
+    policyDocumentsEqual(currentDocument, LOAD_BALANCER_CONTROLLER_IAM_POLICY)
+  ) {
+    ctx.logger.info(
+      `Policy ${policyArn} already holds the ${LOAD_BALANCER_CONTROLLER_VERSION} document`,
+    );
+    return defaultVersionId;
+  }
+  const taggedVersion = existing.Policy.Tags?.find(
+    t => t.Key === VERSION_TAG,
+  )?.Value;
+  if (
+    taggedVersion &&
+    compareVersions(taggedVersion, LOAD_BALANCER_CONTROLLER_VERSION) > 0
+  ) {
+    ctx.logger.warn(
+      `Policy ${policyArn} holds the document of controller ${taggedVersion}, newer than ${LOAD_BALANCER_CONTROLLER_VERSION}; leaving it as is`,
+    );
+    return defaultVersionId;
+  }
+  await pruneOldestPolicyVersion(run, iam, policyArn);
+  const versionId = await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.policy.${policyArn}.version.${LOAD_BALANCER_CONTROLLER_VERSION}`,
+      scope,
+      action: 'iam:CreatePolicyVersion',
+      resourceArn: policyArn,
+    },
+    async () => {
+      const created = await iam.send(
+        new CreatePolicyVersionCommand({
+          PolicyArn: policyArn,
+          PolicyDocument: JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
+          SetAsDefault: true,
+        }),
+      );
+      return created.PolicyVersion?.VersionId ?? '';
+    },
+  );
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.policy.${policyArn}.tag.${LOAD_BALANCER_CONTROLLER_VERSION}`,
+      scope,
+      action: 'iam:TagPolicy',
+      resourceArn: policyArn,
+    },
+    async () => {
+      await iam.send(
+        new TagPolicyCommand({
+          PolicyArn: policyArn,
+          Tags: managedTags({
+            [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
+          }),
+        }),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(
+    `Set the ${LOAD_BALANCER_CONTROLLER_VERSION} document as default version ${versionId} of ${policyArn}`,
+  );
+  return versionId;
+}
+
+/** IAM keeps at most five versions; the oldest non-default one makes room for a new one. */
+async function pruneOldestPolicyVersion(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  policyArn: string,
+): Promise<void> {
+  const versions = await call(scope, 'iam:ListPolicyVersions', () =>
+    iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
+  );
+  const all = versions.Versions ?? [];
+  if (all.length < MAX_POLICY_VERSIONS) return;
+  const oldest = all
+    .filter(v => !v.IsDefaultVersion)
+    .sort(
+      (a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0),
+    )[0];
+  if (!oldest?.VersionId) return;
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.policy.${policyArn}.delete-version.${oldest.VersionId}`,
+      scope,
+      action: 'iam:DeletePolicyVersion',
+      resourceArn: policyArn,
+    },
+    async () => {
+      await iam.send(
+        new DeletePolicyVersionCommand({
+          PolicyArn: policyArn,
+          VersionId: oldest.VersionId,
+        }),
+      );
+      return oldest.VersionId!;
+    },
+  );
+  ctx.logger.info(`Pruned version ${oldest.VersionId} of ${policyArn}`);
+}
+
+/**
+ * Creates the role, or repairs the trust policy of our existing role. Refuses a role the
+ * project did not create. Returns the role's ARN.
+ */
+async function ensureRole(
+  run: ActionRun,
+  iam: IAMClient,
+  input: Input,
+  plan: ControllerIamPlan,
+  adopting = false,
+): Promise<string> {
+  const { ctx, options, scope } = run;
+  const { roleName, trustPolicy } = plan;
+  const existing = await call(scope, 'iam:GetRole', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(new GetRoleCommand({ RoleName: roleName })),
+    ),
+  );
+  if (!existing?.Role) {
+    return mutate(
+      ctx,
+      options,
+      {
+        key: `iam.role.${input.networkAccountId}.${roleName}.create`,
+        scope,
+        action: 'iam:CreateRole',
+        resourceArn: arn => arn,
+      },
+      async () => {
+        const created = await iam.send(
+          new CreateRoleCommand({
+            RoleName: roleName,
+            Path: IAM_PATH,
+            AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+            Description:
+              `AWS Load Balancer Controller of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA)`.slice(
+                0,
+                1000,
+              ),
+            Tags: managedTags({
+              'cross-account-alb:cluster': input.clusterName,
+              'cross-account-alb:workload-account': input.workloadAccountId,
+            }),
+          }),
+        );
+        return created.Role!.Arn!;
+      },
+    ).catch(error => {
+      if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
+      ctx.logger.info(
+        `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+      );
+      return ensureRole(run, iam, input, plan, true);
+    });
+  }
+  const existingArn = existing.Role.Arn!;
+  if (!isManaged(existing.Role.Tags)) {
+    // Rewriting the trust policy of someone else's role would lock them out.
+    throw new ConflictError(
+      `Role ${existingArn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
+    );
+  }
+  const currentTrust = decodePolicyDocument(
+    existing.Role.AssumeRolePolicyDocument ?? '{}',
+  );
+  if (policyDocumentsEqual(currentTrust, trustPolicy)) {
+    ctx.logger.info(
+      `Role ${existingArn} already trusts ${input.namespace}/${input.serviceAccountName}`,
+    );
+    return existingArn;
+  }
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.role.${input.networkAccountId}.${roleName}.trust.${digest(
+        trustPolicy,
+      )}`,
+      scope,
+      action: 'iam:UpdateAssumeRolePolicy',
+      resourceArn: existingArn,
+    },
+    async () => {
+      await iam.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: roleName,
+          PolicyDocument: JSON.stringify(trustPolicy),
+        }),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Repaired the drifted trust policy of ${existingArn}`);
+  return existingArn;
+}
+
+/** Attaches the policy to the role unless a page of its attached policies lists it. */
+async function ensureAttached(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  plan: ControllerIamPlan,
+): Promise<void> {
+  const { roleName, policyArn } = plan;
+  let marker: string | undefined;
+  do {
+    const pageMarker = marker;
+    const page = await call(scope, 'iam:ListAttachedRolePolicies', () =>
+      iam.send(
+        new ListAttachedRolePoliciesCommand({
+          RoleName: roleName,
+          Marker: pageMarker,
+        }),
+      ),
+    );
+    if (page.AttachedPolicies?.some(p => p.PolicyArn === policyArn)) return;
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.role.${scope.accountId}.${roleName}.attach.${policyArn}`,
+      scope,
+      action: 'iam:AttachRolePolicy',
+      resourceArn: policyArn,
+    },
+    async () => {
+      await iam.send(
+        new AttachRolePolicyCommand({
+          RoleName: roleName,
+          PolicyArn: policyArn,
+        }),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Attached ${policyArn} to ${roleName}`);
 }

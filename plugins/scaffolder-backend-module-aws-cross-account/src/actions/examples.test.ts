@@ -25,6 +25,7 @@ import {
 import yaml from 'yaml';
 import {
   actionContext,
+  actionsWithShareKnobs,
   awsError,
   ISSUER,
   mockAws,
@@ -157,7 +158,7 @@ describe('examples', () => {
         id !== 'aws:iam:ensure-oidc-provider' &&
           id !== 'aws:iam:delete-oidc-provider',
       );
-      const action = createAwsCrossAccountActions({
+      const action = actionsWithShareKnobs({
         clients: aws.clients,
         sleep: async () => {},
       }).find(a => a.id === id)!;

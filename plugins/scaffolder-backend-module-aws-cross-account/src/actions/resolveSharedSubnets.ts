@@ -1,18 +1,15 @@
 import {
   DescribeAvailabilityZonesCommand,
   DescribeSubnetsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import {
-  AwsActionOptions,
-  call,
-  unlessAwsError,
-  workloadScope,
-} from '../lib/action';
+import { AwsActionOptions, call, workloadScope } from '../lib/action';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './resolveSharedSubnets.examples';
+import { unlessAwsError } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const RESOLVE_SHARED_SUBNETS_ID = 'aws:ec2:resolve-shared-subnets';
 
@@ -96,20 +93,10 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
         return;
       }
 
-      const ec2 = await options.clients.ec2({
+      const ec2 = await options.clients.client(EC2Client, {
         accountId: input.workloadAccountId,
         region: input.region,
       });
-      const notVisible = () =>
-        new NotFoundError(
-          `Workload account ${
-            input.workloadAccountId
-          } cannot see the subnets ${input.subnetIds.join(
-            ', ',
-          )} yet. Share them first with aws:ram:share-subnets from network account ${
-            input.networkAccountId
-          }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account).`,
-        );
       const described = await call(scope, 'ec2:DescribeSubnets', () =>
         unlessAwsError(
           ['InvalidSubnetID.NotFound'],
@@ -120,7 +107,7 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
       const missing = input.subnetIds.filter(
         id => !subnets.some(s => s.SubnetId === id),
       );
-      if (!described || missing.length) throw notVisible();
+      if (!described || missing.length) throw notVisibleError(input);
       const foreign = subnets.filter(
         s => s.OwnerId && s.OwnerId !== input.networkAccountId,
       );
@@ -197,4 +184,16 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
       ctx.output('eksctlSubnets', eksctlSubnets);
     },
   });
+}
+
+function notVisibleError(input: Input): NotFoundError {
+  return new NotFoundError(
+    `Workload account ${
+      input.workloadAccountId
+    } cannot see the subnets ${input.subnetIds.join(
+      ', ',
+    )} yet. Share them first with aws:ram:share-subnets from network account ${
+      input.networkAccountId
+    }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account).`,
+  );
 }

@@ -1,20 +1,26 @@
 import {
+  EC2Client,
   IpPermission,
   RevokeSecurityGroupIngressCommand,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { securityGroupArn } from '../lib/aws';
 import {
+  AnyContext,
   AwsActionOptions,
   mutate,
-  unlessAwsError,
+  ScopeBase,
   workloadScope,
 } from '../lib/action';
 import { findSecurityGroupById } from '../lib/lookups';
 import { parseInput, Zod } from '../lib/schemas';
 import { albToNodesInputSchema } from './allowAlbToNodes';
 import { examples } from './revokeAlbToNodes.examples';
+import {
+  securityGroupArn,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const REVOKE_ALB_TO_NODES_ID = 'aws:ec2:revoke-alb-to-nodes';
 
@@ -77,37 +83,10 @@ export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
       const label = `tcp ${input.fromPort}-${toPort} from ${input.albSecurityGroupId} on ${input.nodeSecurityGroupId}`;
       const scope = workloadScope(options, input.workloadAccountId);
 
-      const lookup = async () => {
-        const ec2 = await options.clients.ec2({
-          accountId: input.workloadAccountId,
-          region: input.region,
-        });
-        const group = await findSecurityGroupById(
-          ec2,
-          scope,
-          input.nodeSecurityGroupId,
-        );
-        const rules = group
-          ? rulesFromGroup(
-              group.IpPermissions ?? [],
-              input.albSecurityGroupId,
-              input.fromPort,
-              toPort,
-            )
-          : [];
-        return { ec2, group, rules };
-      };
-
-      const output = (deleted: boolean) => {
-        ctx.output('nodeSecurityGroupId', input.nodeSecurityGroupId);
-        ctx.output('albSecurityGroupId', input.albSecurityGroupId);
-        ctx.output('deleted', deleted);
-      };
-
       if (ctx.isDryRun) {
         let wouldDelete = [`security group rule ${label}`];
         try {
-          const { rules } = await lookup();
+          const { rules } = await lookupRules(options, scope, input);
           if (!rules.length) wouldDelete = [];
         } catch (error) {
           ctx.logger.warn(
@@ -121,20 +100,20 @@ export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
             ? `Dry run: would remove ${wouldDelete.join(', ')}`
             : `Dry run: nothing to remove, ${label} does not exist`,
         );
-        output(false);
+        writeOutputs(ctx, input, false);
         ctx.output('wouldDelete', wouldDelete);
         ctx.output('dryRun', true);
         return;
       }
 
-      const { ec2, group, rules } = await lookup();
+      const { ec2, group, rules } = await lookupRules(options, scope, input);
       if (!group || !rules.length) {
         ctx.logger.info(
           group
             ? `Nothing to remove: ${label} does not exist`
             : `Nothing to remove: ${input.nodeSecurityGroupId} does not exist in workload account ${input.workloadAccountId}`,
         );
-        output(false);
+        writeOutputs(ctx, input, false);
         return;
       }
       await mutate(
@@ -164,7 +143,43 @@ export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
         },
       );
       ctx.logger.info(`Removed ${label}`);
-      output(true);
+      writeOutputs(ctx, input, true);
     },
   });
+}
+
+function writeOutputs(ctx: AnyContext, input: Input, deleted: boolean) {
+  ctx.output('nodeSecurityGroupId', input.nodeSecurityGroupId);
+  ctx.output('albSecurityGroupId', input.albSecurityGroupId);
+  ctx.output('deleted', deleted);
+}
+
+/** The node group and its rules that accept the ALB group on the ports, if any. */
+async function lookupRules(
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input,
+): Promise<{
+  ec2: EC2Client;
+  group?: SecurityGroup;
+  rules: IpPermission[];
+}> {
+  const ec2 = await options.clients.client(EC2Client, {
+    accountId: input.workloadAccountId,
+    region: input.region,
+  });
+  const group = await findSecurityGroupById(
+    ec2,
+    scope,
+    input.nodeSecurityGroupId,
+  );
+  const rules = group
+    ? rulesFromGroup(
+        group.IpPermissions ?? [],
+        input.albSecurityGroupId,
+        input.fromPort,
+        input.toPort ?? input.fromPort,
+      )
+    : [];
+  return { ec2, group, rules };
 }

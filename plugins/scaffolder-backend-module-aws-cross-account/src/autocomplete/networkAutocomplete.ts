@@ -8,7 +8,7 @@ import {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { z } from 'zod/v3';
 import { isPublicSubnet } from '../actions/describeSharedNetwork';
-import { AwsClientFactory } from '../lib/aws';
+import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { call, networkScope } from '../lib/action';
 import { fields } from '../lib/schemas';
 
@@ -75,7 +75,7 @@ export function createNetworkAutocompleteHandler(options: {
         `networkAccountId: account ${networkAccountId} is not configured: add it to aws.accounts (accountId and the roleName Backstage assumes)`,
       );
     }
-    return clients.ec2({ accountId: networkAccountId, region });
+    return clients.client(EC2Client, { accountId: networkAccountId, region });
   }
 
   async function vpcs(context: Record<string, string>) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { AwsClientFactory } from './aws';
+import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AwsCallScope, mapAwsError } from './errors';
 
 /** What every action factory receives. */
@@ -50,21 +50,18 @@ export async function call<T>(
   }
 }
 
-/** Resolves to undefined when the call fails with one of the given error names. */
-export async function unlessAwsError<T>(
-  names: string[],
-  promise: Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (names.includes((error as { name?: string })?.name ?? ''))
-      return undefined;
-    throw error;
-  }
-}
+/** The context of any of the module's actions. */
+export type AnyContext = ActionContext<JsonObject, any>;
 
-type AnyContext = ActionContext<JsonObject, any>;
+/**
+ * What the helpers of one action run share: the task's context, the action's options and
+ * the scope (account and role) its calls are made in.
+ */
+export interface ActionRun {
+  ctx: AnyContext;
+  options: AwsActionOptions;
+  scope: ScopeBase;
+}
 
 /**
  * A mutation: checkpointed under `key` (a resumed task gets the stored result back and does

@@ -7,7 +7,6 @@ import {
   isManaged,
   managedRamTags,
   managedTags,
-  oidcProviderArn,
   policyDocumentsEqual,
 } from './builders';
 
@@ -98,12 +97,6 @@ describe('names and tags', () => {
       isManaged([{ Key: 'cross-account-alb:managed-by', Value: 'someone' }]),
     ).toBe(false);
     expect(isManaged(undefined)).toBe(false);
-  });
-
-  it('keys OIDC providers by issuer host and path', () => {
-    expect(oidcProviderArn('aws', '111111111111', `${ISSUER}/`)).toBe(
-      'arn:aws:iam::111111111111:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF',
-    );
   });
 });
 

@@ -3,6 +3,11 @@
  * actions only call them.
  */
 
+import {
+  issuerHostPath,
+  oidcProviderArn,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
+
 /** Tag key marking what this project created, so ensure-actions never adopt foreign resources. */
 export const MANAGED_BY_TAG_KEY = 'cross-account-alb:managed-by';
 export const MANAGED_BY_TAG_VALUE = 'backstage';
@@ -79,21 +84,6 @@ export function buildApplicationAlbSecurityGroupName(application: {
  */
 export function buildAlbSecurityGroupName(clusterName: string): string {
   return `${clusterName}-alb`;
-}
-
-/** `oidc.eks.<region>.amazonaws.com/id/<ID>`: the issuer without its scheme, as IAM keys it. */
-export function issuerHostPath(issuerUrl: string): string {
-  return issuerUrl.replace(/^https:\/\//, '').replace(/\/$/, '');
-}
-
-export function oidcProviderArn(
-  partition: string,
-  networkAccountId: string,
-  issuerUrl: string,
-): string {
-  return `arn:${partition}:iam::${networkAccountId}:oidc-provider/${issuerHostPath(
-    issuerUrl,
-  )}`;
 }
 
 export interface IrsaTrustPolicyInput {

@@ -4,6 +4,11 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
+import {
+  awsErrorMessage,
+  awsErrorName,
+  classifyAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** Which account a call was made in, and as whom, so an error can say what to fix. */
 export interface AwsCallScope {
@@ -16,35 +21,10 @@ export interface AwsCallScope {
   action: string;
 }
 
-const ACCESS_DENIED = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'UnauthorizedException',
-  'AuthFailure',
-  'NotAuthorized',
-]);
-const THROTTLED = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestThrottled',
-]);
 const RAM_ORGANIZATION = new Set([
   'OperationNotPermittedException',
   'InvalidStateTransitionException',
 ]);
-
-function errorName(error: unknown): string {
-  const e = error as { name?: string; Code?: string; code?: string };
-  return e?.name ?? e?.Code ?? e?.code ?? 'Error';
-}
-
-function errorMessage(error: unknown): string {
-  const e = error as { message?: string };
-  return typeof e?.message === 'string' ? e.message : String(error);
-}
 
 function accountLabel(scope: Pick<AwsCallScope, 'accountId' | 'accountKind'>) {
   return scope.accountKind === 'network'
@@ -71,11 +51,12 @@ export const RAM_ORGANIZATION_HINT =
  * The original error stays available as `cause`; credentials never appear in SDK messages.
  */
 export function mapAwsError(error: unknown, scope: AwsCallScope): Error {
-  const name = errorName(error);
-  const message = errorMessage(error);
+  const name = awsErrorName(error) || 'Error';
+  const message = awsErrorMessage(error);
   const where = accountLabel(scope);
+  const kind = classifyAwsError(error);
 
-  if (message.includes('sts:AssumeRole')) {
+  if (kind === 'assume-role-denied') {
     return new NotAllowedError(
       `Backstage could not assume ${roleLabel(scope, message)} in ${where}: ` +
         `the role's trust policy must allow the Backstage backend's own identity to call ` +
@@ -83,7 +64,7 @@ export function mapAwsError(error: unknown, scope: AwsCallScope): Error {
       error,
     );
   }
-  if (ACCESS_DENIED.has(name)) {
+  if (kind === 'access-denied') {
     return new NotAllowedError(
       `${roleLabel(scope, message)} in ${where} is not allowed to call ${
         scope.action
@@ -99,72 +80,33 @@ export function mapAwsError(error: unknown, scope: AwsCallScope): Error {
       error,
     );
   }
-  if (THROTTLED.has(name)) {
-    return new Error(
-      `${scope.action} in ${where} is still throttled after adaptive retries; the API budget ` +
-        `is shared with other callers in the account (including the Load Balancer ` +
-        `Controller). Re-run the task later. AWS said: ${message}`,
-      { cause: error },
-    );
+  switch (kind) {
+    case 'throttled':
+      return new Error(
+        `${scope.action} in ${where} is still throttled after adaptive retries; the API budget ` +
+          `is shared with other callers in the account (including the Load Balancer ` +
+          `Controller). Re-run the task later. AWS said: ${message}`,
+        { cause: error },
+      );
+    case 'not-found':
+      return new NotFoundError(
+        `${scope.action} in ${where}: a resource it needs does not exist. AWS said: ${message}`,
+        error,
+      );
+    case 'already-exists':
+      return new ConflictError(
+        `${scope.action} in ${where}: the resource already exists. AWS said: ${message}`,
+        error,
+      );
+    case 'invalid-parameter':
+      return new InputError(
+        `${scope.action} in ${where} rejected a parameter. AWS said: ${message}`,
+        error,
+      );
+    default:
+      return new Error(
+        `${scope.action} failed in ${where}: ${name}: ${message}`,
+        { cause: error },
+      );
   }
-  if (
-    name === 'NoSuchEntity' ||
-    name === 'NoSuchEntityException' ||
-    name === 'ResourceNotFoundException' ||
-    name.endsWith('.NotFound') ||
-    name === 'UnknownResourceException'
-  ) {
-    return new NotFoundError(
-      `${scope.action} in ${where}: a resource it needs does not exist. AWS said: ${message}`,
-      error,
-    );
-  }
-  if (
-    name === 'EntityAlreadyExists' ||
-    name === 'EntityAlreadyExistsException'
-  ) {
-    return new ConflictError(
-      `${scope.action} in ${where}: the resource already exists. AWS said: ${message}`,
-      error,
-    );
-  }
-  if (
-    name === 'InvalidParameterValue' ||
-    name === 'InvalidParameterException' ||
-    name === 'MalformedPolicyDocument' ||
-    name === 'MalformedPolicyDocumentException' ||
-    name === 'ValidationError' ||
-    name === 'InvalidInput'
-  ) {
-    return new InputError(
-      `${scope.action} in ${where} rejected a parameter. AWS said: ${message}`,
-      error,
-    );
-  }
-  return new Error(`${scope.action} failed in ${where}: ${name}: ${message}`, {
-    cause: error,
-  });
-}
-
-/** The SDK error's name, for branches that treat a specific failure as a normal outcome. */
-export function awsErrorName(error: unknown): string {
-  const cause = (error as { cause?: unknown })?.cause;
-  return errorName(cause ?? error);
-}
-
-const ALREADY_EXISTS = new Set([
-  'EntityAlreadyExists',
-  'EntityAlreadyExistsException',
-  'InvalidGroup.Duplicate',
-]);
-
-/**
- * Whether AWS refused a create because the resource exists. That happens when the answer of
- * this very create was lost after it took effect (a 500 or a reset on the way back) and the
- * SDK retried it, or when another run made it between our look-up and our create. Either
- * way the action reads the resource and carries on as a re-run would, ownership checks
- * included, instead of failing the task.
- */
-export function isAlreadyExists(error: unknown): boolean {
-  return ALREADY_EXISTS.has(awsErrorName(error));
 }

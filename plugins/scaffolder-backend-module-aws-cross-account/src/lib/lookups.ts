@@ -3,7 +3,8 @@ import {
   EC2Client,
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { call, ScopeBase, unlessAwsError } from './action';
+import { call, ScopeBase } from './action';
+import { unlessAwsError } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /**
  * The security group named `groupName` in `vpcId`, if there is one (names are unique per

@@ -27,10 +27,13 @@ import {
   startMoto,
   useSandboxEndpoint,
 } from 'sandbox';
-import { createAwsCrossAccountActions } from '../actions';
-import { createAwsClientFactory } from '../lib/aws';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { RecipeIds, recipeInput } from '../__testUtils__/recipe';
-import { actionContext, mockAuditor } from '../__testUtils__/testing';
+import {
+  actionContext,
+  actionsWithShareKnobs,
+  mockAuditor,
+} from '../__testUtils__/testing';
 
 jest.setTimeout(180_000);
 
@@ -67,12 +70,11 @@ async function setPolicies(without?: { key: ShippedPolicy; sid: string }) {
 }
 
 const actions = Object.fromEntries(
-  createAwsCrossAccountActions({
+  actionsWithShareKnobs({
     clients: createAwsClientFactory({
       config: new ConfigReader({ aws: sandboxAwsConfig() }),
     }),
     auditor: mockAuditor().auditor,
-    backoff: { initialDelayMs: 10, maxDelayMs: 50 },
   }).map(a => [a.id, a]),
 );
 
