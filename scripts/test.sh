@@ -2,6 +2,8 @@
 # Sets up (idempotently) and runs every test non-interactively: type check, lint, prettier,
 # unit and integration tests (sandbox AWS on moto_server, PostgreSQL and Redis on loopback),
 # then the browser tests. Exits non-zero on the first failing stage.
+# Set-up: Node and dependencies (env.sh), the pinned moto (moto-env.sh: a project venv when
+# python3 has no match), PostgreSQL and Redis (services.sh: started, or installed as root).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -15,22 +17,14 @@ unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_
 
 stage() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-check_service() { # name host port hint
-  if ! (exec 3<>"/dev/tcp/$2/$3") 2>/dev/null; then
-    log "$1 is not reachable on $2:$3. $4"
-    exit 1
-  fi
-}
+# shellcheck source=scripts/services.sh
+source "$REPO_ROOT/scripts/services.sh"
 
 started=$(date +%s)
 stage "Set-up"
 ensure_dependencies
-if ! command -v moto_server >/dev/null; then
-  log 'moto_server is missing: pip install "moto[server]"'
-  exit 1
-fi
-check_service PostgreSQL 127.0.0.1 5432 "Start it, e.g. pg_ctlcluster <version> main start."
-check_service Redis 127.0.0.1 6379 "Start it, e.g. redis-server --daemonize yes --bind 127.0.0.1."
+ensure_moto
+ensure_test_services
 setup_done=$(date +%s)
 
 cd "$REPO_ROOT"
