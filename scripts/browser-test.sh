@@ -2,6 +2,7 @@
 # Browser tests: starts the sandbox portal and drives Debian's Chromium with playwright-core.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+ensure_moto
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "Installing Debian's chromium for the browser tests"

@@ -89,6 +89,10 @@ ensure_dependencies() {
   echo "$digest" >"$stamp"
 }
 
+# ensure_moto: the pinned moto for the sandbox AWS (a project venv when python3 has no match).
+# shellcheck source=scripts/moto-env.sh
+source "$REPO_ROOT/scripts/moto-env.sh"
+
 ensure_node
 ensure_yarn_shim
 export YARN_ENABLE_TELEMETRY=0

@@ -4,5 +4,6 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 ensure_dependencies
+ensure_moto
 cd "$REPO_ROOT/packages/sandbox"
 exec node --require @backstage/cli/config/nodeTransform.cjs src/cli/start.ts

@@ -1,5 +1,7 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   SANDBOX_NETWORK_ACCOUNT_ID,
@@ -31,10 +33,45 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The moto the sandbox runs on, pinned with its server extras (sandbox_moto.py patches moto
+ * internals written against that version). scripts/moto-env.sh installs it into
+ * .tools/moto-venv when the machine's python3 has another version or none.
+ */
+export const SANDBOX_MOTO_REQUIREMENTS = resolvePackagePath(
+  'sandbox',
+  'moto',
+  'requirements.txt',
+);
+
+/** The project's virtual environment for moto (git-ignored), made by scripts/moto-env.sh. */
+export const SANDBOX_MOTO_VENV = resolvePackagePath(
+  'sandbox',
+  '..',
+  '..',
+  '.tools',
+  'moto-venv',
+);
+
+/** The moto version pinned in SANDBOX_MOTO_REQUIREMENTS. */
+export function pinnedMotoVersion(): string {
+  const text = fs.readFileSync(SANDBOX_MOTO_REQUIREMENTS, 'utf8');
+  const match = /^moto\[server\]==([0-9A-Za-z.]+)\s*$/m.exec(text);
+  if (!match) {
+    throw new Error(
+      `${SANDBOX_MOTO_REQUIREMENTS} has no line moto[server]==<version>`,
+    );
+  }
+  return match[1];
+}
+
 export const MOTO_INSTALL_HINT =
-  'moto_server was not found: the sandbox AWS needs moto with its server extras under ' +
-  'python3 (or the Python in MOTO_PYTHON): pip install "moto[server]" (Python 3.9+), then ' +
-  'check that `python3 -c "import moto.server"` and `moto_server --help` work.';
+  'moto_server was not found: the sandbox AWS needs moto with its server extras, at the ' +
+  'version pinned in packages/sandbox/moto/requirements.txt, under python3, the project ' +
+  'venv .tools/moto-venv or the Python in MOTO_PYTHON. Run `bash scripts/moto-env.sh` (what ' +
+  './scripts/start.sh and ./scripts/test.sh run first): it builds .tools/moto-venv with pip. ' +
+  'Or install it for python3 yourself (pip install "moto[server]" at that version: ' +
+  '`python3 -m pip install -r packages/sandbox/moto/requirements.txt`).';
 
 /**
  * The sandbox's launcher: moto's server plus the patches that make a RAM-shared VPC and EKS
@@ -47,12 +84,15 @@ export const SANDBOX_MOTO_LAUNCHER = resolvePackagePath(
 );
 
 /**
- * Finds a moto_server executable on PATH (or MOTO_SERVER_BIN), or explains how to install
- * it. startMoto no longer runs it directly (it runs the patched launcher through Python);
- * kept for callers that want plain moto.
+ * Finds a moto_server executable: MOTO_SERVER_BIN, else the project venv's, else the one on
+ * PATH; or explains how to install it. startMoto does not run it (it runs the patched launcher
+ * through findMotoPython's Python); kept for callers that want plain moto.
  */
 export function findMotoServer(): string {
-  const command = process.env.MOTO_SERVER_BIN ?? 'moto_server';
+  const venvServer = path.join(SANDBOX_MOTO_VENV, 'bin', 'moto_server');
+  const command =
+    process.env.MOTO_SERVER_BIN ??
+    (fs.existsSync(venvServer) ? venvServer : 'moto_server');
   const probe = spawnSync(command, ['--help'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) {
     throw new Error(MOTO_INSTALL_HINT);
@@ -60,22 +100,57 @@ export function findMotoServer(): string {
   return command;
 }
 
-const verifiedPythons = new Set<string>();
+/** The moto version whose server a Python can import, or undefined. */
+function motoVersionOf(python: string): string | undefined {
+  const probe = spawnSync(
+    python,
+    ['-c', 'import moto, moto.server; print(moto.__version__)'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  if (probe.error || probe.status !== 0) return undefined;
+  return probe.stdout.trim();
+}
+
+let resolvedPython: { key: string; python: string } | undefined;
 
 /**
- * Finds the Python that has moto's server importable: MOTO_PYTHON, else python3 on PATH.
- * Throws MOTO_INSTALL_HINT when there is none.
+ * Finds the Python to run moto's server with: MOTO_PYTHON when set (scripts/env.sh sets it to
+ * what scripts/moto-env.sh chose; the launcher itself refuses another moto version), else the
+ * project venv .tools/moto-venv, else python3 on PATH, each only when its moto is the pinned
+ * version. Throws MOTO_INSTALL_HINT (with what was found) when there is none.
  */
 export function findMotoPython(): string {
-  const python = process.env.MOTO_PYTHON ?? 'python3';
-  if (verifiedPythons.has(python)) return python;
-  const probe = spawnSync(python, ['-c', 'import moto.server'], {
-    stdio: 'ignore',
-  });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(MOTO_INSTALL_HINT);
+  const key = process.env.MOTO_PYTHON ?? '';
+  if (resolvedPython?.key === key) return resolvedPython.python;
+  let python: string | undefined;
+  let found: string;
+  if (process.env.MOTO_PYTHON) {
+    python = process.env.MOTO_PYTHON;
+    const version = motoVersionOf(python);
+    found = `MOTO_PYTHON=${python} has ${
+      version ? `moto ${version}` : 'no moto'
+    }`;
+    if (!version) python = undefined;
+  } else {
+    const pin = pinnedMotoVersion();
+    const candidates = [
+      path.join(SANDBOX_MOTO_VENV, 'bin', 'python'),
+      'python3',
+    ];
+    const seen: string[] = [];
+    for (const candidate of candidates) {
+      if (candidate !== 'python3' && !fs.existsSync(candidate)) continue;
+      const version = motoVersionOf(candidate);
+      if (version === pin) {
+        python = candidate;
+        break;
+      }
+      seen.push(`${candidate} has ${version ? `moto ${version}` : 'no moto'}`);
+    }
+    found = `${seen.join(', ')}; moto ${pin} is needed`;
   }
-  verifiedPythons.add(python);
+  if (!python) throw new Error(`${MOTO_INSTALL_HINT} (${found})`);
+  resolvedPython = { key, python };
   return python;
 }
 

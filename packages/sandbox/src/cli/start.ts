@@ -54,7 +54,9 @@ async function main() {
     });
   } catch (e) {
     const message = (e as Error).message;
-    console.error(message === MOTO_INSTALL_HINT ? `\n${message}\n` : message);
+    console.error(
+      message.startsWith(MOTO_INSTALL_HINT) ? `\n${message}\n` : message,
+    );
     process.exit(1);
   }
   useSandboxEndpoint(moto.endpoint);
