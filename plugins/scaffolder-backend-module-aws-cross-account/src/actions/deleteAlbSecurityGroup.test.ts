@@ -101,6 +101,70 @@ describe('aws:ec2:delete-alb-security-group', () => {
     expect(outputs().deleted).toBe(true);
   });
 
+  it("waits while the ALB's network interfaces still use the group", async () => {
+    const aws = mockAws();
+    aws.mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        { GroupId: SG, GroupName: 'shop-prod-alb', Tags: MANAGED },
+      ],
+    });
+    aws.mocks.ec2
+      .on(DeleteSecurityGroupCommand)
+      .rejectsOnce(
+        awsError('DependencyViolation', 'resource sg has a dependent object'),
+      )
+      .rejectsOnce(
+        awsError('DependencyViolation', 'resource sg has a dependent object'),
+      )
+      .resolves({});
+    const slept: number[] = [];
+    const action = createDeleteAlbSecurityGroupAction({
+      clients: aws.clients,
+      dependencyWait: { initialDelayMs: 5_000, maxDelayMs: 8_000 },
+      sleep: async ms => {
+        slept.push(ms);
+      },
+    });
+    const { ctx, outputs } = actionContext(input);
+    await action.handler(ctx);
+    expect(slept).toEqual([5_000, 8_000]);
+    expect(aws.mocks.ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(
+      3,
+    );
+    expect(outputs().deleted).toBe(true);
+  });
+
+  it('gives up after its deadline, saying what still uses the group', async () => {
+    const aws = mockAws();
+    aws.mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        { GroupId: SG, GroupName: 'shop-prod-alb', Tags: MANAGED },
+      ],
+    });
+    aws.mocks.ec2
+      .on(DeleteSecurityGroupCommand)
+      .rejects(
+        awsError('DependencyViolation', 'resource sg has a dependent object'),
+      );
+    const slept: number[] = [];
+    const action = createDeleteAlbSecurityGroupAction({
+      clients: aws.clients,
+      dependencyWait: {
+        timeoutMs: 60_000,
+        initialDelayMs: 20_000,
+        maxDelayMs: 40_000,
+      },
+      sleep: async ms => {
+        slept.push(ms);
+      },
+    });
+    const { ctx } = actionContext(input);
+    await expect(action.handler(ctx)).rejects.toThrow(
+      /still in use after 60 s of waiting .*check that the controller deleted the ALB/,
+    );
+    expect(slept).toEqual([20_000, 40_000]);
+  });
+
   it('refuses a group this project did not create, also in a dry-run', async () => {
     const { aws, action } = setup([
       { GroupId: SG, GroupName: 'shop-prod-alb', Tags: [] },

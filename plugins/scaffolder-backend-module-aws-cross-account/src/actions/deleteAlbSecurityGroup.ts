@@ -17,7 +17,9 @@ import { findSecurityGroupByName } from '../lib/lookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteAlbSecurityGroup.examples';
 import {
+  awsErrorName,
   securityGroupArn,
+  sdkErrorOf,
   unlessAwsError,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
 
@@ -54,7 +56,24 @@ const outputSchema = (zod: Zod) =>
 
 type Input = z.infer<ReturnType<typeof inputSchema>>;
 
-export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
+/**
+ * The delete action's own knobs: how long it waits while EC2 answers DependencyViolation.
+ * After the controller deletes an ALB, its network interfaces linger for a few minutes and
+ * keep the security group in use; tests pass a fake `sleep`.
+ */
+export interface DeleteAlbSecurityGroupActionOptions extends AwsActionOptions {
+  dependencyWait?: {
+    /** Give up (and say why) after this long; default 10 minutes. */
+    timeoutMs?: number;
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+  };
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createDeleteAlbSecurityGroupAction(
+  options: DeleteAlbSecurityGroupActionOptions,
+) {
   return createTemplateAction({
     id: DELETE_ALB_SECURITY_GROUP_ID,
     description:
@@ -148,9 +167,11 @@ export function createDeleteAlbSecurityGroupAction(options: AwsActionOptions) {
           ),
         },
         async () => {
-          await unlessAwsError(
-            ['InvalidGroup.NotFound'],
-            ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
+          await deleteWhenReleased(options, ctx.logger, () =>
+            unlessAwsError(
+              ['InvalidGroup.NotFound'],
+              ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
+            ),
           );
           return true;
         },
@@ -185,4 +206,49 @@ async function lookupGroup(
     );
   }
   return { ec2, group };
+}
+
+/**
+ * Deletes, retrying with a bounded backoff while EC2 answers DependencyViolation: the
+ * network interfaces of a just-deleted ALB keep the group in use for a while. Past the
+ * deadline the last DependencyViolation is thrown, which the caller maps to a message saying
+ * what still uses the group.
+ */
+async function deleteWhenReleased(
+  options: DeleteAlbSecurityGroupActionOptions,
+  logger: { info(message: string): void },
+  attempt: () => Promise<unknown>,
+): Promise<void> {
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+  const timeoutMs = options.dependencyWait?.timeoutMs ?? 10 * 60_000;
+  let delayMs = options.dependencyWait?.initialDelayMs ?? 5_000;
+  const maxDelayMs = options.dependencyWait?.maxDelayMs ?? 60_000;
+  let waitedMs = 0;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      if (awsErrorName(sdkErrorOf(error)) !== 'DependencyViolation')
+        throw error;
+      if (waitedMs >= timeoutMs) {
+        throw new ConflictError(
+          `The security group is still in use after ${Math.round(
+            waitedMs / 1000,
+          )} s of waiting (${
+            (error as Error).message
+          }). A load balancer or its network interfaces still use it: check that the controller deleted the ALB (aws elbv2 describe-load-balancers in the network account, aws ec2 describe-network-interfaces --filters Name=group-id,Values=<group>), then run the teardown again.`,
+        );
+      }
+      logger.info(
+        `Security group still in use (DependencyViolation), e.g. by the network interfaces of a load balancer being deleted; trying again in ${Math.round(
+          delayMs / 1000,
+        )} s`,
+      );
+      await sleep(delayMs);
+      waitedMs += delayMs;
+      delayMs = Math.min(delayMs * 2, maxDelayMs);
+    }
+  }
 }
