@@ -45,6 +45,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:iam:ensure-load-balancer-controller-role',
       'aws:ec2:ensure-alb-security-group',
       'aws:ec2:allow-alb-to-nodes',
+      'aws:elbv2:check-no-load-balancers',
       'aws:ec2:revoke-alb-to-nodes',
       'aws:ec2:delete-alb-security-group',
       'aws:iam:delete-load-balancer-controller-role',

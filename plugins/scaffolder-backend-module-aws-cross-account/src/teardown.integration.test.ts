@@ -8,6 +8,11 @@ import {
   DescribeClusterCommand,
   EKSClient,
 } from '@aws-sdk/client-eks';
+import {
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigReader } from '@backstage/config';
 import {
   MotoServer,
@@ -168,6 +173,45 @@ describe('teardown against moto with two accounts', () => {
     expect(before.policies).toHaveLength(1);
     expect(before.albGroups).toEqual([ensured.albSecurityGroupId]);
     expect(before.nodeRulesFromAlb).toBe(1);
+  });
+
+  it("stops before changing anything while the controller's load balancer exists", async () => {
+    const elbv2 = await client(ElasticLoadBalancingV2Client, NETWORK);
+    const created = await elbv2.send(
+      new CreateLoadBalancerCommand({
+        Name: 'k8s-game2048-game2048-0123456789',
+        Subnets: network.publicSubnets.map(s => s.subnetId),
+        SecurityGroups: [ensured.albSecurityGroupId],
+        Tags: [
+          { Key: 'elbv2.k8s.aws/cluster', Value: CLUSTER },
+          { Key: 'ingress.k8s.aws/stack', Value: 'game-2048/game-2048' },
+        ],
+      }),
+    );
+    const arn = created.LoadBalancers![0].LoadBalancerArn!;
+    recorded.length = 0;
+    const check = recipeInput('aws:elbv2:check-no-load-balancers', recipeIds());
+    for (const isDryRun of [true, false]) {
+      await expect(
+        run('aws:elbv2:check-no-load-balancers', check, { isDryRun }),
+      ).rejects.toThrow(
+        `Nothing was changed: 1 load balancer of cluster ${CLUSTER} still exists in network account ${NETWORK} (${REGION}). Removing the set-up now would cut their traffic and strand them there. With kubectl on the cluster: k8s-game2048-game2048-0123456789 (${arn}) of Ingress game-2048/game-2048: kubectl delete ingress game-2048 -n game-2048.`,
+      );
+    }
+    // An application's check looks at its own stack only.
+    await expect(
+      run('aws:elbv2:check-no-load-balancers', {
+        ...check,
+        stack: 'other/app',
+      }),
+    ).resolves.toEqual({ loadBalancerArns: [] });
+    expect(recorded.filter(r => !READ_ONLY.test(r.action))).toEqual([]);
+    expect(await remaining()).toMatchObject({ roles: [`${CLUSTER}-aws-lbc`] });
+
+    await elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+    await expect(
+      run('aws:elbv2:check-no-load-balancers', check),
+    ).resolves.toEqual({ loadBalancerArns: [] });
   });
 
   it('lists everything in a dry-run and changes nothing', async () => {

@@ -6,6 +6,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
   CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
   GetRoleCommand,
@@ -225,6 +230,53 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     ).toEqual([
       `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
     ]);
+  });
+
+  it("stops at its first AWS step, naming the ALB and the command, while the application's ALB exists", async () => {
+    const elbv2 = new ElasticLoadBalancingV2Client({
+      region: REGION,
+      credentials: (await sandboxAdminCredentials(NETWORK))
+        .sdkCredentialProvider,
+    });
+    const arn = (
+      await elbv2.send(
+        new CreateLoadBalancerCommand({
+          Name: 'k8s-game2048-game2048-0a1b2c3d4e',
+          Subnets: network.publicSubnets.map(s => s.subnetId),
+          SecurityGroups: [albGroupId],
+          Tags: [
+            { Key: 'elbv2.k8s.aws/cluster', Value: clusterName },
+            { Key: 'ingress.k8s.aws/stack', Value: 'game-2048/game-2048' },
+          ],
+        }),
+      )
+    ).LoadBalancers![0].LoadBalancerArn!;
+    try {
+      for (const removeClusterSetUp of [false, true]) {
+        const result = await backend.dryRun('teardown', {
+          ...values,
+          removeClusterSetUp,
+        });
+        // A ConflictError: the state of AWS, not the input, stops it.
+        expect(result.status).toBe(409);
+        expect(result.body.error.message).toContain(
+          `Nothing was changed: 1 load balancer of cluster ${clusterName} still exists in network account ${NETWORK}`,
+        );
+        expect(result.body.error.message).toContain(
+          `k8s-game2048-game2048-0a1b2c3d4e (${arn}) of Ingress game-2048/game-2048: kubectl delete ingress game-2048 -n game-2048`,
+        );
+      }
+      // Another application's teardown is not held up by this ALB.
+      const other = await backend.dryRun('teardown', {
+        ...values,
+        name: 'other-app',
+        removeClusterSetUp: false,
+      });
+      expect(other.status).toBe(200);
+    } finally {
+      await elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+    }
+    expect((await backend.dryRun('teardown', values)).status).toBe(200);
   });
 
   it('refuses, in the form schema, an issuer that is not an EKS issuer', async () => {

@@ -66,6 +66,7 @@ export function recipeInput(
       clusterName,
     },
     'aws:ec2:allow-alb-to-nodes': nodeRule,
+    'aws:elbv2:check-no-load-balancers': { ...inNetwork, clusterName },
     'aws:ec2:revoke-alb-to-nodes': nodeRule,
     'aws:ec2:delete-alb-security-group': {
       ...inNetwork,

@@ -1,4 +1,5 @@
 import { createAllowAlbToNodesAction } from './allowAlbToNodes';
+import { createCheckNoLoadBalancersAction } from './checkNoLoadBalancers';
 import { createDeleteAlbSecurityGroupAction } from './deleteAlbSecurityGroup';
 import { createDeleteLoadBalancerControllerRoleAction } from './deleteLoadBalancerControllerRole';
 import { createDeleteOidcProviderAction } from './deleteOidcProvider';
@@ -28,6 +29,7 @@ export function createAwsCrossAccountActions(options: AwsActionOptions) {
     createEnsureLoadBalancerControllerRoleAction(options),
     createEnsureAlbSecurityGroupAction(options),
     createAllowAlbToNodesAction(options),
+    createCheckNoLoadBalancersAction(options),
     createRevokeAlbToNodesAction(options),
     createDeleteAlbSecurityGroupAction(options),
     createDeleteLoadBalancerControllerRoleAction(options),

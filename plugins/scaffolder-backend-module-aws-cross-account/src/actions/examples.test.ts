@@ -1,3 +1,4 @@
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -76,6 +77,9 @@ function fakeAws(oidcProviderExists = true) {
     .on(AuthorizeSecurityGroupIngressCommand)
     .resolves({ Return: true });
   aws.mocks.ram.on(GetResourceSharesCommand).resolves({ resourceShares: [] });
+  aws.mocks.tagging
+    .on(GetResourcesCommand)
+    .resolves({ ResourceTagMappingList: [] });
   aws.mocks.ram.on(CreateResourceShareCommand).resolves({
     resourceShare: {
       resourceShareArn: 'arn:aws:ram:us-east-1:111111111111:resource-share/x',
@@ -148,7 +152,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(13);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(14);
   });
 
   it.each(cases)(

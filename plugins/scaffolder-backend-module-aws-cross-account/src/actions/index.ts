@@ -6,7 +6,14 @@ export * from './describeCluster';
 export * from './ensureOidcProvider';
 export * from './ensureLoadBalancerControllerRole';
 export * from './ensureAlbSecurityGroup';
-export * from './allowAlbToNodes';
+// The input schema allowAlbToNodes shares with revokeAlbToNodes stays inside the module: its
+// zod-inferred type is no API, and its listing in the API report would depend on the order
+// the type checker met the files.
+export {
+  ALLOW_ALB_TO_NODES_ID,
+  createAllowAlbToNodesAction,
+} from './allowAlbToNodes';
+export * from './checkNoLoadBalancers';
 export * from './revokeAlbToNodes';
 export * from './deleteAlbSecurityGroup';
 export * from './deleteLoadBalancerControllerRole';

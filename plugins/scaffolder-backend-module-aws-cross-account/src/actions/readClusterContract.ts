@@ -50,10 +50,7 @@ const inputSchema = (zod: Zod) =>
 
 /** A Kubernetes name or nothing: the teardown form leaves the application empty. */
 function optionalName(zod: Zod, description: string) {
-  return zod.preprocess(
-    v => (v === '' || v === null ? undefined : v),
-    fields(zod).kubernetesName(description).optional(),
-  );
+  return fields(zod).kubernetesName(description).or(zod.literal('')).optional();
 }
 
 const outputSchema = (zod: Zod) =>

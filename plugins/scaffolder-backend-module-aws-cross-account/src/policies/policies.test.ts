@@ -24,6 +24,7 @@ const ACTION_FILES: Record<string, 'network' | 'workload'> = {
   'actions/deleteLoadBalancerControllerRole.ts': 'network',
   'actions/deleteOidcProvider.ts': 'network',
   'actions/deleteSubnetShare.ts': 'network',
+  'actions/checkNoLoadBalancers.ts': 'network',
   // The template forms' VPC and subnet lists, read with the network role.
   'autocomplete/networkAutocomplete.ts': 'network',
 };
@@ -36,9 +37,9 @@ const SRC = path.join(__dirname, '..');
  */
 function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
-  const named = [...source.matchAll(/'((?:ec2|ram|iam|eks):[A-Za-z]+)'/g)].map(
-    m => m[1],
-  );
+  const named = [
+    ...source.matchAll(/'((?:ec2|ram|iam|eks|tag):[A-Za-z]+)'/g),
+  ].map(m => m[1]);
   const lookups = /from '\.\.\/lib\/lookups'/.test(source)
     ? actionsNamedIn('lib/lookups.ts')
     : [];
