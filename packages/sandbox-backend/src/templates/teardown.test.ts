@@ -96,13 +96,17 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     shareArn = (
       await ram.send(
         new CreateResourceShareCommand({
-          name: 'cross-account-alb-subnets-shop-prod',
+          name: `cross-account-alb-subnets-${WORKLOAD}-${clusterName}`,
           // The subnets template 1 shared: the cluster below runs on them.
           resourceArns: network.privateSubnets.map(
             s => `arn:aws:ec2:${REGION}:${NETWORK}:subnet/${s.subnetId}`,
           ),
           principals: [WORKLOAD],
-          tags: [{ key: MANAGED.Key, value: MANAGED.Value }],
+          // The cluster's own share, as template 1 makes it.
+          tags: [
+            { key: MANAGED.Key, value: MANAGED.Value },
+            { key: 'cross-account-alb:cluster', value: clusterName },
+          ],
         }),
       )
     ).resourceShare!.resourceShareArn!;

@@ -21,6 +21,7 @@ import {
   isManaged,
   MANAGED_BY_TAG_KEY,
   MANAGED_BY_TAG_VALUE,
+  CLUSTER_TAG_KEY,
 } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteSubnetShare.examples';
@@ -49,6 +50,12 @@ const inputSchema = (zod: Zod) => {
         .resourceShareName()
         .optional()
         .describe('Or the name of the share, when its ARN is not known'),
+      clusterName: f
+        .clusterName()
+        .optional()
+        .describe(
+          "The cluster being torn down: the share is deleted only if it is that cluster's own (tag cross-account-alb:cluster), never one other clusters of the account also use",
+        ),
     })
     .superRefine((value, ctx) => {
       if (!value.resourceShareArn === !value.shareName) {
@@ -241,5 +248,26 @@ async function lookupShares(
       `Refusing to delete the resource share named ${input.shareName} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
     );
   }
-  return { ram, arns: shares.filter(managed).map(s => s.resourceShareArn!) };
+  const ours = shares.filter(managed);
+  if (input.clusterName) {
+    for (const share of ours) assertClustersOwn(share, input);
+  }
+  return { ram, arns: ours.map(s => s.resourceShareArn!) };
+}
+
+/**
+ * Refuses to delete a share that is not the cluster's own: one tagged for another cluster, or
+ * an account-wide one (no cluster tag) that every cluster of the workload account may use.
+ * Deleting it would take the subnets from those clusters: no new node or pod interface could
+ * be made in them.
+ */
+function assertClustersOwn(share: ResourceShare, input: Input): void {
+  const tagged = (share.tags ?? []).find(t => t.key === CLUSTER_TAG_KEY)?.value;
+  if (tagged === input.clusterName) return;
+  const name = `${share.name} (${share.resourceShareArn})`;
+  throw new ConflictError(
+    tagged
+      ? `Refusing to delete resource share ${name} in network account ${input.networkAccountId}: it shares the subnets of cluster ${tagged}, not ${input.clusterName} (tag ${CLUSTER_TAG_KEY}). Nothing was deleted.`
+      : `Refusing to delete resource share ${name} in network account ${input.networkAccountId}: it has no ${CLUSTER_TAG_KEY} tag, so other clusters of the same workload account may run on its subnets and would lose them. Nothing was deleted. Delete it by hand (aws ram delete-resource-share) once no cluster uses its subnets.`,
+  );
 }

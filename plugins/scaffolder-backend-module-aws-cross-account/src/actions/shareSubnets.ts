@@ -23,6 +23,7 @@ import {
 import { RAM_ORGANIZATION_HINT } from '../lib/errors';
 import {
   buildShareName,
+  CLUSTER_TAG_KEY,
   isManaged,
   MANAGED_BY_TAG_KEY,
   MANAGED_BY_TAG_VALUE,
@@ -53,11 +54,17 @@ const inputSchema = (zod: Zod) => {
         .describe(
           'Who receives the subnets: the workload account ID, or an Organization or OU ARN',
         ),
+      clusterName: f
+        .clusterName()
+        .optional()
+        .describe(
+          "The cluster the subnets are shared for: the share is then that cluster's own (named after it and tagged cross-account-alb:cluster), so its teardown leaves other clusters' shares alone",
+        ),
       shareName: f
         .resourceShareName()
         .optional()
         .describe(
-          'Name of the resource share; defaults to cross-account-alb-subnets-<first principal>',
+          'Name of the resource share; defaults to cross-account-alb-subnets-<first principal>[-<clusterName>]',
         ),
       waitTimeoutSeconds: zod
         .number()
@@ -115,6 +122,8 @@ interface Waiting {
 interface WantedShare {
   networkAccountId: string;
   shareName: string;
+  /** The cluster the share is for, tagged on it; absent for an account-wide share. */
+  clusterName?: string;
   subnetArns: string[];
   principals: string[];
   /** Prefix of the checkpoint keys of this share's mutations. */
@@ -162,10 +171,13 @@ export function createShareSubnetsAction(options: ShareSubnetsActionOptions) {
         ctx.input,
         SHARE_SUBNETS_ID,
       );
-      const shareName = input.shareName ?? buildShareName(input.principals[0]);
+      const shareName =
+        input.shareName ??
+        buildShareName(input.principals[0], input.clusterName);
       const share: WantedShare = {
         networkAccountId: input.networkAccountId,
         shareName,
+        clusterName: input.clusterName,
         subnetArns: input.subnetIds.map(id =>
           subnetArn(input.region, input.networkAccountId, id),
         ),
@@ -299,7 +311,9 @@ async function createShare(
           resourceArns: subnetArns,
           principals,
           allowExternalPrincipals: false,
-          tags: managedRamTags(),
+          tags: managedRamTags(
+            share.clusterName ? { [CLUSTER_TAG_KEY]: share.clusterName } : {},
+          ),
           clientToken: digest({ shareName, subnetArns, principals }),
         }),
       );

@@ -48,15 +48,25 @@ export function isManaged(
   );
 }
 
+/** Tag naming the cluster a resource was made for, where one account serves many clusters. */
+export const CLUSTER_TAG_KEY = 'cross-account-alb:cluster';
+
 /**
- * The default resource share name for a principal: stable, so a re-run finds the share it
- * created. RAM names allow letters, digits, `-`, `_` and `.`.
+ * The default resource share name: stable, so a re-run finds the share it created. With a
+ * cluster, the share is that cluster's own (`cross-account-alb-subnets-<principal>-<cluster>`):
+ * tearing one cluster down then deletes only its share, and the subnets stay shared with the
+ * account through the shares of its other clusters (RAM lets a resource be in several shares).
+ * RAM names allow letters, digits, `-`, `_` and `.`.
  */
-export function buildShareName(principal: string): string {
+export function buildShareName(
+  principal: string,
+  clusterName?: string,
+): string {
   const ou = /:ou\/o-[a-z0-9]+\/(ou-[a-z0-9-]+)$/.exec(principal);
   const org = /:organization\/(o-[a-z0-9]+)$/.exec(principal);
   const suffix = ou?.[1] ?? org?.[1] ?? principal;
-  return `cross-account-alb-subnets-${suffix}`;
+  const base = `cross-account-alb-subnets-${suffix}`;
+  return clusterName ? `${base}-${clusterName}` : base;
 }
 
 /** IAM role name for the controller of one cluster, capped at IAM's 64 characters. */
