@@ -28,12 +28,17 @@ import {
 import {
   buildControllerRoleName,
   buildIrsaTrustPolicy,
+  CLUSTER_TAG_KEY,
+  controllerRoleOwner,
   decodePolicyDocument,
+  describeOwner,
   DEFAULT_NAMESPACE,
   DEFAULT_SERVICE_ACCOUNT,
   isManaged,
   managedTags,
+  oidcProviderRegion,
   policyDocumentsEqual,
+  WORKLOAD_ACCOUNT_TAG_KEY,
 } from '../lib/builders';
 import {
   LOAD_BALANCER_CONTROLLER_IAM_POLICY,
@@ -79,7 +84,7 @@ const inputSchema = (zod: Zod) => {
         .iamRoleName()
         .optional()
         .describe(
-          'Defaults to <clusterName>-aws-lbc (truncated to 64 characters)',
+          'Defaults to <clusterName>-<workloadAccountId>-aws-lbc (within 64 characters; see buildControllerRoleName)',
         ),
       policyName: f.iamPolicyName().default(DEFAULT_POLICY_NAME),
     })
@@ -118,7 +123,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
 ) {
   return createTemplateAction({
     id: ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
-    description: `Ensures, in the network account (Account-A), the official AWS Load Balancer Controller IAM policy (${LOAD_BALANCER_CONTROLLER_VERSION}) and a role trusting the cluster's OIDC provider for the controller's service account (IRSA), with the policy attached. Repairs a drifted trust policy and adds a newer policy document as the default version.`,
+    description: `Ensures, in the network account (Account-A), the official AWS Load Balancer Controller IAM policy (${LOAD_BALANCER_CONTROLLER_VERSION}) and a role trusting the cluster's OIDC provider for the controller's service account (IRSA), with the policy attached. The role is named <clusterName>-<workloadAccountId>-aws-lbc; a role made for another cluster (other name, workload account or region, as its tags and trust policy say) is refused, naming its owner, while a drifted trust policy of the same cluster is repaired. Adds a newer policy document as the default version.`,
     examples,
     supportsDryRun: true,
     schema: { input: inputSchema, output: outputSchema },
@@ -169,7 +174,9 @@ interface ControllerIamPlan {
 
 function planControllerIam(input: Input): ControllerIamPlan {
   const partition = partitionOf(input.region);
-  const roleName = input.roleName ?? buildControllerRoleName(input.clusterName);
+  const roleName =
+    input.roleName ??
+    buildControllerRoleName(input.clusterName, input.workloadAccountId);
   return {
     roleName,
     roleArn: iamRoleArn(partition, input.networkAccountId, roleName, IAM_PATH),
@@ -445,8 +452,8 @@ async function ensureRole(
                 1000,
               ),
             Tags: managedTags({
-              'cross-account-alb:cluster': input.clusterName,
-              'cross-account-alb:workload-account': input.workloadAccountId,
+              [CLUSTER_TAG_KEY]: input.clusterName,
+              [WORKLOAD_ACCOUNT_TAG_KEY]: input.workloadAccountId,
             }),
           }),
         );
@@ -467,6 +474,7 @@ async function ensureRole(
       `Role ${existingArn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
     );
   }
+  refuseAnotherClustersRole(existing.Role, existingArn, input);
   const currentTrust = decodePolicyDocument(
     existing.Role.AssumeRolePolicyDocument ?? '{}',
   );
@@ -499,6 +507,41 @@ async function ensureRole(
   );
   ctx.logger.info(`Repaired the drifted trust policy of ${existingArn}`);
   return existingArn;
+}
+
+/**
+ * A managed role made for another cluster is never taken over: its tags name the cluster and
+ * workload account it was made for, its trust policy the issuer (and so the region). Only the
+ * same cluster (same name, workload account and region; e.g. recreated with a new issuer) may
+ * have its trust repaired.
+ */
+function refuseAnotherClustersRole(
+  role: Parameters<typeof controllerRoleOwner>[0],
+  roleArn: string,
+  input: Input,
+): void {
+  const owner = controllerRoleOwner(role);
+  const otherRegion = owner.oidcProviderArns
+    .map(oidcProviderRegion)
+    .find(r => r !== undefined && r !== input.region);
+  if (
+    owner.clusterName === input.clusterName &&
+    owner.workloadAccountId === input.workloadAccountId &&
+    !otherRegion
+  ) {
+    return;
+  }
+  throw new ConflictError(
+    `Role ${roleArn} in network account ${
+      input.networkAccountId
+    } belongs to ${describeOwner(owner)}${
+      otherRegion ? ` in ${otherRegion}` : ''
+    }, not to cluster ${input.clusterName} in workload account ${
+      input.workloadAccountId
+    } (${
+      input.region
+    }); refusing to repoint its trust policy. Pass another roleName, or remove that cluster's controller role first if it is gone.`,
+  );
 }
 
 /** Attaches the policy to the role unless a page of its attached policies lists it. */
