@@ -25,7 +25,10 @@ import {
   REGION,
   WORKLOAD,
 } from '../__testUtils__/testing';
-import { LOAD_BALANCER_CONTROLLER_IAM_POLICY } from '../policies';
+import {
+  loadBalancerControllerIamPolicy,
+  LOAD_BALANCER_CONTROLLER_IAM_POLICY,
+} from '../policies';
 import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalancerControllerRole';
 
 const POLICY_ARN = `arn:aws:iam::${NETWORK}:policy/cross-account-alb/AWSLoadBalancerControllerIAMPolicy`;
@@ -157,6 +160,30 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
       controllerVersion: 'v3.5.0',
       serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': ROLE_ARN },
     });
+  });
+
+  it("attaches the controller's GovCloud policy in a GovCloud region", async () => {
+    const { aws, action } = setup();
+    const govIssuer =
+      'https://oidc.eks.us-gov-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+    const { ctx, outputs } = actionContext({
+      ...input,
+      region: 'us-gov-west-1',
+      oidcIssuerUrl: govIssuer,
+    });
+    await action.handler(ctx);
+    const createPolicy =
+      aws.mocks.iam.commandCalls(CreatePolicyCommand)[0].args[0].input;
+    expect(JSON.parse(createPolicy.PolicyDocument!)).toEqual(
+      loadBalancerControllerIamPolicy('aws-us-gov'),
+    );
+    expect(createPolicy.Description).toContain(
+      'docs/install/iam_policy_us-gov.json',
+    );
+    expect(createPolicy.PolicyDocument).not.toContain('arn:aws:');
+    expect(outputs().policyArn).toBe(
+      `arn:aws-us-gov:iam::${NETWORK}:policy/cross-account-alb/AWSLoadBalancerControllerIAMPolicy`,
+    );
   });
 
   it('makes no mutating call when everything is in place', async () => {

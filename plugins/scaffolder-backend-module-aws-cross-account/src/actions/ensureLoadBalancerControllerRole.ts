@@ -41,7 +41,8 @@ import {
   WORKLOAD_ACCOUNT_TAG_KEY,
 } from '../lib/builders';
 import {
-  LOAD_BALANCER_CONTROLLER_IAM_POLICY,
+  loadBalancerControllerIamPolicy,
+  LOAD_BALANCER_CONTROLLER_IAM_POLICY_SOURCES,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
@@ -170,6 +171,8 @@ interface ControllerIamPlan {
   policyArn: string;
   providerArn: string;
   trustPolicy: ReturnType<typeof buildIrsaTrustPolicy>;
+  /** The controller's policy document for the region's partition. */
+  policyDocument: object;
 }
 
 function planControllerIam(input: Input): ControllerIamPlan {
@@ -191,6 +194,7 @@ function planControllerIam(input: Input): ControllerIamPlan {
       input.networkAccountId,
       input.oidcIssuerUrl,
     ),
+    policyDocument: loadBalancerControllerIamPolicy(partition),
     trustPolicy: buildIrsaTrustPolicy({
       partition,
       networkAccountId: input.networkAccountId,
@@ -275,8 +279,12 @@ async function ensurePolicy(
           new CreatePolicyCommand({
             PolicyName: input.policyName,
             Path: IAM_PATH,
-            PolicyDocument: JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
-            Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official iam_policy.json), managed by Backstage`,
+            PolicyDocument: JSON.stringify(plan.policyDocument),
+            Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official ${
+              LOAD_BALANCER_CONTROLLER_IAM_POLICY_SOURCES[
+                partitionOf(input.region)
+              ]
+            }), managed by Backstage`,
             Tags: managedTags({
               [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
             }),
@@ -304,9 +312,7 @@ async function ensurePolicy(
   const currentDocument = decodePolicyDocument(
     current.PolicyVersion?.Document ?? '{}',
   );
-  if (
-    policyDocumentsEqual(currentDocument, LOAD_BALANCER_CONTROLLER_IAM_POLICY)
-  ) {
+  if (policyDocumentsEqual(currentDocument, plan.policyDocument)) {
     ctx.logger.info(
       `Policy ${policyArn} already holds the ${LOAD_BALANCER_CONTROLLER_VERSION} document`,
     );
@@ -338,7 +344,7 @@ async function ensurePolicy(
       const created = await iam.send(
         new CreatePolicyVersionCommand({
           PolicyArn: policyArn,
-          PolicyDocument: JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
+          PolicyDocument: JSON.stringify(plan.policyDocument),
           SetAsDefault: true,
         }),
       );
