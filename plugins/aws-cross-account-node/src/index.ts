@@ -8,4 +8,5 @@
 export * from './arn';
 export * from './clients';
 export * from './errors';
+export * from './names';
 export * from './serviceRef';

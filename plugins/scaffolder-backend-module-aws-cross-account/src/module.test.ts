@@ -37,6 +37,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
     const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
     expect(ids).toEqual([
       'aws:catalog:read-cluster',
+      'aws:catalog:check-cluster-name',
       'aws:ec2:describe-shared-network',
       'aws:ram:share-subnets',
       'aws:ec2:resolve-shared-subnets',

@@ -12,6 +12,7 @@ import {
 } from './autocomplete/networkAutocomplete';
 import { awsClientFactoryServiceRef } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { createReadClusterContractAction } from './actions/readClusterContract';
+import { createCheckClusterNameAction } from './actions/checkClusterName';
 
 /**
  * Registers the cross-account ALB actions on the scaffolder, and the `aws-cross-account`
@@ -43,6 +44,7 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
       }) {
         scaffolder.addActions(
           createReadClusterContractAction({ catalog }),
+          createCheckClusterNameAction({ catalog }),
           ...createAwsCrossAccountActions({ clients, auditor }),
         );
         if (

@@ -169,7 +169,7 @@ describe('teardown against moto with two accounts', () => {
     const before = await remaining();
     expect(before.shares).toContain(ensured.resourceShareArn);
     expect(before.providers).toHaveLength(1);
-    expect(before.roles).toEqual([`${CLUSTER}-aws-lbc`]);
+    expect(before.roles).toEqual([`${CLUSTER}-${WORKLOAD}-aws-lbc`]);
     expect(before.policies).toHaveLength(1);
     expect(before.albGroups).toEqual([ensured.albSecurityGroupId]);
     expect(before.nodeRulesFromAlb).toBe(1);

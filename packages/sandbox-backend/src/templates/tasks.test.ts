@@ -275,4 +275,23 @@ describe('templates as real tasks in the sandbox', () => {
     await runTask('eks-cross-account-alb-application', application);
     expect(await inventory()).toEqual(first);
   });
+
+  it('refuses at template 1, before anything changes, a cluster name the network account already has', async () => {
+    // Runs after the golden path: shop-e2e is registered for the sandbox's workload account.
+    const before = await inventory();
+    const sharesBefore = (await recipeInventory(network, CLUSTER)).shares;
+    const attempt = runTask('eks-cross-account-cluster-onboarding', {
+      ...onboarding(),
+      workloadAccountId: '333333333333',
+    });
+    await expect(attempt).rejects.toThrow(
+      `Cluster name ${CLUSTER} is already used in network account ${SANDBOX_NETWORK_ACCOUNT_ID} by resource:default/${CLUSTER} (workload account ${SANDBOX_WORKLOAD_ACCOUNT_ID}, ${SANDBOX_REGION}).`,
+    );
+    // The first step refused: no share for the other account, nothing else changed.
+    await expect(attempt).rejects.not.toThrow(/Share the subnets/);
+    expect(await inventory()).toEqual(before);
+    expect((await recipeInventory(network, CLUSTER)).shares).toEqual(
+      sharesBefore,
+    );
+  });
 });

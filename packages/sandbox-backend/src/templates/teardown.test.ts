@@ -84,7 +84,7 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     ).GroupId!;
     await iam.send(
       new CreateRoleCommand({
-        RoleName: `${clusterName}-aws-lbc`,
+        RoleName: `${clusterName}-${WORKLOAD}-aws-lbc`,
         Path: '/cross-account-alb/',
         AssumeRolePolicyDocument: JSON.stringify({
           Version: '2012-10-17',
@@ -195,7 +195,7 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     expect(wouldDelete).toEqual([
       `Dry run: would remove security group rule tcp 80-80 from ${albGroupId} on ${nodeGroupId}`,
       `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
-      `Dry run: would delete IAM role arn:aws:iam::${NETWORK}:role/cross-account-alb/${clusterName}-aws-lbc`,
+      `Dry run: would delete IAM role arn:aws:iam::${NETWORK}:role/cross-account-alb/${clusterName}-${WORKLOAD}-aws-lbc`,
       `Dry run: would delete OIDC provider ${oidcProviderArn}`,
       `Dry run: would delete resource share ${shareArn}`,
     ]);
@@ -213,7 +213,9 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     ]);
     expect(inventory.oidcProviders).toEqual([oidcProviderArn]);
     await expect(
-      iam.send(new GetRoleCommand({ RoleName: `${clusterName}-aws-lbc` })),
+      iam.send(
+        new GetRoleCommand({ RoleName: `${clusterName}-${WORKLOAD}-aws-lbc` }),
+      ),
     ).resolves.toBeDefined();
   });
 

@@ -13,6 +13,10 @@ import {
 } from '../iam/admin';
 import { SANDBOX_EKSCTL_ROLE_NAME } from '../iam/sandboxPrincipals';
 import {
+  IamPropagationRetryOptions,
+  retryWhileIamPropagates,
+} from './iamPropagation';
+import {
   iamRoleArn,
   partitionOf,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -87,6 +91,8 @@ export async function controllerClientOptions(options: {
   region: string;
   clusterName: string;
   roleArn?: string;
+  /** How long to wait for a fresh role to propagate (tests shorten it). */
+  propagation?: IamPropagationRetryOptions;
 }) {
   const { region } = options;
   const eks = new EKSClient(
@@ -110,20 +116,27 @@ export async function controllerClientOptions(options: {
         `cluster ${options.clusterName} (${issuer}): run the load-balancer-controller template first`,
     );
   }
-  const { Credentials } = await new STSClient({
+  const sts = new STSClient({
     region,
     endpoint: sandboxEndpoint(),
     credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
-  }).send(
-    new AssumeRoleWithWebIdentityCommand({
-      RoleArn: roleArn,
-      RoleSessionName: 'aws-load-balancer-controller',
-      WebIdentityToken: serviceAccountToken(
-        issuer,
-        CONTROLLER_NAMESPACE,
-        CONTROLLER_SERVICE_ACCOUNT,
+  });
+  // The role (and the OIDC provider it trusts) may have been created a moment ago by
+  // template 2 or the seeding: retry while IAM propagates them (see iamPropagation.ts).
+  const { Credentials } = await retryWhileIamPropagates(
+    () =>
+      sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'aws-load-balancer-controller',
+          WebIdentityToken: serviceAccountToken(
+            issuer,
+            CONTROLLER_NAMESPACE,
+            CONTROLLER_SERVICE_ACCOUNT,
+          ),
+        }),
       ),
-    }),
+    options.propagation,
   );
   return sessionClientOptions(region, Credentials);
 }

@@ -25,6 +25,7 @@ import {
 import { InputError } from '@backstage/errors';
 import yaml from 'yaml';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, eksctlClientOptions } from './aws';
+import { retryWhileIamPropagates } from './iamPropagation';
 import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** The parts of an eksctl ClusterConfig the stand-in acts on. */
@@ -314,19 +315,23 @@ export async function sandboxEksctlCreateCluster(options: {
       'eks.amazonaws.com',
       tags,
     );
+    // The service role may be a moment old: EKS answers InvalidParameterException ("could
+    // not be assumed") until IAM has propagated it (see iamPropagation.ts).
     cluster = (
-      await eks.send(
-        new CreateClusterCommand({
-          name: spec.clusterName,
-          version: spec.version,
-          roleArn: clusterRoleArn,
-          resourcesVpcConfig: {
-            subnetIds: spec.privateSubnetIds,
-            endpointPrivateAccess: false,
-            endpointPublicAccess: true,
-          },
-          tags,
-        }),
+      await retryWhileIamPropagates(() =>
+        eks.send(
+          new CreateClusterCommand({
+            name: spec.clusterName,
+            version: spec.version,
+            roleArn: clusterRoleArn,
+            resourcesVpcConfig: {
+              subnetIds: spec.privateSubnetIds,
+              endpointPrivateAccess: false,
+              endpointPublicAccess: true,
+            },
+            tags,
+          }),
+        ),
       )
     ).cluster!;
     created = true;
@@ -349,21 +354,24 @@ export async function sandboxEksctlCreateCluster(options: {
     );
     const ng = spec.nodeGroup ?? {};
     const sizes = managedNodeGroupSizes(ng);
-    await eks.send(
-      new CreateNodegroupCommand({
-        clusterName: spec.clusterName,
-        nodegroupName: nodeGroupName,
-        nodeRole: nodeRoleArn,
-        // privateNetworking: true: the nodes go on the private subnets only.
-        subnets: spec.privateSubnetIds,
-        instanceTypes: [ng.instanceType ?? 'm5.large'],
-        scalingConfig: {
-          desiredSize: sizes.desiredCapacity,
-          minSize: sizes.minSize,
-          maxSize: sizes.maxSize,
-        },
-        tags: { ...tags, 'alpha.eksctl.io/nodegroup-name': nodeGroupName },
-      }),
+    // Likewise the node role, just created.
+    await retryWhileIamPropagates(() =>
+      eks.send(
+        new CreateNodegroupCommand({
+          clusterName: spec.clusterName,
+          nodegroupName: nodeGroupName,
+          nodeRole: nodeRoleArn,
+          // privateNetworking: true: the nodes go on the private subnets only.
+          subnets: spec.privateSubnetIds,
+          instanceTypes: [ng.instanceType ?? 'm5.large'],
+          scalingConfig: {
+            desiredSize: sizes.desiredCapacity,
+            minSize: sizes.minSize,
+            maxSize: sizes.maxSize,
+          },
+          tags: { ...tags, 'alpha.eksctl.io/nodegroup-name': nodeGroupName },
+        }),
+      ),
     );
   }
   // Re-read: the issuer and the cluster security group are what later steps need.

@@ -27,6 +27,7 @@ import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
 import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from './aws';
 import {
+  buildControllerRoleName,
   iamPolicyArn,
   iamRoleArn,
   isAlreadyExists,
@@ -106,6 +107,7 @@ export async function seedSandboxClusterWithController(options: {
   const cluster = await seedSandboxCluster(options);
   const controllerRoleArn = await ensureSandboxControllerIam({
     networkAccountId: cluster.network.networkAccountId,
+    workloadAccountId: cluster.network.workloadAccountId,
     region: cluster.network.region,
     clusterName: options.clusterName,
     issuer: cluster.issuer,
@@ -259,10 +261,14 @@ export async function seedSandboxAlb(
  * The controller's IAM in the network account for a seeded cluster, made as the account's
  * administrator: the cluster's OIDC provider, the official controller policy and a role
  * trusting `kube-system/aws-load-balancer-controller` of that cluster only. Under
- * `/sandbox/`, apart from what the templates make under `/cross-account-alb/`. Idempotent.
+ * `/sandbox/`, apart from what the templates make under `/cross-account-alb/`; the role is
+ * named as template 2 names it (cluster and workload account, see buildControllerRoleName)
+ * behind `sandbox-`, so clusters of one name in two workload accounts get two roles.
+ * Idempotent.
  */
 export async function ensureSandboxControllerIam(options: {
   networkAccountId: string;
+  workloadAccountId: string;
   region: string;
   clusterName: string;
   issuer: string;
@@ -289,7 +295,12 @@ export async function ensureSandboxControllerIam(options: {
       }),
     )
     .catch(ignoreExists);
-  const policyName = `sandbox-seeded-${options.clusterName}-lbc`.slice(0, 128);
+  const roleName = buildControllerRoleName(
+    options.clusterName,
+    options.workloadAccountId,
+    'sandbox-',
+  );
+  const policyName = `sandbox-seeded-${roleName}`.slice(0, 128);
   const policyArn = iamPolicyArn(
     partition,
     options.networkAccountId,
@@ -305,7 +316,6 @@ export async function ensureSandboxControllerIam(options: {
       }),
     )
     .catch(ignoreExists);
-  const roleName = policyName.slice(0, 64);
   await iam
     .send(
       new CreateRoleCommand({

@@ -75,6 +75,7 @@ export function recipeInput(
     },
     'aws:iam:delete-load-balancer-controller-role': {
       ...inNetwork,
+      workloadAccountId: WORKLOAD,
       clusterName,
       deletePolicy: true,
     },

@@ -4,7 +4,7 @@ import yaml from 'yaml';
 export const examples: TemplateExample[] = [
   {
     description:
-      'Delete the controller role of a cluster, keeping the shared policy (teardown)',
+      'Delete the controller role of a cluster (shop-prod-222222222222-aws-lbc), keeping the shared policy (teardown)',
     example: yaml.stringify({
       steps: [
         {
@@ -13,6 +13,7 @@ export const examples: TemplateExample[] = [
           name: 'Delete the controller role',
           input: {
             networkAccountId: '111111111111',
+            workloadAccountId: '222222222222',
             region: 'us-east-1',
             clusterName: 'shop-prod',
           },
@@ -31,6 +32,7 @@ export const examples: TemplateExample[] = [
           name: 'Delete the controller role and policy',
           input: {
             networkAccountId: '111111111111',
+            workloadAccountId: '222222222222',
             region: 'us-east-1',
             clusterName: 'shop-prod',
             deletePolicy: true,

@@ -17,15 +17,22 @@ import {
   mockAws,
   NETWORK,
   REGION,
+  WORKLOAD,
 } from '../__testUtils__/testing';
 import { createDeleteLoadBalancerControllerRoleAction } from './deleteLoadBalancerControllerRole';
 
-const ROLE = 'shop-prod-aws-lbc';
+const ROLE = `shop-prod-${WORKLOAD}-aws-lbc`;
 const ROLE_ARN = `arn:aws:iam::${NETWORK}:role/cross-account-alb/${ROLE}`;
 const POLICY_ARN = `arn:aws:iam::${NETWORK}:policy/cross-account-alb/AWSLoadBalancerControllerIAMPolicy`;
 const MANAGED = [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }];
+const OWNER = [
+  ...MANAGED,
+  { Key: 'cross-account-alb:cluster', Value: 'shop-prod' },
+  { Key: 'cross-account-alb:workload-account', Value: WORKLOAD },
+];
 const input = {
   networkAccountId: NETWORK,
+  workloadAccountId: WORKLOAD,
   region: REGION,
   clusterName: 'shop-prod',
 };
@@ -47,7 +54,7 @@ function setup(
       Role: {
         RoleName: ROLE,
         Arn: ROLE_ARN,
-        Tags: (options.roleTags ?? MANAGED) as any,
+        Tags: (options.roleTags ?? OWNER) as any,
       } as any,
     });
   }
@@ -78,6 +85,31 @@ function setup(
 }
 
 describe('aws:iam:delete-load-balancer-controller-role', () => {
+  it("refuses, naming the owner, to delete another workload account's cluster role", async () => {
+    const { aws, action } = setup({
+      roleTags: [
+        ...MANAGED,
+        { Key: 'cross-account-alb:cluster', Value: 'shop-prod' },
+        { Key: 'cross-account-alb:workload-account', Value: '333333333333' },
+      ],
+    });
+    await expect(
+      action.handler(actionContext({ ...input, roleName: ROLE }).ctx),
+    ).rejects.toThrow(
+      `Refusing to delete role ${ROLE_ARN} in network account ${NETWORK}: it belongs to cluster shop-prod in workload account 333333333333, not to cluster shop-prod in workload account ${WORKLOAD}.`,
+    );
+    expect(aws.mutations()).toEqual([]);
+  });
+
+  it('needs the workload account (or a role name) to name the role', async () => {
+    const { aws, action } = setup();
+    const { workloadAccountId: _, ...withoutAccount } = input;
+    await expect(
+      action.handler(actionContext(withoutAccount).ctx),
+    ).rejects.toThrow(/give workloadAccountId/);
+    expect(aws.mutations()).toEqual([]);
+  });
+
   it('detaches the policy and deletes the role, keeping the shared policy by default', async () => {
     const { aws, audit, action } = setup();
     const store = checkpointStore();

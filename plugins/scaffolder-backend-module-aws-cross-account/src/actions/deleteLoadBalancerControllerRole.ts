@@ -11,7 +11,7 @@ import {
   ListEntitiesForPolicyCommand,
   ListPolicyVersionsCommand,
 } from '@aws-sdk/client-iam';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
@@ -22,7 +22,12 @@ import {
   networkScope,
   ScopeBase,
 } from '../lib/action';
-import { buildControllerRoleName, isManaged } from '../lib/builders';
+import {
+  buildControllerRoleName,
+  controllerRoleOwner,
+  describeOwner,
+  isManaged,
+} from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import {
   DEFAULT_POLICY_NAME,
@@ -48,11 +53,17 @@ const inputSchema = (zod: Zod) => {
       .region()
       .describe('Region for the IAM client (IAM itself is global)'),
     clusterName: f.clusterName(),
+    workloadAccountId: f
+      .workloadAccountId()
+      .optional()
+      .describe(
+        "The cluster's account; names the default role (required unless roleName is given)",
+      ),
     roleName: f
       .iamRoleName()
       .optional()
       .describe(
-        'Defaults to <clusterName>-aws-lbc (truncated to 64 characters)',
+        'Defaults to <clusterName>-<workloadAccountId>-aws-lbc (within 64 characters; see buildControllerRoleName)',
       ),
     policyName: f.iamPolicyName().default(DEFAULT_POLICY_NAME),
     deletePolicy: zod
@@ -92,9 +103,18 @@ export function createDeleteLoadBalancerControllerRoleAction(
         ctx.input,
         DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
       );
+      if (!input.roleName && !input.workloadAccountId) {
+        throw new InputError(
+          `${DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID}: give workloadAccountId (the controller role's name includes it) or roleName`,
+        );
+      }
       const target: Target = {
         networkAccountId: input.networkAccountId,
-        roleName: input.roleName ?? buildControllerRoleName(input.clusterName),
+        clusterName: input.clusterName,
+        workloadAccountId: input.workloadAccountId,
+        roleName:
+          input.roleName ??
+          buildControllerRoleName(input.clusterName, input.workloadAccountId!),
         policyArn: iamPolicyArn(
           partitionOf(input.region),
           input.networkAccountId,
@@ -137,6 +157,8 @@ export function createDeleteLoadBalancerControllerRoleAction(
 /** What the action deletes, derived from its input. */
 interface Target {
   networkAccountId: string;
+  clusterName: string;
+  workloadAccountId?: string;
   roleName: string;
   policyArn: string;
   /** Whether the input asks to delete the policy too. */
@@ -226,6 +248,30 @@ async function planDeletion(
     throw new ConflictError(
       `Refusing to delete role ${role.Arn} in network account ${target.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag).`,
     );
+  }
+  if (role) {
+    const owner = controllerRoleOwner(role);
+    // A role without owner tags is judged by its name alone, as before the tags existed.
+    const otherCluster =
+      owner.clusterName !== undefined &&
+      owner.clusterName !== target.clusterName;
+    const otherAccount =
+      owner.workloadAccountId !== undefined &&
+      target.workloadAccountId !== undefined &&
+      owner.workloadAccountId !== target.workloadAccountId;
+    if (otherCluster || otherAccount) {
+      throw new ConflictError(
+        `Refusing to delete role ${role.Arn} in network account ${
+          target.networkAccountId
+        }: it belongs to ${describeOwner(owner)}, not to cluster ${
+          target.clusterName
+        }${
+          target.workloadAccountId
+            ? ` in workload account ${target.workloadAccountId}`
+            : ''
+        }.`,
+      );
+    }
   }
   const attached = role ? await attachedPolicies(scope, iam, roleName) : [];
   const others = attached.filter(a => a !== policyArn);

@@ -25,11 +25,20 @@ import {
   REGION,
   WORKLOAD,
 } from '../__testUtils__/testing';
-import { LOAD_BALANCER_CONTROLLER_IAM_POLICY } from '../policies';
+import {
+  loadBalancerControllerIamPolicy,
+  LOAD_BALANCER_CONTROLLER_IAM_POLICY,
+} from '../policies';
 import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalancerControllerRole';
 
 const POLICY_ARN = `arn:aws:iam::${NETWORK}:policy/cross-account-alb/AWSLoadBalancerControllerIAMPolicy`;
-const ROLE_ARN = `arn:aws:iam::${NETWORK}:role/cross-account-alb/shop-prod-aws-lbc`;
+const ROLE_NAME = `shop-prod-${WORKLOAD}-aws-lbc`;
+const ROLE_ARN = `arn:aws:iam::${NETWORK}:role/cross-account-alb/${ROLE_NAME}`;
+const OWNER_TAGS = [
+  { Key: 'cross-account-alb:managed-by', Value: 'backstage' },
+  { Key: 'cross-account-alb:cluster', Value: 'shop-prod' },
+  { Key: 'cross-account-alb:workload-account', Value: WORKLOAD },
+];
 const input = {
   networkAccountId: NETWORK,
   workloadAccountId: WORKLOAD,
@@ -93,7 +102,7 @@ function setup(
   if (state.role) {
     iam.on(GetRoleCommand).resolves({
       Role: {
-        RoleName: 'shop-prod-aws-lbc',
+        RoleName: ROLE_NAME,
         Arn: ROLE_ARN,
         Path: '/cross-account-alb/',
         RoleId: 'x',
@@ -101,9 +110,7 @@ function setup(
         AssumeRolePolicyDocument: encodeURIComponent(
           JSON.stringify(state.trust ?? trust),
         ),
-        Tags: state.roleTags ?? [
-          { Key: 'cross-account-alb:managed-by', Value: 'backstage' },
-        ],
+        Tags: state.roleTags ?? OWNER_TAGS,
       },
     });
   } else {
@@ -142,17 +149,41 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
     expect(
       aws.mocks.iam.commandCalls(AttachRolePolicyCommand)[0].args[0].input,
     ).toEqual({
-      RoleName: 'shop-prod-aws-lbc',
+      RoleName: ROLE_NAME,
       PolicyArn: POLICY_ARN,
     });
     expect(outputs()).toEqual({
       roleArn: ROLE_ARN,
-      roleName: 'shop-prod-aws-lbc',
+      roleName: ROLE_NAME,
       policyArn: POLICY_ARN,
       policyVersionId: 'v1',
       controllerVersion: 'v3.5.0',
       serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': ROLE_ARN },
     });
+  });
+
+  it("attaches the controller's GovCloud policy in a GovCloud region", async () => {
+    const { aws, action } = setup();
+    const govIssuer =
+      'https://oidc.eks.us-gov-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+    const { ctx, outputs } = actionContext({
+      ...input,
+      region: 'us-gov-west-1',
+      oidcIssuerUrl: govIssuer,
+    });
+    await action.handler(ctx);
+    const createPolicy =
+      aws.mocks.iam.commandCalls(CreatePolicyCommand)[0].args[0].input;
+    expect(JSON.parse(createPolicy.PolicyDocument!)).toEqual(
+      loadBalancerControllerIamPolicy('aws-us-gov'),
+    );
+    expect(createPolicy.Description).toContain(
+      'docs/install/iam_policy_us-gov.json',
+    );
+    expect(createPolicy.PolicyDocument).not.toContain('arn:aws:');
+    expect(outputs().policyArn).toBe(
+      `arn:aws-us-gov:iam::${NETWORK}:policy/cross-account-alb/AWSLoadBalancerControllerIAMPolicy`,
+    );
   });
 
   it('makes no mutating call when everything is in place', async () => {
@@ -186,6 +217,76 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
     const update = aws.mocks.iam.commandCalls(UpdateAssumeRolePolicyCommand)[0]
       .args[0].input;
     expect(JSON.parse(update.PolicyDocument!)).toEqual(trust);
+  });
+
+  it('refuses, naming the owner, a role of a cluster of the same name in another workload account', async () => {
+    const otherIssuer =
+      'https://oidc.eks.us-east-1.amazonaws.com/id/FEDCBA9876543210FEDCBA9876543210';
+    const { aws, action } = setup({
+      policy: true,
+      role: true,
+      attached: true,
+      trust: buildIrsaTrustPolicy({
+        partition: 'aws',
+        networkAccountId: NETWORK,
+        oidcIssuerUrl: otherIssuer,
+        namespace: 'kube-system',
+        serviceAccountName: 'aws-load-balancer-controller',
+      }),
+      roleTags: [
+        { Key: 'cross-account-alb:managed-by', Value: 'backstage' },
+        { Key: 'cross-account-alb:cluster', Value: 'shop-prod' },
+        { Key: 'cross-account-alb:workload-account', Value: '333333333333' },
+      ],
+    });
+    await expect(
+      action.handler(actionContext({ ...input, roleName: ROLE_NAME }).ctx),
+    ).rejects.toThrow(
+      `Role ${ROLE_ARN} in network account ${NETWORK} belongs to cluster shop-prod in workload account 333333333333 (trusting arn:aws:iam::${NETWORK}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/FEDCBA9876543210FEDCBA9876543210), not to cluster shop-prod in workload account ${WORKLOAD} (us-east-1); refusing to repoint its trust policy.`,
+    );
+    expect(aws.mutations()).toEqual([]);
+  });
+
+  it('refuses the role of a cluster of the same name and account in another region', async () => {
+    const { aws, action } = setup({
+      policy: true,
+      role: true,
+      attached: true,
+      trust: buildIrsaTrustPolicy({
+        partition: 'aws',
+        networkAccountId: NETWORK,
+        oidcIssuerUrl:
+          'https://oidc.eks.eu-west-1.amazonaws.com/id/FEDCBA9876543210FEDCBA9876543210',
+        namespace: 'kube-system',
+        serviceAccountName: 'aws-load-balancer-controller',
+      }),
+    });
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      /belongs to cluster shop-prod in workload account 222222222222 \(trusting .*oidc\.eks\.eu-west-1.*\) in eu-west-1, not to cluster shop-prod/,
+    );
+    expect(aws.mutations()).toEqual([]);
+  });
+
+  it('refuses a managed role that names no cluster rather than guess its owner', async () => {
+    const { aws, action } = setup({
+      policy: true,
+      role: true,
+      attached: true,
+      roleTags: [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }],
+    });
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      /belongs to an unnamed cluster \(no cross-account-alb:cluster tag\)/,
+    );
+    expect(aws.mutations()).toEqual([]);
+  });
+
+  it('names the role after the cluster and its workload account, and tags the owner', async () => {
+    const { aws, action } = setup({ policy: true, attached: true });
+    await action.handler(actionContext(input).ctx);
+    const createRole =
+      aws.mocks.iam.commandCalls(CreateRoleCommand)[0].args[0].input;
+    expect(createRole.RoleName).toBe('shop-prod-222222222222-aws-lbc');
+    expect(createRole.Tags).toEqual(expect.arrayContaining(OWNER_TAGS));
   });
 
   it('adds the shipped document as a new default version, pruning the oldest of five', async () => {
@@ -263,13 +364,13 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
       .rejectsOnce(awsError('NoSuchEntity'))
       .resolves({
         Role: {
-          RoleName: 'shop-prod-aws-lbc',
+          RoleName: ROLE_NAME,
           Arn: ROLE_ARN,
           Path: '/cross-account-alb/',
           RoleId: 'x',
           CreateDate: new Date(),
           AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
-          Tags: [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }],
+          Tags: OWNER_TAGS,
         },
       });
     iam
@@ -295,7 +396,7 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
       .rejectsOnce(awsError('NoSuchEntity'))
       .resolves({
         Role: {
-          RoleName: 'shop-prod-aws-lbc',
+          RoleName: ROLE_NAME,
           Arn: ROLE_ARN,
           Path: '/',
           RoleId: 'x',

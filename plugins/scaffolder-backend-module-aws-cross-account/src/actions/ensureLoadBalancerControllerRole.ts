@@ -28,15 +28,21 @@ import {
 import {
   buildControllerRoleName,
   buildIrsaTrustPolicy,
+  CLUSTER_TAG_KEY,
+  controllerRoleOwner,
   decodePolicyDocument,
+  describeOwner,
   DEFAULT_NAMESPACE,
   DEFAULT_SERVICE_ACCOUNT,
   isManaged,
   managedTags,
+  oidcProviderRegion,
   policyDocumentsEqual,
+  WORKLOAD_ACCOUNT_TAG_KEY,
 } from '../lib/builders';
 import {
-  LOAD_BALANCER_CONTROLLER_IAM_POLICY,
+  loadBalancerControllerIamPolicy,
+  LOAD_BALANCER_CONTROLLER_IAM_POLICY_SOURCES,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
@@ -79,7 +85,7 @@ const inputSchema = (zod: Zod) => {
         .iamRoleName()
         .optional()
         .describe(
-          'Defaults to <clusterName>-aws-lbc (truncated to 64 characters)',
+          'Defaults to <clusterName>-<workloadAccountId>-aws-lbc (within 64 characters; see buildControllerRoleName)',
         ),
       policyName: f.iamPolicyName().default(DEFAULT_POLICY_NAME),
     })
@@ -118,7 +124,7 @@ export function createEnsureLoadBalancerControllerRoleAction(
 ) {
   return createTemplateAction({
     id: ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
-    description: `Ensures, in the network account (Account-A), the official AWS Load Balancer Controller IAM policy (${LOAD_BALANCER_CONTROLLER_VERSION}) and a role trusting the cluster's OIDC provider for the controller's service account (IRSA), with the policy attached. Repairs a drifted trust policy and adds a newer policy document as the default version.`,
+    description: `Ensures, in the network account (Account-A), the official AWS Load Balancer Controller IAM policy (${LOAD_BALANCER_CONTROLLER_VERSION}) and a role trusting the cluster's OIDC provider for the controller's service account (IRSA), with the policy attached. The role is named <clusterName>-<workloadAccountId>-aws-lbc; a role made for another cluster (other name, workload account or region, as its tags and trust policy say) is refused, naming its owner, while a drifted trust policy of the same cluster is repaired. Adds a newer policy document as the default version.`,
     examples,
     supportsDryRun: true,
     schema: { input: inputSchema, output: outputSchema },
@@ -165,11 +171,15 @@ interface ControllerIamPlan {
   policyArn: string;
   providerArn: string;
   trustPolicy: ReturnType<typeof buildIrsaTrustPolicy>;
+  /** The controller's policy document for the region's partition. */
+  policyDocument: object;
 }
 
 function planControllerIam(input: Input): ControllerIamPlan {
   const partition = partitionOf(input.region);
-  const roleName = input.roleName ?? buildControllerRoleName(input.clusterName);
+  const roleName =
+    input.roleName ??
+    buildControllerRoleName(input.clusterName, input.workloadAccountId);
   return {
     roleName,
     roleArn: iamRoleArn(partition, input.networkAccountId, roleName, IAM_PATH),
@@ -184,6 +194,7 @@ function planControllerIam(input: Input): ControllerIamPlan {
       input.networkAccountId,
       input.oidcIssuerUrl,
     ),
+    policyDocument: loadBalancerControllerIamPolicy(partition),
     trustPolicy: buildIrsaTrustPolicy({
       partition,
       networkAccountId: input.networkAccountId,
@@ -268,8 +279,12 @@ async function ensurePolicy(
           new CreatePolicyCommand({
             PolicyName: input.policyName,
             Path: IAM_PATH,
-            PolicyDocument: JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
-            Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official iam_policy.json), managed by Backstage`,
+            PolicyDocument: JSON.stringify(plan.policyDocument),
+            Description: `AWS Load Balancer Controller ${LOAD_BALANCER_CONTROLLER_VERSION} (official ${
+              LOAD_BALANCER_CONTROLLER_IAM_POLICY_SOURCES[
+                partitionOf(input.region)
+              ]
+            }), managed by Backstage`,
             Tags: managedTags({
               [VERSION_TAG]: LOAD_BALANCER_CONTROLLER_VERSION,
             }),
@@ -297,9 +312,7 @@ async function ensurePolicy(
   const currentDocument = decodePolicyDocument(
     current.PolicyVersion?.Document ?? '{}',
   );
-  if (
-    policyDocumentsEqual(currentDocument, LOAD_BALANCER_CONTROLLER_IAM_POLICY)
-  ) {
+  if (policyDocumentsEqual(currentDocument, plan.policyDocument)) {
     ctx.logger.info(
       `Policy ${policyArn} already holds the ${LOAD_BALANCER_CONTROLLER_VERSION} document`,
     );
@@ -331,7 +344,7 @@ async function ensurePolicy(
       const created = await iam.send(
         new CreatePolicyVersionCommand({
           PolicyArn: policyArn,
-          PolicyDocument: JSON.stringify(LOAD_BALANCER_CONTROLLER_IAM_POLICY),
+          PolicyDocument: JSON.stringify(plan.policyDocument),
           SetAsDefault: true,
         }),
       );
@@ -445,8 +458,8 @@ async function ensureRole(
                 1000,
               ),
             Tags: managedTags({
-              'cross-account-alb:cluster': input.clusterName,
-              'cross-account-alb:workload-account': input.workloadAccountId,
+              [CLUSTER_TAG_KEY]: input.clusterName,
+              [WORKLOAD_ACCOUNT_TAG_KEY]: input.workloadAccountId,
             }),
           }),
         );
@@ -467,6 +480,7 @@ async function ensureRole(
       `Role ${existingArn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
     );
   }
+  refuseAnotherClustersRole(existing.Role, existingArn, input);
   const currentTrust = decodePolicyDocument(
     existing.Role.AssumeRolePolicyDocument ?? '{}',
   );
@@ -499,6 +513,41 @@ async function ensureRole(
   );
   ctx.logger.info(`Repaired the drifted trust policy of ${existingArn}`);
   return existingArn;
+}
+
+/**
+ * A managed role made for another cluster is never taken over: its tags name the cluster and
+ * workload account it was made for, its trust policy the issuer (and so the region). Only the
+ * same cluster (same name, workload account and region; e.g. recreated with a new issuer) may
+ * have its trust repaired.
+ */
+function refuseAnotherClustersRole(
+  role: Parameters<typeof controllerRoleOwner>[0],
+  roleArn: string,
+  input: Input,
+): void {
+  const owner = controllerRoleOwner(role);
+  const otherRegion = owner.oidcProviderArns
+    .map(oidcProviderRegion)
+    .find(r => r !== undefined && r !== input.region);
+  if (
+    owner.clusterName === input.clusterName &&
+    owner.workloadAccountId === input.workloadAccountId &&
+    !otherRegion
+  ) {
+    return;
+  }
+  throw new ConflictError(
+    `Role ${roleArn} in network account ${
+      input.networkAccountId
+    } belongs to ${describeOwner(owner)}${
+      otherRegion ? ` in ${otherRegion}` : ''
+    }, not to cluster ${input.clusterName} in workload account ${
+      input.workloadAccountId
+    } (${
+      input.region
+    }); refusing to repoint its trust policy. Pass another roleName, or remove that cluster's controller role first if it is gone.`,
+  );
 }
 
 /** Attaches the policy to the role unless a page of its attached policies lists it. */

@@ -1,4 +1,5 @@
 export * from './readClusterContract';
+export * from './checkClusterName';
 export * from './describeSharedNetwork';
 export * from './shareSubnets';
 export * from './resolveSharedSubnets';

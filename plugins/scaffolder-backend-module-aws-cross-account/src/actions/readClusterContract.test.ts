@@ -67,7 +67,7 @@ describe('aws:catalog:read-cluster', () => {
       nodeSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
       resourceShareArn:
         'arn:aws:ram:us-east-1:111111111111:resource-share/3f1c2a4e-8b7d-4c2e-9a1f-0123456789ab',
-      controllerRoleName: 'shop-prod-aws-lbc',
+      controllerRoleName: 'shop-prod-222222222222-aws-lbc',
       albSecurityGroupName: 'shop-prod-game-2048-game-2048-alb',
     });
   });

@@ -234,7 +234,10 @@ export function createReadClusterContractAction(
       ctx.output('albSubnetIdsCsv', contract.albSubnetIds.join(','));
       ctx.output(
         'controllerRoleName',
-        buildControllerRoleName(contract.clusterName),
+        buildControllerRoleName(
+          contract.clusterName,
+          contract.workloadAccountId,
+        ),
       );
       if (input.applicationName && input.applicationNamespace) {
         ctx.output(

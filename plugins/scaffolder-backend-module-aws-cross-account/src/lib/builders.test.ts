@@ -81,8 +81,12 @@ describe('names and tags', () => {
   });
 
   it('caps role names at 64 characters', () => {
-    expect(buildControllerRoleName('shop')).toBe('shop-aws-lbc');
-    expect(buildControllerRoleName('x'.repeat(100))).toHaveLength(64);
+    expect(buildControllerRoleName('shop', '222222222222')).toBe(
+      'shop-222222222222-aws-lbc',
+    );
+    expect(
+      buildControllerRoleName('x'.repeat(100), '222222222222'),
+    ).toHaveLength(64);
     expect(buildAlbSecurityGroupName('shop')).toBe('shop-alb');
   });
 

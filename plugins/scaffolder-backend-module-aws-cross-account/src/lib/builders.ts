@@ -4,6 +4,7 @@
  */
 
 import {
+  buildControllerRoleName,
   issuerHostPath,
   oidcProviderArn,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -48,7 +49,10 @@ export function isManaged(
   );
 }
 
-/** Tag naming the cluster a resource was made for, where one account serves many clusters. */
+/**
+ * Tag naming the cluster a resource was made for (a RAM share, a controller role), where one
+ * network account serves many clusters.
+ */
 export const CLUSTER_TAG_KEY = 'cross-account-alb:cluster';
 
 /**
@@ -69,11 +73,12 @@ export function buildShareName(
   return clusterName ? `${base}-${clusterName}` : base;
 }
 
-/** IAM role name for the controller of one cluster, capped at IAM's 64 characters. */
-export function buildControllerRoleName(clusterName: string): string {
-  const suffix = '-aws-lbc';
-  return `${clusterName.slice(0, 64 - suffix.length)}${suffix}`;
-}
+/**
+ * IAM role name for the controller of one cluster: `<clusterName>-<workloadAccountId>-aws-lbc`
+ * within IAM's 64 characters (see the shared node library for the long-name rule). The
+ * sandbox's seeding uses the same function.
+ */
+export { buildControllerRoleName };
 
 /**
  * The ALB security group of one application on one cluster:
@@ -163,4 +168,62 @@ function normalise(value: unknown): unknown {
 
 export function policyDocumentsEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
+}
+
+/** With {@link CLUSTER_TAG_KEY}, the tags naming whom a controller role was made for. */
+export const WORKLOAD_ACCOUNT_TAG_KEY = 'cross-account-alb:workload-account';
+
+/** Whom a controller role this project created belongs to: its tags and its trust policy. */
+export interface ControllerRoleOwner {
+  clusterName?: string;
+  workloadAccountId?: string;
+  /** The OIDC providers (cluster issuers) its trust policy names. */
+  oidcProviderArns: string[];
+}
+
+export function controllerRoleOwner(role: {
+  Tags?: Array<{ Key?: string; Value?: string }>;
+  AssumeRolePolicyDocument?: string;
+}): ControllerRoleOwner {
+  const tag = (key: string) => role.Tags?.find(t => t.Key === key)?.Value;
+  const providers = new Set<string>();
+  try {
+    const trust = decodePolicyDocument(
+      role.AssumeRolePolicyDocument ?? '{}',
+    ) as { Statement?: unknown };
+    const statements = [trust.Statement ?? []].flat() as Array<{
+      Principal?: { Federated?: string | string[] };
+    }>;
+    for (const s of statements) {
+      for (const p of [s.Principal?.Federated ?? []].flat()) providers.add(p);
+    }
+  } catch {
+    // An unreadable trust policy names no provider; the tags still name the owner.
+  }
+  return {
+    clusterName: tag(CLUSTER_TAG_KEY),
+    workloadAccountId: tag(WORKLOAD_ACCOUNT_TAG_KEY),
+    oidcProviderArns: [...providers].sort(),
+  };
+}
+
+/** "cluster shop in workload account 222222222222 (trusting <provider>)", for messages. */
+export function describeOwner(owner: ControllerRoleOwner): string {
+  const who = owner.clusterName
+    ? `cluster ${owner.clusterName}`
+    : 'an unnamed cluster (no cross-account-alb:cluster tag)';
+  const where = owner.workloadAccountId
+    ? ` in workload account ${owner.workloadAccountId}`
+    : '';
+  const trusts = owner.oidcProviderArns.length
+    ? ` (trusting ${owner.oidcProviderArns.join(', ')})`
+    : '';
+  return `${who}${where}${trusts}`;
+}
+
+/** The region of an EKS issuer's OIDC provider ARN (`…:oidc-provider/oidc.eks.<region>.amazonaws.com/id/…`). */
+export function oidcProviderRegion(providerArn: string): string | undefined {
+  return /:oidc-provider\/oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(
+    providerArn,
+  )?.[1];
 }
