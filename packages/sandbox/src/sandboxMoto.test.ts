@@ -1,4 +1,10 @@
 import {
+  DescribeOrganizationCommand,
+  InviteAccountToOrganizationCommand,
+  OrganizationsClient,
+  RemoveAccountFromOrganizationCommand,
+} from '@aws-sdk/client-organizations';
+import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -441,5 +447,38 @@ describe('sandbox moto patches', () => {
       ).resourceShares?.map(r => r.name);
     expect(await filtered(['backstage'])).toEqual(['tagged-share']);
     expect(await filtered(['someone-else'])).toEqual([]);
+  });
+
+  it('lets an existing account join an Organization by invitation, and leave it', async () => {
+    const asAdmin = async (accountId: string) =>
+      new OrganizationsClient({
+        region: SANDBOX_REGION,
+        credentials: (await sandboxAdminCredentials(accountId))
+          .sdkCredentialProvider,
+      });
+    const orgA = await asAdmin(SANDBOX_NETWORK_ACCOUNT_ID);
+    const orgB = await asAdmin(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    // The seed made the Organization in Account-A and invited Account-B: both see it.
+    const seen = async (client: OrganizationsClient) =>
+      client.send(new DescribeOrganizationCommand({})).then(
+        r => r.Organization?.Id,
+        (e: Error) => e.name,
+      );
+    const id = await seen(orgA);
+    expect(id).toMatch(/^o-[a-z0-9]{10,32}$/);
+    expect(await seen(orgB)).toBe(id);
+    await orgA.send(
+      new RemoveAccountFromOrganizationCommand({
+        AccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      }),
+    );
+    expect(await seen(orgB)).toBe('AWSOrganizationsNotInUseException');
+    const invited = await orgA.send(
+      new InviteAccountToOrganizationCommand({
+        Target: { Id: SANDBOX_WORKLOAD_ACCOUNT_ID, Type: 'ACCOUNT' },
+      }),
+    );
+    expect(invited.Handshake?.State).toBe('ACCEPTED');
+    expect(await seen(orgB)).toBe(id);
   });
 });
