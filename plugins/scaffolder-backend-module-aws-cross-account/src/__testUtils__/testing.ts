@@ -3,6 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RAMClient } from '@aws-sdk/client-ram';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { createAwsCrossAccountActions } from '../actions/createAwsCrossAccountActions';
 import {
@@ -32,12 +33,14 @@ export function mockAws() {
   const ram = new RAMClient({ region: REGION });
   const iam = new IAMClient({ region: REGION });
   const eks = new EKSClient({ region: REGION });
+  const organizations = new OrganizationsClient({ region: REGION });
   const targets: Array<AwsTarget & { service: string }> = [];
   const byClass = new Map<unknown, { service: string; client: unknown }>([
     [EC2Client, { service: 'ec2', client: ec2 }],
     [RAMClient, { service: 'ram', client: ram }],
     [IAMClient, { service: 'iam', client: iam }],
     [EKSClient, { service: 'eks', client: eks }],
+    [OrganizationsClient, { service: 'organizations', client: organizations }],
   ]);
   const clients: AwsClientFactory = {
     client: async <C extends AwsSdkClient>(
@@ -60,6 +63,7 @@ export function mockAws() {
     ram: mockClient(ram),
     iam: mockClient(iam),
     eks: mockClient(eks),
+    organizations: mockClient(organizations),
   };
   /** Names of the commands sent, e.g. `CreateSecurityGroupCommand`. */
   const commands = () =>
