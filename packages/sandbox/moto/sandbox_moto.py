@@ -45,6 +45,9 @@ behaviour through the SDK):
    existing account ID; the sandbox accepts the invitation at once (on AWS the invited
    account accepts the handshake), after which the account's DescribeOrganization answers the
    inviting Organization, as a member's does. RemoveAccountFromOrganization undoes it.
+8. ELBv2 CreateLoadBalancer accepts two subnets of one AZ (moto refuses them only in
+   SetSubnets). AWS refuses them with InvalidConfigurationRequest: an ALB takes one subnet
+   per AZ.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ try:
     from moto.organizations import models as organizations_models
     from moto.organizations.exceptions import AWSOrganizationsNotInUseException
     from moto.organizations.responses import OrganizationsResponse
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
 except ImportError as e:  # pragma: no cover - depends on the installation
     _fail(f"moto is not importable ({e}). The sandbox needs moto with its server extras.")
 
@@ -123,6 +128,7 @@ _require(organizations_models.OrganizationsBackend, "describe_organization", "cr
 _require(organizations_models, "FakeAccount", "organizations_backends")
 _require(organizations_models.organizations_backends, "master_accounts")
 _require(OrganizationsResponse, "organizations_backend", "request_params")
+_require(ELBv2Backend, "create_load_balancer", "ec2_backend")
 
 # ---------------------------------------------------------------------------------------
 # RAM: which subnets are shared with an account
@@ -692,6 +698,33 @@ def _invite_response(self: Any) -> str:
 
 organizations_models.OrganizationsBackend.invite_account_to_organization = _invite_account_to_organization  # type: ignore[attr-defined]
 OrganizationsResponse.invite_account_to_organization = _invite_response  # type: ignore[attr-defined]
+
+
+# --- Gap 8: an ALB takes one subnet per AZ ---------------------------------------------
+
+_orig_create_load_balancer = ELBv2Backend.create_load_balancer
+
+
+def _create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
+    subnet_ids = list(kwargs.get("subnet_ids") or (args[2] if len(args) > 2 else []) or [])
+    mappings = kwargs.get("subnet_mappings") or (args[3] if len(args) > 3 else None) or []
+    subnet_ids += [m["SubnetId"] for m in mappings]
+    zones: dict[str, str] = {}
+    for subnet_id in subnet_ids:
+        try:
+            zone = self.ec2_backend.get_subnet(subnet_id).availability_zone
+        except Exception:
+            continue  # moto's own call says which subnet is unknown
+        if zone in zones and zones[zone] != subnet_id:
+            raise ELBClientError(
+                "InvalidConfigurationRequest",
+                "A load balancer cannot be attached to multiple subnets in the same Availability Zone",
+            )
+        zones[zone] = subnet_id
+    return _orig_create_load_balancer(self, *args, **kwargs)
+
+
+ELBv2Backend.create_load_balancer = _create_load_balancer  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
 import {
+  CreateLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
   DescribeOrganizationCommand,
   InviteAccountToOrganizationCommand,
   OrganizationsClient,
@@ -8,6 +12,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
+  DeleteSubnetCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -447,6 +452,37 @@ describe('sandbox moto patches', () => {
       ).resourceShares?.map(r => r.name);
     expect(await filtered(['backstage'])).toEqual(['tagged-share']);
     expect(await filtered(['someone-else'])).toEqual([]);
+  });
+
+  it('refuses an ALB on two subnets of one AZ, as ELBv2 does', async () => {
+    const [first, second] = network.publicSubnets;
+    const { Subnet } = await ec2A.send(
+      new CreateSubnetCommand({
+        VpcId: network.vpcId,
+        CidrBlock: '10.20.3.0/24',
+        AvailabilityZone: first.availabilityZone,
+      }),
+    );
+    const elb = new ElasticLoadBalancingV2Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const refused = await elb
+      .send(
+        new CreateLoadBalancerCommand({
+          Name: 'two-in-one-az',
+          Subnets: [first.subnetId, second.subnetId, Subnet!.SubnetId!],
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+    expect(refused).toBe(
+      'InvalidConfigurationRequestException: A load balancer cannot be attached to multiple subnets in the same Availability Zone',
+    );
+    await ec2A.send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId! }));
   });
 
   it('lets an existing account join an Organization by invitation, and leave it', async () => {
