@@ -82,8 +82,9 @@ function portCases(): Array<[string, JsonValue]> {
 /**
  * Values a field legitimately accepts although they look hostile: security group names may
  * hold spaces and `._-:/()#,@[]+=&;{}!$*` (AWS allows them; the value only travels as an API
- * parameter), and the thumbprint list is optional. Not run, so they create nothing; listed in
- * the printed summary.
+ * parameter), the thumbprint list is optional, and an empty stack asks the load balancer check
+ * about the whole cluster (what the teardown template passes when the cluster set-up goes). Not
+ * run, so they create nothing; listed in the printed summary.
  */
 const LEGITIMATE: Record<string, string[]> = {
   groupName: [
@@ -93,6 +94,7 @@ const LEGITIMATE: Record<string, string[]> = {
     'command substitution',
   ],
   thumbprints: ['empty list'],
+  stack: ['empty'],
 };
 
 interface Case {
@@ -224,6 +226,12 @@ function baseInputs(): Record<string, JsonObject> {
       albSecurityGroupId: extra.albGroupId!,
       fromPort: 8080,
       toPort: 8080,
+    },
+    'aws:elbv2:check-no-load-balancers': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      clusterName: CLUSTER,
+      stack: 'game-2048/game-2048',
     },
     'aws:ec2:revoke-alb-to-nodes': {
       workloadAccountId: WORKLOAD,
@@ -400,6 +408,7 @@ const ACTION_IDS = [
   'aws:iam:ensure-load-balancer-controller-role',
   'aws:ec2:ensure-alb-security-group',
   'aws:ec2:allow-alb-to-nodes',
+  'aws:elbv2:check-no-load-balancers',
   'aws:ec2:revoke-alb-to-nodes',
   'aws:ec2:delete-alb-security-group',
   'aws:iam:delete-load-balancer-controller-role',

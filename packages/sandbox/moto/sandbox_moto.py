@@ -38,6 +38,16 @@ behaviour through the SDK):
    `tagFilters`, so every share looked like one the project made (its managed-by check passed
    for any share) and the IAM gateway read no `aws:ResourceTag/*` for a share. On AWS each
    share carries its tags and a tag filter returns only the shares with one of its values.
+7. Organizations: moto makes members only with CreateAccount (a new, random account ID) and
+   has no InviteAccountToOrganization, so an existing account (the sandbox's workload
+   account) could never be a member, and its DescribeOrganization always answered
+   AWSOrganizationsNotInUseException. The patch adds InviteAccountToOrganization for an
+   existing account ID; the sandbox accepts the invitation at once (on AWS the invited
+   account accepts the handshake), after which the account's DescribeOrganization answers the
+   inviting Organization, as a member's does. RemoveAccountFromOrganization undoes it.
+8. ELBv2 CreateLoadBalancer accepts two subnets of one AZ (moto refuses them only in
+   SetSubnets). AWS refuses them with InvalidConfigurationRequest: an ALB takes one subnet
+   per AZ.
 """
 
 from __future__ import annotations
@@ -82,6 +92,11 @@ try:
     from moto.ram.models import ResourceAccessManagerBackend, ram_backends
     from moto.ram.models import ResourceShare as ResourceShareModel
     from moto.ram.responses import ResourceAccessManagerResponse
+    from moto.organizations import models as organizations_models
+    from moto.organizations.exceptions import AWSOrganizationsNotInUseException
+    from moto.organizations.responses import OrganizationsResponse
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
 except ImportError as e:  # pragma: no cover - depends on the installation
     _fail(f"moto is not importable ({e}). The sandbox needs moto with its server extras.")
 
@@ -109,6 +124,11 @@ _require(eks_models, "ISSUER_TEMPLATE", "Cluster")
 _require(ResourceAccessManagerBackend, "get_resource_shares", "create_resource_share")
 _require(ResourceAccessManagerResponse, "get_resource_shares", "dispatch", "_get_param")
 _require(ram_urls, "url_paths")
+_require(organizations_models.OrganizationsBackend, "describe_organization", "create_account")
+_require(organizations_models, "FakeAccount", "organizations_backends")
+_require(organizations_models.organizations_backends, "master_accounts")
+_require(OrganizationsResponse, "organizations_backend", "request_params")
+_require(ELBv2Backend, "create_load_balancer", "ec2_backend")
 
 # ---------------------------------------------------------------------------------------
 # RAM: which subnets are shared with an account
@@ -626,6 +646,85 @@ def _matches_tag_filters(share: dict[str, Any], tag_filters: list[dict[str, Any]
         if key not in tags or (values and tags[key] not in values):
             return False
     return True
+
+
+# --- Gap 7: Organizations: an existing account joins by invitation ------------------------
+
+
+def _invite_account_to_organization(self: Any, **kwargs: Any) -> dict[str, Any]:
+    from moto.core.utils import unix_time
+
+    if self.org is None:
+        raise AWSOrganizationsNotInUseException
+    target = kwargs.get("Target") or {}
+    account_id = str(target.get("Id", ""))
+    if target.get("Type") != "ACCOUNT" or not re.fullmatch(r"\d{12}", account_id):
+        raise JsonRESTError(
+            "InvalidInputException", "Target must be an ACCOUNT with a 12-digit Id"
+        )
+    members = organizations_models.organizations_backends.master_accounts
+    if account_id != self.account_id and account_id not in members:
+        account = organizations_models.FakeAccount(
+            self.org,
+            AccountName=f"account-{account_id}",
+            Email=f"{account_id}@sandbox.invalid",
+        )
+        account.id = account_id
+        account.joined_method = "INVITED"
+        self.accounts.append(account)
+        members[account_id] = (self.account_id, self.partition)
+    return {
+        "Handshake": {
+            "Id": f"h-{secrets.token_hex(8)}",
+            "Arn": f"arn:{self.partition}:organizations::{self.account_id}:handshake/{self.org.id}/invite/h-sandbox",
+            "Parties": [
+                {"Id": self.org.id, "Type": "ORGANIZATION"},
+                {"Id": account_id, "Type": "ACCOUNT"},
+            ],
+            "State": "ACCEPTED",
+            "RequestedTimestamp": unix_time(),
+            "ExpirationTimestamp": unix_time(),
+            "Action": "INVITE",
+            "Resources": [],
+        }
+    }
+
+
+def _invite_response(self: Any) -> str:
+    return json.dumps(
+        self.organizations_backend.invite_account_to_organization(**self.request_params)
+    )
+
+
+organizations_models.OrganizationsBackend.invite_account_to_organization = _invite_account_to_organization  # type: ignore[attr-defined]
+OrganizationsResponse.invite_account_to_organization = _invite_response  # type: ignore[attr-defined]
+
+
+# --- Gap 8: an ALB takes one subnet per AZ ---------------------------------------------
+
+_orig_create_load_balancer = ELBv2Backend.create_load_balancer
+
+
+def _create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
+    subnet_ids = list(kwargs.get("subnet_ids") or (args[2] if len(args) > 2 else []) or [])
+    mappings = kwargs.get("subnet_mappings") or (args[3] if len(args) > 3 else None) or []
+    subnet_ids += [m["SubnetId"] for m in mappings]
+    zones: dict[str, str] = {}
+    for subnet_id in subnet_ids:
+        try:
+            zone = self.ec2_backend.get_subnet(subnet_id).availability_zone
+        except Exception:
+            continue  # moto's own call says which subnet is unknown
+        if zone in zones and zones[zone] != subnet_id:
+            raise ELBClientError(
+                "InvalidConfigurationRequest",
+                "A load balancer cannot be attached to multiple subnets in the same Availability Zone",
+            )
+        zones[zone] = subnet_id
+    return _orig_create_load_balancer(self, *args, **kwargs)
+
+
+ELBv2Backend.create_load_balancer = _create_load_balancer  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -1,7 +1,18 @@
 import {
+  CreateLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeOrganizationCommand,
+  InviteAccountToOrganizationCommand,
+  OrganizationsClient,
+  RemoveAccountFromOrganizationCommand,
+} from '@aws-sdk/client-organizations';
+import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
+  DeleteSubnetCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -441,5 +452,69 @@ describe('sandbox moto patches', () => {
       ).resourceShares?.map(r => r.name);
     expect(await filtered(['backstage'])).toEqual(['tagged-share']);
     expect(await filtered(['someone-else'])).toEqual([]);
+  });
+
+  it('refuses an ALB on two subnets of one AZ, as ELBv2 does', async () => {
+    const [first, second] = network.publicSubnets;
+    const { Subnet } = await ec2A.send(
+      new CreateSubnetCommand({
+        VpcId: network.vpcId,
+        CidrBlock: '10.20.3.0/24',
+        AvailabilityZone: first.availabilityZone,
+      }),
+    );
+    const elb = new ElasticLoadBalancingV2Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const refused = await elb
+      .send(
+        new CreateLoadBalancerCommand({
+          Name: 'two-in-one-az',
+          Subnets: [first.subnetId, second.subnetId, Subnet!.SubnetId!],
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+    expect(refused).toBe(
+      'InvalidConfigurationRequestException: A load balancer cannot be attached to multiple subnets in the same Availability Zone',
+    );
+    await ec2A.send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId! }));
+  });
+
+  it('lets an existing account join an Organization by invitation, and leave it', async () => {
+    const asAdmin = async (accountId: string) =>
+      new OrganizationsClient({
+        region: SANDBOX_REGION,
+        credentials: (await sandboxAdminCredentials(accountId))
+          .sdkCredentialProvider,
+      });
+    const orgA = await asAdmin(SANDBOX_NETWORK_ACCOUNT_ID);
+    const orgB = await asAdmin(SANDBOX_WORKLOAD_ACCOUNT_ID);
+    // The seed made the Organization in Account-A and invited Account-B: both see it.
+    const seen = async (client: OrganizationsClient) =>
+      client.send(new DescribeOrganizationCommand({})).then(
+        r => r.Organization?.Id,
+        (e: Error) => e.name,
+      );
+    const id = await seen(orgA);
+    expect(id).toMatch(/^o-[a-z0-9]{10,32}$/);
+    expect(await seen(orgB)).toBe(id);
+    await orgA.send(
+      new RemoveAccountFromOrganizationCommand({
+        AccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      }),
+    );
+    expect(await seen(orgB)).toBe('AWSOrganizationsNotInUseException');
+    const invited = await orgA.send(
+      new InviteAccountToOrganizationCommand({
+        Target: { Id: SANDBOX_WORKLOAD_ACCOUNT_ID, Type: 'ACCOUNT' },
+      }),
+    );
+    expect(invited.Handshake?.State).toBe('ACCEPTED');
+    expect(await seen(orgB)).toBe(id);
   });
 });

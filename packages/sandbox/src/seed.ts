@@ -12,13 +12,22 @@ import {
   DescribeAvailabilityZonesCommand,
   DescribeInternetGatewaysCommand,
   CreateTagsCommand,
+  AllocateAddressCommand,
+  CreateNatGatewayCommand,
   Tag,
 } from '@aws-sdk/client-ec2';
 import {
   RAMClient,
   CreateResourceShareCommand,
+  EnableSharingWithAwsOrganizationCommand,
   GetResourceSharesCommand,
 } from '@aws-sdk/client-ram';
+import {
+  CreateOrganizationCommand,
+  DescribeOrganizationCommand,
+  InviteAccountToOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
@@ -69,13 +78,75 @@ export async function sandboxEc2(accountId: string) {
   });
 }
 
+/** The Organization the account belongs to, as its administrator sees it. */
+async function sandboxOrganizationOf(
+  accountId: string,
+): Promise<string | undefined> {
+  const organizations = await sandboxAdminClients().client(
+    OrganizationsClient,
+    { accountId, region: SANDBOX_REGION },
+  );
+  try {
+    const { Organization } = await organizations.send(
+      new DescribeOrganizationCommand({}),
+    );
+    return Organization?.Id;
+  } catch (error) {
+    if ((error as Error).name === 'AWSOrganizationsNotInUseException') {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 /**
- * Seeds step 1 of the recipe in the sandbox, idempotently: in Account-A a VPC with two public
- * subnets (routed to an internet gateway) and two private subnets, in two AZs. The roles
+ * Puts both sandbox accounts in one AWS Organization, as subnet sharing requires, idempotently:
+ * the network account makes it (and so is its management account), enables RAM sharing with
+ * it, and invites the workload account (which the sandbox's moto accepts at once). Returns
+ * the Organization's ID.
+ */
+export async function ensureSandboxOrganization(): Promise<string> {
+  const networkOrganizations = () =>
+    sandboxAdminClients().client(OrganizationsClient, {
+      accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+    });
+  let organizationId = await sandboxOrganizationOf(SANDBOX_NETWORK_ACCOUNT_ID);
+  if (!organizationId) {
+    const { Organization } = await (
+      await networkOrganizations()
+    ).send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    organizationId = Organization!.Id!;
+    const ram = await sandboxAdminClients().client(RAMClient, {
+      accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+    });
+    await ram.send(new EnableSharingWithAwsOrganizationCommand({}));
+  }
+  if (
+    (await sandboxOrganizationOf(SANDBOX_WORKLOAD_ACCOUNT_ID)) !==
+    organizationId
+  ) {
+    await (
+      await networkOrganizations()
+    ).send(
+      new InviteAccountToOrganizationCommand({
+        Target: { Id: SANDBOX_WORKLOAD_ACCOUNT_ID, Type: 'ACCOUNT' },
+      }),
+    );
+  }
+  return organizationId;
+}
+
+/**
+ * Seeds step 1 of the recipe in the sandbox, idempotently: both accounts in one AWS
+ * Organization, and in Account-A a VPC with two public subnets (routed to an internet
+ * gateway) and two private subnets (routed to a NAT gateway), in two AZs. The roles
  * Backstage assumes are made with the server (startMoto, iam/sandboxPrincipals.ts). Running it
  * again returns the existing network.
  */
 export async function seedSandboxNetwork(): Promise<SandboxNetwork> {
+  await ensureSandboxOrganization();
   const ec2 = await sandboxEc2(SANDBOX_NETWORK_ACCOUNT_ID);
   const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
   const [az1, az2] = (zones.AvailabilityZones ?? [])
@@ -146,6 +217,10 @@ export async function seedSandboxNetwork(): Promise<SandboxNetwork> {
       }),
     );
     const zonesInOrder = [az1, az2];
+    const subnetsOf: Record<'public' | 'private', string[]> = {
+      public: [],
+      private: [],
+    };
     for (const [kind, cidrs, rt] of [
       ['public', LAYOUT.public, publicRtId],
       ['private', LAYOUT.private, privateRtId],
@@ -170,8 +245,31 @@ export async function seedSandboxNetwork(): Promise<SandboxNetwork> {
             SubnetId: subnet.Subnet!.SubnetId!,
           }),
         );
+        subnetsOf[kind].push(subnet.Subnet!.SubnetId!);
       }
     }
+    // eksctl makes no NAT gateway in an existing VPC: the private (node) subnets get their
+    // egress from one here, in a public subnet, as a real network account provides it.
+    const eip = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    const nat = await ec2.send(
+      new CreateNatGatewayCommand({
+        SubnetId: subnetsOf.public[0],
+        AllocationId: eip.AllocationId!,
+        TagSpecifications: [
+          {
+            ResourceType: 'natgateway',
+            Tags: tags('nat', 'shared-network-nat'),
+          },
+        ],
+      }),
+    );
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: privateRtId,
+        DestinationCidrBlock: '0.0.0.0/0',
+        NatGatewayId: nat.NatGateway!.NatGatewayId!,
+      }),
+    );
   }
   return describeSandboxNetwork(ec2, vpcId, internetGatewayId);
 }

@@ -13,7 +13,7 @@ export {
   NETWORK_AUTOCOMPLETE_RESOURCES,
   type NetworkAutocompleteResource,
 } from './autocomplete/networkAutocomplete';
-export type { AwsActionOptions } from './lib/action';
+export type { AwsActionOptions, AwsTemplateAction } from './lib/action';
 export { mapAwsError, type AwsCallScope } from './lib/errors';
 export * from './lib/builders';
 export * from './policies';

@@ -206,7 +206,9 @@ describe('teardown against moto with two accounts', () => {
       }),
     ).resolves.toEqual({ loadBalancerArns: [] });
     expect(recorded.filter(r => !READ_ONLY.test(r.action))).toEqual([]);
-    expect(await remaining()).toMatchObject({ roles: [`${CLUSTER}-aws-lbc`] });
+    expect(await remaining()).toMatchObject({
+      roles: [`${CLUSTER}-${WORKLOAD}-aws-lbc`],
+    });
 
     await elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
     await expect(

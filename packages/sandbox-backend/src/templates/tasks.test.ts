@@ -219,6 +219,30 @@ describe('templates as real tasks in the sandbox', () => {
     publishTo: 'sandbox',
   };
 
+  it('refuses contradicting node-group sizes at the first step, before any change', async () => {
+    const failure = await runTask('eks-cross-account-cluster-onboarding', {
+      ...onboarding(),
+      desiredSize: 5,
+      minSize: 2,
+      maxSize: 4,
+    }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(failure).toContain(
+      'eks-cross-account-cluster-onboarding ended failed',
+    );
+    expect(failure).toContain(
+      'desiredSize: 5 is above maxSize 4 (eksctl: "cannot use --nodes-max=4 and --nodes=5 at the same time"). Set desiredSize between minSize and maxSize, or raise maxSize',
+    );
+    // Nothing was shared, published or registered.
+    expect(await inventory()).toMatchObject({ shares: 0 });
+    const cluster = await request(server)
+      .get(`/api/catalog/entities/by-name/resource/default/${CLUSTER}`)
+      .set('Authorization', auth());
+    expect(cluster.status).toBe(404);
+  });
+
   it('runs the golden path, then again without creating anything new', async () => {
     await runTask('eks-cross-account-cluster-onboarding', onboarding());
     await waitForEntity(`resource:default/${CLUSTER}`);

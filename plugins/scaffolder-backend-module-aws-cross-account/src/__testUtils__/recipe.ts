@@ -35,6 +35,7 @@ export function recipeInput(
   const inputs: Record<string, Record<string, unknown>> = {
     'aws:ec2:describe-shared-network': {
       ...inNetwork,
+      workloadAccountId: WORKLOAD,
       vpcId: network.vpcId,
       albSubnetIds: network.publicSubnets.map(s => s.subnetId),
       nodeSubnetIds,

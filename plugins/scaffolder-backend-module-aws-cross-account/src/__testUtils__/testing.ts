@@ -4,6 +4,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RAMClient } from '@aws-sdk/client-ram';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { createAwsCrossAccountActions } from '../actions/createAwsCrossAccountActions';
 import {
@@ -34,6 +35,7 @@ export function mockAws() {
   const iam = new IAMClient({ region: REGION });
   const eks = new EKSClient({ region: REGION });
   const tagging = new ResourceGroupsTaggingAPIClient({ region: REGION });
+  const organizations = new OrganizationsClient({ region: REGION });
   const targets: Array<AwsTarget & { service: string }> = [];
   const byClass = new Map<unknown, { service: string; client: unknown }>([
     [EC2Client, { service: 'ec2', client: ec2 }],
@@ -41,6 +43,7 @@ export function mockAws() {
     [IAMClient, { service: 'iam', client: iam }],
     [EKSClient, { service: 'eks', client: eks }],
     [ResourceGroupsTaggingAPIClient, { service: 'tag', client: tagging }],
+    [OrganizationsClient, { service: 'organizations', client: organizations }],
   ]);
   const clients: AwsClientFactory = {
     client: async <C extends AwsSdkClient>(
@@ -64,6 +67,7 @@ export function mockAws() {
     iam: mockClient(iam),
     eks: mockClient(eks),
     tagging: mockClient(tagging),
+    organizations: mockClient(organizations),
   };
   /** Names of the commands sent, e.g. `CreateSecurityGroupCommand`. */
   const commands = () =>

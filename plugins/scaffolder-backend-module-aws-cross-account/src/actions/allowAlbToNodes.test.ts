@@ -16,6 +16,7 @@ import { createAllowAlbToNodesAction } from './allowAlbToNodes';
 
 const NODE_SG = 'sg-0c0000000000000c1';
 const ALB_SG = 'sg-0a0000000000000a1';
+const VPC = 'vpc-0a1b2c3d4e5f60718';
 const input = {
   workloadAccountId: WORKLOAD,
   networkAccountId: NETWORK,
@@ -30,9 +31,19 @@ function setup(permissions: object[] = []) {
   const audit = mockAuditor();
   aws.mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({
     SecurityGroups: [
-      { GroupId: NODE_SG, OwnerId: WORKLOAD, IpPermissions: permissions },
+      {
+        GroupId: NODE_SG,
+        OwnerId: WORKLOAD,
+        VpcId: VPC,
+        IpPermissions: permissions,
+      },
     ],
   });
+  aws.mocks.ec2
+    .on(DescribeSecurityGroupsCommand, { GroupIds: [ALB_SG] })
+    .resolves({
+      SecurityGroups: [{ GroupId: ALB_SG, OwnerId: NETWORK, VpcId: VPC }],
+    });
   aws.mocks.ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({
     Return: true,
     SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0123' }],
@@ -52,6 +63,29 @@ const fromAlb = (from: number, to: number, groupId = ALB_SG) => ({
 });
 
 describe('aws:ec2:allow-alb-to-nodes (client mock: moto refuses security-group references across accounts)', () => {
+  it('refuses an ALB group of another VPC than the nodes, before any mutation', async () => {
+    const { aws, action } = setup();
+    aws.mocks.ec2
+      .on(DescribeSecurityGroupsCommand, { GroupIds: [ALB_SG] })
+      .resolves({
+        SecurityGroups: [
+          { GroupId: ALB_SG, OwnerId: NETWORK, VpcId: 'vpc-0ffffffffffffffff' },
+        ],
+      });
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      `albSecurityGroupId: ${ALB_SG} is in vpc-0ffffffffffffffff but nodeSecurityGroupId: ${NODE_SG} is in ${VPC}. The ALB security group must be in the shared VPC the cluster runs in`,
+    );
+    aws.mocks.ec2
+      .on(DescribeSecurityGroupsCommand, { GroupIds: [ALB_SG] })
+      .resolves({ SecurityGroups: [] });
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      `albSecurityGroupId: ${ALB_SG} was not found in network account ${NETWORK}`,
+    );
+    expect(aws.mutations()).toEqual([]);
+    // The ALB group is read as the network account that owns it.
+    expect(aws.targets.map(t => t.accountId)).toContain(NETWORK);
+  });
+
   it('adds a rule referencing the ALB group of the network account, not a CIDR', async () => {
     const { aws, audit, action } = setup();
     const { ctx, outputs } = actionContext(input);

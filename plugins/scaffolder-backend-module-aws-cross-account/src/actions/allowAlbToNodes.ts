@@ -2,15 +2,18 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   EC2Client,
   IpPermission,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
   AnyContext,
   AwsActionOptions,
   mutate,
+  networkScope,
   workloadScope,
+  AwsTemplateAction,
 } from '../lib/action';
 import { managedTags } from '../lib/builders';
 import { findSecurityGroupById } from '../lib/lookups';
@@ -84,7 +87,9 @@ export function allowsGroup(
   );
 }
 
-export function createAllowAlbToNodesAction(options: AwsActionOptions) {
+export function createAllowAlbToNodesAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: ALLOW_ALB_TO_NODES_ID,
     description:
@@ -126,6 +131,7 @@ export function createAllowAlbToNodesAction(options: AwsActionOptions) {
           `nodeSecurityGroupId: ${input.nodeSecurityGroupId} was not found in workload account ${input.workloadAccountId} (${input.region}). Use the clusterSecurityGroupId output of aws:eks:describe-cluster.`,
         );
       }
+      await checkSameVpc(options, input, group);
       if (
         allowsGroup(
           group.IpPermissions ?? [],
@@ -208,4 +214,37 @@ function writeOutputs(
   ctx.output('toPort', input.toPort ?? input.fromPort);
   ctx.output('created', created);
   if (ruleId) ctx.output('securityGroupRuleId', ruleId);
+}
+
+/**
+ * A rule referencing a security group works only inside one VPC (here the shared one): the
+ * node group must be in the cluster's VPC and the ALB group, read as the network account that
+ * owns it, in that same VPC. EC2 accepts a reference across VPCs of a shared VPC's
+ * participants only there, so a group of another VPC is refused before the rule is added.
+ */
+async function checkSameVpc(
+  options: AwsActionOptions,
+  input: Input,
+  nodeGroup: SecurityGroup,
+) {
+  const scope = networkScope(options, input.networkAccountId);
+  const ec2 = await options.clients.client(EC2Client, {
+    accountId: input.networkAccountId,
+    region: input.region,
+  });
+  const albGroup = await findSecurityGroupById(
+    ec2,
+    scope,
+    input.albSecurityGroupId,
+  );
+  if (!albGroup) {
+    throw new NotFoundError(
+      `albSecurityGroupId: ${input.albSecurityGroupId} was not found in network account ${input.networkAccountId} (${input.region}). Use the securityGroupId output of aws:ec2:ensure-alb-security-group.`,
+    );
+  }
+  if (albGroup.VpcId !== nodeGroup.VpcId) {
+    throw new InputError(
+      `albSecurityGroupId: ${input.albSecurityGroupId} is in ${albGroup.VpcId} but nodeSecurityGroupId: ${input.nodeSecurityGroupId} is in ${nodeGroup.VpcId}. The ALB security group must be in the shared VPC the cluster runs in (the node group's VPC): make it there with aws:ec2:ensure-alb-security-group, or check nodeSecurityGroupId is the clusterSecurityGroupId of this cluster.`,
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { AwsTemplateAction } from '../lib/action';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ANNOTATION_EKS_CLUSTER_NAME,
@@ -49,7 +50,9 @@ type Input = z.infer<ReturnType<typeof inputSchema>>;
  * account or region, naming that entity; a re-run for the same cluster (same name, workload
  * account and region: EKS names are unique there) passes. Reads the catalog only.
  */
-export function createCheckClusterNameAction(options: CheckClusterNameOptions) {
+export function createCheckClusterNameAction(
+  options: CheckClusterNameOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: CHECK_CLUSTER_NAME_ID,
     description:

@@ -10,7 +10,13 @@ import {
   LBC_TAG_STACK,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { z } from 'zod/v3';
-import { AwsActionOptions, call, networkScope, ScopeBase } from '../lib/action';
+import {
+  AwsActionOptions,
+  call,
+  networkScope,
+  ScopeBase,
+  AwsTemplateAction,
+} from '../lib/action';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './checkNoLoadBalancers.examples';
 
@@ -56,7 +62,9 @@ interface FoundLoadBalancer {
  * DependencyViolation and deleting the controller's role strands it in the network account.
  * So the teardown stops here, before changing anything, naming each ALB and what removes it.
  */
-export function createCheckNoLoadBalancersAction(options: AwsActionOptions) {
+export function createCheckNoLoadBalancersAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: CHECK_NO_LOAD_BALANCERS_ID,
     description:

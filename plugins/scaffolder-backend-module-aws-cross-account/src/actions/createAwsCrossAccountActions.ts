@@ -12,14 +12,16 @@ import { createEnsureOidcProviderAction } from './ensureOidcProvider';
 import { createResolveSharedSubnetsAction } from './resolveSharedSubnets';
 import { createRevokeAlbToNodesAction } from './revokeAlbToNodes';
 import { createShareSubnetsAction } from './shareSubnets';
-import { AwsActionOptions } from '../lib/action';
+import { AwsActionOptions, AwsTemplateAction } from '../lib/action';
 
 /**
  * Every action of the module, in the order of the recipe, then the teardown in reverse.
  * Knobs of one action (e.g. how share-subnets waits) are not options of the module: build
  * that action with its own factory to set them.
  */
-export function createAwsCrossAccountActions(options: AwsActionOptions) {
+export function createAwsCrossAccountActions(
+  options: AwsActionOptions,
+): AwsTemplateAction[] {
   return [
     createDescribeSharedNetworkAction(options),
     createShareSubnetsAction(options),

@@ -11,6 +11,7 @@ import {
   mutate,
   networkScope,
   ScopeBase,
+  AwsTemplateAction,
 } from '../lib/action';
 import { buildAlbSecurityGroupName, isManaged } from '../lib/builders';
 import { findSecurityGroupByName } from '../lib/lookups';
@@ -73,7 +74,7 @@ export interface DeleteAlbSecurityGroupActionOptions extends AwsActionOptions {
 
 export function createDeleteAlbSecurityGroupAction(
   options: DeleteAlbSecurityGroupActionOptions,
-) {
+): AwsTemplateAction {
   return createTemplateAction({
     id: DELETE_ALB_SECURITY_GROUP_ID,
     description:

@@ -21,6 +21,7 @@ import {
   mutate,
   networkScope,
   ScopeBase,
+  AwsTemplateAction,
 } from '../lib/action';
 import {
   buildControllerRoleName,
@@ -89,7 +90,7 @@ type Input = z.infer<ReturnType<typeof inputSchema>>;
 
 export function createDeleteLoadBalancerControllerRoleAction(
   options: AwsActionOptions,
-) {
+): AwsTemplateAction {
   return createTemplateAction({
     id: DELETE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
     description:

@@ -12,6 +12,7 @@ import {
   mutate,
   networkScope,
   ScopeBase,
+  AwsTemplateAction,
 } from '../lib/action';
 import { isManaged } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
@@ -45,7 +46,9 @@ const outputSchema = (zod: Zod) =>
 
 type Input = z.infer<ReturnType<typeof inputSchema>>;
 
-export function createDeleteOidcProviderAction(options: AwsActionOptions) {
+export function createDeleteOidcProviderAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: DELETE_OIDC_PROVIDER_ID,
     description:

@@ -16,6 +16,7 @@ import {
   mutate,
   networkScope,
   ScopeBase,
+  AwsTemplateAction,
 } from '../lib/action';
 import {
   isManaged,
@@ -90,7 +91,9 @@ type Input = z.infer<ReturnType<typeof inputSchema>>;
 
 const GONE = ['DELETING', 'DELETED'];
 
-export function createDeleteSubnetShareAction(options: AwsActionOptions) {
+export function createDeleteSubnetShareAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: DELETE_SUBNET_SHARE_ID,
     description:

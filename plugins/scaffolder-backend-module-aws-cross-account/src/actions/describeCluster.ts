@@ -12,6 +12,7 @@ import {
   call,
   ScopeBase,
   workloadScope,
+  AwsTemplateAction,
 } from '../lib/action';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './describeCluster.examples';
@@ -45,7 +46,9 @@ const outputSchema = (zod: Zod) =>
 
 type Input = z.infer<ReturnType<typeof inputSchema>>;
 
-export function createDescribeClusterAction(options: AwsActionOptions) {
+export function createDescribeClusterAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: DESCRIBE_CLUSTER_ID,
     description:

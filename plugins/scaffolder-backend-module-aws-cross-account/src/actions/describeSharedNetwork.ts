@@ -2,15 +2,28 @@ import {
   EC2Client,
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
   RouteTable,
   Subnet,
+  VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { AwsActionOptions, call, networkScope, ScopeBase } from '../lib/action';
-import { fields, parseInput, Zod } from '../lib/schemas';
+import {
+  accountClient,
+  AwsActionOptions,
+  call,
+  networkScope,
+  ScopeBase,
+  AwsTemplateAction,
+} from '../lib/action';
+import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
+import {
+  checkSameOrganization,
+  ORGANIZATION_SHARING_NOTE,
+} from '../lib/organization';
 import { examples } from './describeSharedNetwork.examples';
 import {
   subnetArn,
@@ -19,22 +32,113 @@ import {
 
 export const DESCRIBE_SHARED_NETWORK_ID = 'aws:ec2:describe-shared-network';
 
+const nodeCount = (zod: Zod, what: string) =>
+  zod
+    .number()
+    .int('expected a whole number of nodes')
+    .min(0, 'expected 0 or more nodes')
+    .optional()
+    .describe(
+      `${what} of the managed node group; checked against the others as eksctl checks them`,
+    );
+
 const inputSchema = (zod: Zod) => {
   const f = fields(zod);
-  return zod.object({
-    networkAccountId: f.networkAccountId(),
-    region: f.region(),
-    vpcId: f.vpcId(),
-    albSubnetIds: zod
-      .array(f.subnetId())
-      .min(2, 'expected at least two public subnets, in two AZs')
-      .describe('Public subnets for the ALB (routed to an internet gateway)'),
-    nodeSubnetIds: zod
-      .array(f.subnetId())
-      .min(2, 'expected at least two private subnets, in two AZs')
-      .describe('Private subnets for the EKS nodes'),
-  });
+  return zod
+    .object({
+      networkAccountId: f.networkAccountId(),
+      workloadAccountId: f
+        .workloadAccountId()
+        .optional()
+        .describe(
+          'The account the subnets will be shared with; when given, both accounts must be in one AWS Organization',
+        ),
+      region: f.region(),
+      vpcId: f.vpcId(),
+      albSubnetIds: zod
+        .array(f.subnetId())
+        .min(2, 'expected at least two public subnets, in two AZs')
+        .describe(
+          'Public subnets for the ALB (routed to an internet gateway), one per AZ',
+        ),
+      nodeSubnetIds: zod
+        .array(f.subnetId())
+        .min(2, 'expected at least two private subnets, in two AZs')
+        .describe(
+          'Private subnets for the EKS nodes; each needs egress (a NAT route or the VPC endpoints nodes use)',
+        ),
+      desiredSize: nodeCount(zod, 'Desired nodes'),
+      minSize: nodeCount(zod, 'Minimum nodes'),
+      maxSize: nodeCount(zod, 'Maximum nodes'),
+    })
+    .superRefine((value, ctx) => {
+      if (value.workloadAccountId !== undefined) {
+        accountsMustDiffer(
+          {
+            networkAccountId: value.networkAccountId,
+            workloadAccountId: value.workloadAccountId,
+          },
+          ctx,
+        );
+      }
+      const both = value.albSubnetIds.filter(id =>
+        value.nodeSubnetIds.includes(id),
+      );
+      if (both.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodeSubnetIds'],
+          message: `${both.join(
+            ', ',
+          )} also in albSubnetIds. The ALB takes public subnets and the nodes private ones: choose different subnets for the load balancer (public) and for the nodes (private)`,
+        });
+      }
+      for (const problem of nodeGroupSizeProblems(value)) {
+        ctx.addIssue({ code: 'custom', ...problem });
+      }
+    });
 };
+
+/**
+ * Node-group sizes that contradict each other, as eksctl refuses them before any AWS call
+ * (ValidateManagedNodeGroup in pkg/apis/eksctl.io/v1alpha5/validation.go, with eksctl's own
+ * words quoted) and as EKS's CreateNodegroup would. A task that passed them would share the
+ * subnets first and fail only at `eksctl create cluster`.
+ */
+function nodeGroupSizeProblems(sizes: {
+  desiredSize?: number;
+  minSize?: number;
+  maxSize?: number;
+}): Array<{ path: string[]; message: string }> {
+  const { desiredSize: desired, minSize: min, maxSize: max } = sizes;
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (desired !== undefined && min !== undefined && desired < min) {
+    problems.push({
+      path: ['desiredSize'],
+      message: `${desired} is below minSize ${min} (eksctl: "cannot use --nodes-min=${min} and --nodes=${desired} at the same time"). Set desiredSize between minSize and maxSize, or lower minSize`,
+    });
+  }
+  if (desired !== undefined && max !== undefined && desired > max) {
+    problems.push({
+      path: ['desiredSize'],
+      message: `${desired} is above maxSize ${max} (eksctl: "cannot use --nodes-max=${max} and --nodes=${desired} at the same time"). Set desiredSize between minSize and maxSize, or raise maxSize`,
+    });
+  }
+  if (min !== undefined && max !== undefined && min > max) {
+    problems.push({
+      path: ['minSize'],
+      message: `${min} is above maxSize ${max} (eksctl: "cannot use --nodes-min=${min} and --nodes-max=${max} at the same time"). Set minSize at most maxSize`,
+    });
+  }
+  if (max === 0) {
+    problems.push({
+      path: ['maxSize'],
+      message:
+        'expected at least 1 (EKS refuses a node group whose maxSize is 0)',
+    });
+  }
+  return problems;
+}
 
 const subnetOutput = (zod: Zod) =>
   zod.object({
@@ -54,6 +158,12 @@ const outputSchema = (zod: Zod) =>
     subnetArns: zod
       .array(zod.string())
       .describe('ARNs of every chosen subnet, for aws:ram:share-subnets'),
+    organizationId: zod
+      .string()
+      .optional()
+      .describe(
+        'The AWS Organization of both accounts, when workloadAccountId is given',
+      ),
     dryRun: zod.boolean().optional(),
   });
 
@@ -80,7 +190,9 @@ export function isPublicSubnet(
   );
 }
 
-export function createDescribeSharedNetworkAction(options: AwsActionOptions) {
+export function createDescribeSharedNetworkAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: DESCRIBE_SHARED_NETWORK_ID,
     description:
@@ -101,11 +213,26 @@ export function createDescribeSharedNetworkAction(options: AwsActionOptions) {
       };
 
       if (ctx.isDryRun) {
-        // Read-only, so a dry-run reads the real network when it can; without credentials
-        // it outputs plausible values so the rest of the template can be previewed.
+        // Read-only, so a dry-run reads the real network when it can; when a read fails it
+        // outputs plausible values so the rest of the template can be previewed. An account
+        // Backstage has no credentials for (not in aws.accounts) fails here as the real run
+        // would, instead of a preview that promises a run that cannot happen.
+        const dryRunClient = await accountClient(
+          options,
+          EC2Client,
+          target,
+          'networkAccountId',
+        );
+        if (input.workloadAccountId) {
+          await accountClient(
+            options,
+            EC2Client,
+            { accountId: input.workloadAccountId, region: input.region },
+            'workloadAccountId',
+          );
+        }
         try {
-          const dryRunClient = await options.clients.client(EC2Client, target);
-          await readSharedNetwork(ctx, input, scope, dryRunClient);
+          await readSharedNetwork(ctx, options, input, scope, dryRunClient);
           ctx.output('dryRun', true);
           return;
         } catch (error) {
@@ -139,8 +266,13 @@ export function createDescribeSharedNetworkAction(options: AwsActionOptions) {
         ctx.output('dryRun', true);
         return;
       }
-      const client = await options.clients.client(EC2Client, target);
-      await readSharedNetwork(ctx, input, scope, client);
+      const client = await accountClient(
+        options,
+        EC2Client,
+        target,
+        'networkAccountId',
+      );
+      await readSharedNetwork(ctx, options, input, scope, client);
     },
   });
 }
@@ -150,10 +282,27 @@ async function readSharedNetwork(
     logger: { info(message: string): void };
     output(name: any, value: any): void;
   },
+  options: AwsActionOptions,
   input: Input,
   scope: ScopeBase,
   client: EC2Client,
 ) {
+  // Subnets can only be shared inside one Organization; otherwise RAM leaves the workload
+  // account pending and the share step times out minutes later.
+  let organizationId: string | undefined;
+  if (input.workloadAccountId) {
+    organizationId = await checkSameOrganization(
+      options,
+      {
+        networkAccountId: input.networkAccountId,
+        workloadAccountId: input.workloadAccountId,
+      },
+      input.region,
+    );
+    ctx.logger.info(
+      `Network account ${input.networkAccountId} and workload account ${input.workloadAccountId} are both in Organization ${organizationId}. ${ORGANIZATION_SHARING_NOTE}`,
+    );
+  }
   // An unknown ID is the user's mistake, not an AWS failure: say which field holds it.
   const vpcs = await call(scope, 'ec2:DescribeVpcs', () =>
     unlessAwsError(
@@ -238,6 +387,7 @@ async function readSharedNetwork(
       )} have no route to an internet gateway; an internet-facing ALB needs public subnets`,
     );
   }
+  await checkNodeEgress(input, scope, client, routeTables.RouteTables ?? []);
   const toOutput = (id: string): SharedSubnet => {
     const s = byId.get(id)!;
     return {
@@ -264,6 +414,26 @@ async function readSharedNetwork(
       );
     }
   }
+  // An ALB takes one subnet per AZ (CreateLoadBalancer refuses two of one AZ); the
+  // controller would only say so once the Ingress is reconciled, long after this template.
+  const albByZone = new Map<string, SharedSubnet[]>();
+  for (const s of albSubnets) {
+    albByZone.set(s.availabilityZoneId, [
+      ...(albByZone.get(s.availabilityZoneId) ?? []),
+      s,
+    ]);
+  }
+  for (const [zoneId, inZone] of albByZone) {
+    if (inZone.length > 1) {
+      throw new InputError(
+        `albSubnetIds: ${inZone
+          .map(s => s.subnetId)
+          .join(' and ')} are all in availability zone ${
+          inZone[0].availabilityZone
+        } (${zoneId}); an ALB takes one subnet per AZ. Keep one public subnet per AZ in the load balancer's subnets.`,
+      );
+    }
+  }
   ctx.logger.info(
     `Shared network ${input.vpcId} (${vpc.CidrBlock}) in network account ${input.networkAccountId}: ${albSubnets.length} ALB subnets, ${nodeSubnets.length} node subnets`,
   );
@@ -275,4 +445,123 @@ async function readSharedNetwork(
     'subnetArns',
     ids.map(id => toOutput(id).subnetArn),
   );
+  if (organizationId) ctx.output('organizationId', organizationId);
+}
+
+/** The interface endpoints nodes in private subnets without NAT need (eksctl's docs for fully-private clusters). */
+const NODE_INTERFACE_ENDPOINTS = ['ec2', 'ecr.api', 'ecr.dkr', 'sts'];
+
+/** The table a subnet uses: its explicit association, else the VPC's main table. */
+function routeTableOf(
+  subnetId: string,
+  routeTables: RouteTable[],
+): RouteTable | undefined {
+  return (
+    routeTables.find(rt =>
+      rt.Associations?.some(a => a.SubnetId === subnetId),
+    ) ?? routeTables.find(rt => rt.Associations?.some(a => a.Main))
+  );
+}
+
+/** True when the table sends 0.0.0.0/0 through something that translates private addresses. */
+function hasNatRoute(table: RouteTable | undefined): boolean {
+  return (
+    table?.Routes?.some(
+      r =>
+        r.DestinationCidrBlock === '0.0.0.0/0' &&
+        r.State !== 'blackhole' &&
+        Boolean(
+          r.NatGatewayId ||
+            r.TransitGatewayId ||
+            r.InstanceId ||
+            r.NetworkInterfaceId,
+        ),
+    ) ?? false
+  );
+}
+
+/**
+ * What a node subnet lacks to reach the services nodes call, given its route table and the
+ * VPC's endpoints: nothing when a NAT (or transit gateway, or NAT instance) route exists,
+ * else each missing endpoint (`s3 gateway` when no S3 gateway endpoint serves its table).
+ */
+function missingNodeEgress(
+  region: string,
+  table: RouteTable | undefined,
+  endpoints: VpcEndpoint[],
+): string[] {
+  if (hasNatRoute(table)) return [];
+  const usable = endpoints.filter(
+    e =>
+      !['deleted', 'deleting', 'failed', 'rejected', 'expired'].includes(
+        String(e.State ?? '').toLowerCase(),
+      ),
+  );
+  const service = (name: string) => `com.amazonaws.${region}.${name}`;
+  const missing = NODE_INTERFACE_ENDPOINTS.filter(
+    name =>
+      !usable.some(
+        e =>
+          e.ServiceName === service(name) &&
+          (e.VpcEndpointType ?? 'Interface') === 'Interface',
+      ),
+  );
+  const s3 = usable.some(
+    e =>
+      e.ServiceName === service('s3') &&
+      (e.VpcEndpointType === 'Gateway'
+        ? (e.RouteTableIds ?? []).includes(table?.RouteTableId ?? '')
+        : true),
+  );
+  return s3 ? missing : [...missing, 's3 gateway'];
+}
+
+/**
+ * eksctl creates no NAT gateway for an existing VPC: nodes of a private subnet without a NAT
+ * route or the VPC endpoints they use never join the cluster, and eksctl says so only after
+ * some 20 minutes. Refuses such subnets by name, saying what is missing.
+ */
+async function checkNodeEgress(
+  input: Input,
+  scope: ScopeBase,
+  client: EC2Client,
+  routeTables: RouteTable[],
+) {
+  const described = await call(scope, 'ec2:DescribeVpcEndpoints', () =>
+    client.send(
+      new DescribeVpcEndpointsCommand({
+        Filters: [{ Name: 'vpc-id', Values: [input.vpcId] }],
+      }),
+    ),
+  );
+  const endpoints = described?.VpcEndpoints ?? [];
+  const problems = input.nodeSubnetIds
+    .map(id => {
+      const table = routeTableOf(id, routeTables);
+      return {
+        id,
+        table: table?.RouteTableId ?? 'the main route table',
+        missing: missingNodeEgress(input.region, table, endpoints),
+      };
+    })
+    .filter(p => p.missing.length);
+  if (problems.length) {
+    throw new InputError(
+      `nodeSubnetIds: ${problems
+        .map(p => `${p.id} (route table ${p.table})`)
+        .join(
+          ', ',
+        )} have no egress for the nodes: no 0.0.0.0/0 route to a NAT gateway, and the VPC lacks the endpoints nodes need (missing: ${[
+        ...new Set(problems.flatMap(p => p.missing)),
+      ].join(
+        ', ',
+      )}). eksctl creates no NAT gateway in an existing VPC, so the nodes would never join the cluster. In network account ${
+        input.networkAccountId
+      }, add a 0.0.0.0/0 route to a NAT gateway to those route tables, or create the missing VPC endpoints in ${
+        input.vpcId
+      } (interface endpoints for ${NODE_INTERFACE_ENDPOINTS.join(
+        ', ',
+      )} and an S3 gateway endpoint on those route tables).`,
+    );
+  }
 }

@@ -107,6 +107,23 @@ describe('aws:ec2:ensure-alb-security-group', () => {
     });
   });
 
+  it("refuses a VPC other than the cluster's, before any AWS call", async () => {
+    const { aws, action } = setup();
+    const other = 'vpc-0ffffffffffffffff';
+    for (const isDryRun of [false, true]) {
+      await expect(
+        action.handler(
+          actionContext({ ...input, clusterVpcId: other }, { isDryRun }).ctx,
+        ),
+      ).rejects.toThrow(
+        `vpcId: ${VPC} is not the VPC cluster shop-prod runs in (clusterVpcId ${other}, as EKS reports it)`,
+      );
+    }
+    expect(aws.commands()).toEqual([]);
+    // The same VPC passes.
+    await action.handler(actionContext({ ...input, clusterVpcId: VPC }).ctx);
+  });
+
   it('defaults an internal ALB to the VPC CIDR', async () => {
     const { aws, action } = setup();
     const { ctx, outputs } = actionContext({

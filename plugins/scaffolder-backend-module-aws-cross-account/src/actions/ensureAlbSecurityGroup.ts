@@ -16,6 +16,7 @@ import {
   mutate,
   networkScope,
   ScopeBase,
+  AwsTemplateAction,
 } from '../lib/action';
 import {
   buildAlbSecurityGroupName,
@@ -43,6 +44,12 @@ const inputSchema = (zod: Zod) => {
     networkAccountId: f.networkAccountId(),
     region: f.region(),
     vpcId: f.vpcId(),
+    clusterVpcId: f
+      .vpcId()
+      .optional()
+      .describe(
+        'The VPC the cluster runs in (vpcId of aws:eks:describe-cluster); when given, vpcId must be it',
+      ),
     clusterName: f.clusterName(),
     groupName: f
       .securityGroupName()
@@ -107,7 +114,9 @@ export function missingIngress(
   return missing;
 }
 
-export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
+export function createEnsureAlbSecurityGroupAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: ENSURE_ALB_SECURITY_GROUP_ID,
     description:
@@ -121,6 +130,18 @@ export function createEnsureAlbSecurityGroupAction(options: AwsActionOptions) {
         ctx.input,
         ENSURE_ALB_SECURITY_GROUP_ID,
       );
+      // The ALB reaches the pods by security-group reference, which works only inside one
+      // VPC: a group in another VPC than the cluster's would be created and never work.
+      // (vpc-00000000 is describe-cluster's dry-run placeholder for a cluster not made yet.)
+      if (
+        input.clusterVpcId &&
+        input.clusterVpcId !== input.vpcId &&
+        !(ctx.isDryRun && input.clusterVpcId === 'vpc-00000000')
+      ) {
+        throw new InputError(
+          `vpcId: ${input.vpcId} is not the VPC cluster ${input.clusterName} runs in (clusterVpcId ${input.clusterVpcId}, as EKS reports it). The ALB security group must be in the shared VPC of the cluster: use ${input.clusterVpcId} as vpcId (in the templates it comes from the cluster entity's cross-account-alb.io/vpc-id annotation; fix that annotation).`,
+        );
+      }
       const groupName =
         input.groupName ?? buildAlbSecurityGroupName(input.clusterName);
       const ports = [...new Set(input.listenerPorts)];

@@ -24,6 +24,7 @@ import {
   digest,
   mutate,
   networkScope,
+  AwsTemplateAction,
 } from '../lib/action';
 import {
   buildControllerRoleName,
@@ -121,7 +122,7 @@ function compareVersions(a: string, b: string): number {
 
 export function createEnsureLoadBalancerControllerRoleAction(
   options: AwsActionOptions,
-) {
+): AwsTemplateAction {
   return createTemplateAction({
     id: ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID,
     description: `Ensures, in the network account (Account-A), the official AWS Load Balancer Controller IAM policy (${LOAD_BALANCER_CONTROLLER_VERSION}) and a role trusting the cluster's OIDC provider for the controller's service account (IRSA), with the policy attached. The role is named <clusterName>-<workloadAccountId>-aws-lbc; a role made for another cluster (other name, workload account or region, as its tags and trust policy say) is refused, naming its owner, while a drifted trust policy of the same cluster is repaired. Adds a newer policy document as the default version.`,

@@ -14,6 +14,7 @@ import {
   call,
   mutate,
   networkScope,
+  AwsTemplateAction,
 } from '../lib/action';
 import { managedTags, STS_AUDIENCE } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
@@ -62,7 +63,9 @@ const outputSchema = (zod: Zod) =>
 
 type Input = z.infer<ReturnType<typeof inputSchema>>;
 
-export function createEnsureOidcProviderAction(options: AwsActionOptions) {
+export function createEnsureOidcProviderAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: ENSURE_OIDC_PROVIDER_ID,
     description:

@@ -6,9 +6,11 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import {
   CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
@@ -52,11 +54,29 @@ function fakeAws(oidcProviderExists = true) {
   aws.mocks.ec2.on(DescribeRouteTablesCommand).resolves({
     RouteTables: [
       {
+        RouteTableId: 'rtb-0main',
         Associations: [{ Main: true }],
         Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1' }],
       },
     ],
   });
+  // The node subnets' egress: the endpoints nodes need (the main table routes to the IGW).
+  aws.mocks.ec2.on(DescribeVpcEndpointsCommand).resolves({
+    VpcEndpoints: [
+      ...['ec2', 'ecr.api', 'ecr.dkr', 'sts'].map(name => ({
+        ServiceName: `com.amazonaws.us-east-1.${name}`,
+        VpcEndpointType: 'Interface' as const,
+      })),
+      {
+        ServiceName: 'com.amazonaws.us-east-1.s3',
+        VpcEndpointType: 'Gateway',
+        RouteTableIds: ['rtb-0main'],
+      },
+    ],
+  });
+  aws.mocks.organizations
+    .on(DescribeOrganizationCommand)
+    .resolves({ Organization: { Id: 'o-exampleorg1' } });
   aws.mocks.ec2.on(DescribeAvailabilityZonesCommand).resolves({
     AvailabilityZones: [
       { ZoneId: 'use1-az1', ZoneName: 'us-east-1c' },
@@ -68,7 +88,19 @@ function fakeAws(oidcProviderExists = true) {
     .resolves({ SecurityGroups: [] })
     .on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-0c0000000000000c1'] })
     .resolves({
-      SecurityGroups: [{ GroupId: 'sg-0c0000000000000c1', IpPermissions: [] }],
+      SecurityGroups: [
+        {
+          GroupId: 'sg-0c0000000000000c1',
+          VpcId: 'vpc-0a1b2c3d4e5f60718',
+          IpPermissions: [],
+        },
+      ],
+    })
+    .on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-0a0000000000000a1'] })
+    .resolves({
+      SecurityGroups: [
+        { GroupId: 'sg-0a0000000000000a1', VpcId: 'vpc-0a1b2c3d4e5f60718' },
+      ],
     });
   aws.mocks.ec2
     .on(CreateSecurityGroupCommand)

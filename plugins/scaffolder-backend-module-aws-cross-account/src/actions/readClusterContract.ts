@@ -5,6 +5,7 @@ import {
 } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { AwsTemplateAction } from '../lib/action';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ANNOTATION_ALB_SUBNET_IDS,
@@ -191,7 +192,7 @@ export function readClusterContract(entity: Entity) {
  */
 export function createReadClusterContractAction(
   options: ReadClusterContractOptions,
-) {
+): AwsTemplateAction {
   return createTemplateAction({
     id: READ_CLUSTER_CONTRACT_ID,
     description:

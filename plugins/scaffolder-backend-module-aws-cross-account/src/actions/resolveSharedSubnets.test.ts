@@ -50,9 +50,19 @@ function setup() {
       { ZoneId: 'use1-az2', ZoneName: 'us-east-1d' },
     ],
   });
+  // A fake clock that only moves when the action sleeps.
+  const clock = { now: 0, sleeps: [] as number[] };
   return {
     aws,
-    action: createResolveSharedSubnetsAction({ clients: aws.clients }),
+    clock,
+    action: createResolveSharedSubnetsAction({
+      clients: aws.clients,
+      now: () => clock.now,
+      sleep: async ms => {
+        clock.sleeps.push(ms);
+        clock.now += ms;
+      },
+    }),
   };
 }
 
@@ -75,14 +85,52 @@ describe('aws:ec2:resolve-shared-subnets', () => {
     });
   });
 
-  it('explains that the subnets are not visible yet', async () => {
-    const { aws, action } = setup();
+  it('explains that the subnets are not visible, after a bounded wait', async () => {
+    const { aws, action, clock } = setup();
     aws.mocks.ec2
       .on(DescribeSubnetsCommand)
       .rejects(awsError('InvalidSubnetID.NotFound'));
     await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
-      /Workload account 222222222222 cannot see the subnets .* aws:ram:share-subnets/,
+      /Workload account 222222222222 cannot see the subnets .* after waiting 120s \(waitTimeoutSeconds\)\. Share them first with aws:ram:share-subnets.*raise waitTimeoutSeconds/,
     );
+    // Backoff 2 s doubling to 15 s, never past the 120 s bound.
+    expect(clock.sleeps.slice(0, 4)).toEqual([2000, 4000, 8000, 15000]);
+    expect(clock.now).toBeLessThanOrEqual(120_000);
+    expect(aws.mutations()).toEqual([]);
+  });
+
+  it('waits for subnets that appear a little after the share is ASSOCIATED', async () => {
+    const { aws, action, clock } = setup();
+    aws.mocks.ec2
+      .on(DescribeSubnetsCommand)
+      .rejectsOnce(awsError('InvalidSubnetID.NotFound'))
+      .resolvesOnce({
+        Subnets: [{ SubnetId: SUBNETS[0], VpcId: VPC, OwnerId: NETWORK }],
+      })
+      .resolves({
+        Subnets: SUBNETS.map((SubnetId, i) => ({
+          SubnetId,
+          VpcId: VPC,
+          OwnerId: NETWORK,
+          AvailabilityZoneId: `use1-az${i + 1}`,
+        })),
+      });
+    const { ctx, outputs } = actionContext(input);
+    await action.handler(ctx);
+    expect(clock.sleeps).toEqual([2000, 4000]);
+    expect(outputs().eksctlSubnets).toEqual({
+      'us-east-1c': { id: SUBNETS[0] },
+      'us-east-1d': { id: SUBNETS[1] },
+    });
+  });
+
+  it('with waitTimeoutSeconds 0 looks once', async () => {
+    const { aws, action, clock } = setup();
+    aws.mocks.ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await expect(
+      action.handler(actionContext({ ...input, waitTimeoutSeconds: 0 }).ctx),
+    ).rejects.toThrow(/after waiting 0s/);
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('refuses subnets not owned by the network account, and two subnets in one AZ', async () => {
@@ -136,6 +184,20 @@ describe('aws:ec2:resolve-shared-subnets', () => {
     expect(aws.commands()).toEqual([]);
     expect(outputs().dryRun).toBe(true);
     expect(Object.keys(outputs().eksctlSubnets)).toHaveLength(2);
+  });
+
+  it('dry-run fails like the real run for an account without credentials', async () => {
+    const { aws, action } = setup();
+    aws.clients.client = async () => {
+      throw new Error(
+        `Backstage has no AWS credentials for account ${WORKLOAD}: add it to aws.accounts in app-config`,
+      );
+    };
+    const { ctx, outputs } = actionContext(input, { isDryRun: true });
+    await expect(action.handler(ctx)).rejects.toThrow(
+      `workloadAccountId: Backstage has no AWS credentials for account ${WORKLOAD}: add it to aws.accounts`,
+    );
+    expect(outputs()).toEqual({});
   });
 
   it('rejects equal accounts and bad subnet IDs before any AWS call', async () => {

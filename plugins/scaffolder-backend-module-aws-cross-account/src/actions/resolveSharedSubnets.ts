@@ -2,11 +2,18 @@ import {
   DescribeAvailabilityZonesCommand,
   DescribeSubnetsCommand,
   EC2Client,
+  Subnet,
 } from '@aws-sdk/client-ec2';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { AwsActionOptions, call, workloadScope } from '../lib/action';
+import {
+  accountClient,
+  AwsActionOptions,
+  call,
+  workloadScope,
+  AwsTemplateAction,
+} from '../lib/action';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './resolveSharedSubnets.examples';
 import { unlessAwsError } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -24,6 +31,15 @@ const inputSchema = (zod: Zod) => {
         .array(f.subnetId())
         .min(1, 'expected at least one subnet ID')
         .describe('The shared subnets, as output by aws:ram:share-subnets'),
+      waitTimeoutSeconds: zod
+        .number()
+        .int()
+        .min(0)
+        .max(900)
+        .default(120)
+        .describe(
+          'How long to wait for shared subnets to become visible in the workload account; they appear a little after the share is ASSOCIATED',
+        ),
     })
     .superRefine(accountsMustDiffer);
 };
@@ -53,7 +69,27 @@ const outputSchema = (zod: Zod) =>
 type Input = z.infer<ReturnType<typeof inputSchema>>;
 type ResolvedSubnet = z.infer<ReturnType<typeof resolvedSubnet>>;
 
-export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
+/**
+ * The resolve-shared-subnets action's own knobs, apart from the module's options: how it
+ * waits for shared subnets to appear. Tests pass a fake `sleep` and `now`.
+ */
+export interface ResolveSharedSubnetsActionOptions extends AwsActionOptions {
+  /** Bounded exponential backoff between looks (default 2 s doubling to 15 s). */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Replaced in tests to avoid real waiting. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Replaced in tests with a fake clock. */
+  now?: () => number;
+}
+
+export function createResolveSharedSubnetsAction(
+  options: ResolveSharedSubnetsActionOptions,
+): AwsTemplateAction {
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const initialDelayMs = options.backoff?.initialDelayMs ?? 2000;
+  const maxDelayMs = options.backoff?.maxDelayMs ?? 15000;
   return createTemplateAction({
     id: RESOLVE_SHARED_SUBNETS_ID,
     description:
@@ -68,6 +104,19 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
         RESOLVE_SHARED_SUBNETS_ID,
       );
       const scope = workloadScope(options, input.workloadAccountId);
+
+      const target = {
+        accountId: input.workloadAccountId,
+        region: input.region,
+      };
+      // Credentials first, in a dry-run too: an account Backstage has none for (not in
+      // aws.accounts) fails here as the real run would.
+      const ec2 = await accountClient(
+        options,
+        EC2Client,
+        target,
+        'workloadAccountId',
+      );
 
       if (ctx.isDryRun) {
         ctx.logger.info(
@@ -93,21 +142,37 @@ export function createResolveSharedSubnetsAction(options: AwsActionOptions) {
         return;
       }
 
-      const ec2 = await options.clients.client(EC2Client, {
-        accountId: input.workloadAccountId,
-        region: input.region,
-      });
-      const described = await call(scope, 'ec2:DescribeSubnets', () =>
-        unlessAwsError(
-          ['InvalidSubnetID.NotFound'],
-          ec2.send(new DescribeSubnetsCommand({ SubnetIds: input.subnetIds })),
-        ),
-      );
-      const subnets = described?.Subnets ?? [];
-      const missing = input.subnetIds.filter(
-        id => !subnets.some(s => s.SubnetId === id),
-      );
-      if (!described || missing.length) throw notVisibleError(input);
+      // Shared subnets appear in the participant a little after the share is ASSOCIATED:
+      // look again, with a bounded backoff, before saying they are not there.
+      const deadline = now() + input.waitTimeoutSeconds * 1000;
+      let delay = initialDelayMs;
+      let subnets: Subnet[];
+      for (;;) {
+        const described = await call(scope, 'ec2:DescribeSubnets', () =>
+          unlessAwsError(
+            ['InvalidSubnetID.NotFound'],
+            ec2.send(
+              new DescribeSubnetsCommand({ SubnetIds: input.subnetIds }),
+            ),
+          ),
+        );
+        const seen = new Set((described?.Subnets ?? []).map(s => s.SubnetId));
+        subnets = described?.Subnets ?? [];
+        const missing = input.subnetIds.filter(id => !seen.has(id));
+        if (described && !missing.length) break;
+        if (now() + delay > deadline) throw notVisibleError(input);
+        ctx.logger.info(
+          `Workload account ${
+            input.workloadAccountId
+          } does not see ${missing.join(
+            ', ',
+          )} yet (shared subnets appear a little after the share is ASSOCIATED); looking again in ${Math.round(
+            delay / 1000,
+          )}s`,
+        );
+        await sleep(delay);
+        delay = Math.min(delay * 2, maxDelayMs);
+      }
       const foreign = subnets.filter(
         s => s.OwnerId && s.OwnerId !== input.networkAccountId,
       );
@@ -190,10 +255,10 @@ function notVisibleError(input: Input): NotFoundError {
   return new NotFoundError(
     `Workload account ${
       input.workloadAccountId
-    } cannot see the subnets ${input.subnetIds.join(
-      ', ',
-    )} yet. Share them first with aws:ram:share-subnets from network account ${
+    } cannot see the subnets ${input.subnetIds.join(', ')} after waiting ${
+      input.waitTimeoutSeconds
+    }s (waitTimeoutSeconds). Share them first with aws:ram:share-subnets from network account ${
       input.networkAccountId
-    }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account).`,
+    }, and check the share's principal association is ASSOCIATED (outside an Organization the invitation must be accepted in the workload account). If the share is ASSOCIATED, the subnets may still be on their way: run the task again, or raise waitTimeoutSeconds.`,
   );
 }

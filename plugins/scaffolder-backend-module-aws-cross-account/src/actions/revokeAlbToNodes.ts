@@ -12,6 +12,7 @@ import {
   mutate,
   ScopeBase,
   workloadScope,
+  AwsTemplateAction,
 } from '../lib/action';
 import { findSecurityGroupById } from '../lib/lookups';
 import { parseInput, Zod } from '../lib/schemas';
@@ -65,7 +66,9 @@ export function rulesFromGroup(
     }));
 }
 
-export function createRevokeAlbToNodesAction(options: AwsActionOptions) {
+export function createRevokeAlbToNodesAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: REVOKE_ALB_TO_NODES_ID,
     description:

@@ -19,6 +19,7 @@ import {
   ActionRun,
   networkScope,
   ScopeBase,
+  AwsTemplateAction,
 } from '../lib/action';
 import { RAM_ORGANIZATION_HINT } from '../lib/errors';
 import {
@@ -157,7 +158,9 @@ async function listAssociations(
   );
 }
 
-export function createShareSubnetsAction(options: ShareSubnetsActionOptions) {
+export function createShareSubnetsAction(
+  options: ShareSubnetsActionOptions,
+): AwsTemplateAction {
   return createTemplateAction({
     id: SHARE_SUBNETS_ID,
     description:

@@ -1,9 +1,26 @@
 import { createHash } from 'node:crypto';
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { JsonObject, JsonValue } from '@backstage/types';
-import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
+import {
+  ActionContext,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { InputError } from '@backstage/errors';
+import {
+  AwsClientConstructor,
+  AwsClientFactory,
+  AwsSdkClient,
+  AwsTarget,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AwsCallScope, mapAwsError } from './errors';
+
+/**
+ * What every action factory of the module returns. Declared rather than inferred from the zod
+ * schemas: the scaffolder checks input against the schemas at run time, and an inferred type
+ * would list the schemas' fields in whatever order the type checker met them, which made the
+ * API report differ between checkouts.
+ */
+export type AwsTemplateAction = TemplateAction<any, any, 'v2'>;
 
 /** What every action factory receives. */
 export interface AwsActionOptions {
@@ -35,6 +52,25 @@ export function workloadScope(
     accountKind: 'workload',
     roleName: options.clients.roleNameFor(accountId),
   };
+}
+
+/**
+ * A client acting as the account of the input field `field`. The factory fails only when
+ * Backstage has no credentials for the account (it is not in aws.accounts): the input's
+ * account is then one this Backstage cannot act in, so the error names the field, in a
+ * dry-run as in a run.
+ */
+export async function accountClient<C extends AwsSdkClient>(
+  options: AwsActionOptions,
+  Client: AwsClientConstructor<C>,
+  target: AwsTarget,
+  field: string,
+): Promise<C> {
+  try {
+    return await options.clients.client(Client, target);
+  } catch (error) {
+    throw new InputError(`${field}: ${(error as Error).message}`, error);
+  }
 }
 
 /** Runs one AWS call, mapping its error to one that says what to fix. */

@@ -108,7 +108,12 @@ const steps: Step[] = [
   {
     title: 'reads the network',
     action: 'aws:ec2:describe-shared-network',
-    needs: [['network', 'ReadNetwork']],
+    needs: [
+      ['network', 'ReadOrganization'],
+      ['workload', 'ReadOrganization'],
+      ['network', 'ReadNetwork'],
+      ['network', 'ReadNodeEgress'],
+    ],
   },
   {
     title: 'shares the node subnets',

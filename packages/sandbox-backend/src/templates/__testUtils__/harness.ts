@@ -25,6 +25,7 @@ import {
   sandboxAwsConfig,
   sandboxAdminCredentials,
   seedSandboxNetwork,
+  shareSandboxSubnets,
   startMoto,
   useSandboxEndpoint,
   withSandboxAdditions,
@@ -168,6 +169,9 @@ export async function startTemplateSandbox(clusterName: string) {
   const moto = await startMoto();
   const restore = useSandboxEndpoint(moto.endpoint);
   const network = await seedSandboxNetwork();
+  // eksctl's cluster goes on the private subnets once they are shared (template 1), so EKS
+  // reports the shared VPC as the cluster's.
+  await shareSandboxSubnets(network, { includePublic: false });
   const { sdkCredentialProvider } = await sandboxAdminCredentials(
     SANDBOX_WORKLOAD_ACCOUNT_ID,
   );
