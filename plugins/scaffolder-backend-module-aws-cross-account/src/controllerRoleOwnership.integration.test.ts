@@ -9,58 +9,27 @@ import {
   EKSClient,
 } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { ConfigReader } from '@backstage/config';
+import { oidcProviderArn } from '@cross-account-alb/plugin-aws-cross-account-node';
 import {
-  createAwsClientFactory,
-  oidcProviderArn,
-} from '@cross-account-alb/plugin-aws-cross-account-node';
-import {
-  MotoServer,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
-  SandboxNetwork,
-  sandboxAwsConfig,
   sandboxAdminCredentials,
-  seedSandboxNetwork,
-  startMoto,
-  useSandboxEndpoint,
 } from 'sandbox';
-import {
-  actionContext,
-  actionsWithShareKnobs,
-  mockAuditor,
-} from './__testUtils__/testing';
+import { useActionSandbox } from './__testUtils__/actionSandbox';
 
 jest.setTimeout(120_000);
 
 /** The same cluster name in a workload account Backstage does not need to reach here. */
 const OTHER_WORKLOAD = '333333333333';
 const CLUSTER = 'shop';
-const READ_ONLY = /:(Describe|Get|List)/;
 
-let moto: MotoServer;
-let restoreEnv: () => void;
-let network: SandboxNetwork;
+const sandbox = useActionSandbox();
+const { run, calls } = sandbox;
 let iam: IAMClient;
-const recorded: string[] = [];
 const issuers: Record<string, string> = {};
 
-async function run(id: string, input: Record<string, any>) {
-  const clients = createAwsClientFactory({
-    config: new ConfigReader({ aws: sandboxAwsConfig() }),
-    onCommand: e => recorded.push(e.action),
-  });
-  const action = actionsWithShareKnobs({
-    clients,
-    auditor: mockAuditor().auditor,
-  }).find(a => a.id === id)!;
-  const { ctx, outputs } = actionContext(input);
-  await action.handler(ctx);
-  return outputs() as Record<string, any>;
-}
-
-const mutations = () => recorded.filter(a => !READ_ONLY.test(a));
+const mutations = () => sandbox.mutations().map(c => c.action);
 
 async function trustOf(roleName: string) {
   const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
@@ -76,9 +45,7 @@ const ensureInput = (workloadAccountId: string, issuer: string) => ({
 });
 
 beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useSandboxEndpoint(moto.endpoint);
-  network = await seedSandboxNetwork();
+  const network = sandbox.network();
   const admin = async (accountId: string) =>
     (await sandboxAdminCredentials(accountId)).sdkCredentialProvider;
   const eks = new EKSClient({
@@ -112,11 +79,6 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  restoreEnv?.();
-  await moto?.stop();
-});
-
 describe('clusters of one name in two workload accounts', () => {
   const firstRole = `${CLUSTER}-${WORKLOAD}-aws-lbc`;
 
@@ -135,7 +97,7 @@ describe('clusters of one name in two workload accounts', () => {
 
   it("refuses, before any change, to repoint the first cluster's role, naming its owner", async () => {
     const before = await trustOf(firstRole);
-    recorded.length = 0;
+    calls.length = 0;
     await expect(
       run('aws:iam:ensure-load-balancer-controller-role', {
         ...ensureInput(OTHER_WORKLOAD, issuers['issuer-of-the-other-shop']),
@@ -153,7 +115,7 @@ describe('clusters of one name in two workload accounts', () => {
   });
 
   it("refuses, before any change, to delete the first cluster's role for the other one", async () => {
-    recorded.length = 0;
+    calls.length = 0;
     await expect(
       run('aws:iam:delete-load-balancer-controller-role', {
         networkAccountId: NETWORK,

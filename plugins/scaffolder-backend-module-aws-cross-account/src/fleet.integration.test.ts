@@ -3,57 +3,31 @@
  * sandbox's IAM gateway: each cluster gets its own RAM share, and tearing one down leaves the
  * subnets shared with the account through the others.
  */
-import { ConfigReader } from '@backstage/config';
 import {
   CreateResourceShareCommand,
   GetResourceSharesCommand,
   RAMClient,
 } from '@aws-sdk/client-ram';
 import {
-  MotoServer,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
-  SandboxNetwork,
   sandboxAdminCredentials,
-  sandboxAwsConfig,
-  seedSandboxNetwork,
-  startMoto,
-  useSandboxEndpoint,
 } from 'sandbox';
-import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
-import {
-  actionContext,
-  actionsWithShareKnobs,
-  mockAuditor,
-} from './__testUtils__/testing';
+import { useActionSandbox } from './__testUtils__/actionSandbox';
 import { recipeInput } from './__testUtils__/recipe';
 
 jest.setTimeout(120_000);
 
-let moto: MotoServer;
-let restoreEnv: () => void;
-let network: SandboxNetwork;
-
-const actions = () =>
-  Object.fromEntries(
-    actionsWithShareKnobs({
-      clients: createAwsClientFactory({
-        config: new ConfigReader({ aws: sandboxAwsConfig() }),
-      }),
-      auditor: mockAuditor().auditor,
-    }).map(a => [a.id, a]),
-  );
-
-async function run(id: string, input: Record<string, any>) {
-  const { ctx, outputs } = actionContext(input);
-  await actions()[id].handler(ctx);
-  return outputs() as Record<string, any>;
-}
+const sandbox = useActionSandbox();
+const { run } = sandbox;
 
 const shareFor = (clusterName: string) =>
   run('aws:ram:share-subnets', {
-    ...recipeInput('aws:ram:share-subnets', { network, clusterName }),
+    ...recipeInput('aws:ram:share-subnets', {
+      network: sandbox.network(),
+      clusterName,
+    }),
     clusterName,
   });
 
@@ -61,7 +35,7 @@ const visibleInWorkload = () =>
   run(
     'aws:ec2:resolve-shared-subnets',
     recipeInput('aws:ec2:resolve-shared-subnets', {
-      network,
+      network: sandbox.network(),
       clusterName: 'any',
     }),
   );
@@ -72,17 +46,6 @@ async function ram() {
     credentials: (await sandboxAdminCredentials(NETWORK)).sdkCredentialProvider,
   });
 }
-
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useSandboxEndpoint(moto.endpoint);
-  network = await seedSandboxNetwork();
-});
-
-afterAll(async () => {
-  restoreEnv?.();
-  await moto?.stop();
-});
 
 describe('two clusters of one workload account on the same subnets', () => {
   it("gives each cluster its own share, and one cluster's teardown leaves the other's subnets", async () => {
@@ -127,7 +90,12 @@ describe('two clusters of one workload account on the same subnets', () => {
     const seen = await visibleInWorkload();
     expect(
       seen.subnets.map((s: { subnetId: string }) => s.subnetId).sort(),
-    ).toEqual(network.privateSubnets.map(s => s.subnetId).sort());
+    ).toEqual(
+      sandbox
+        .network()
+        .privateSubnets.map(s => s.subnetId)
+        .sort(),
+    );
   });
 
   it('refuses to delete, for one cluster, a share made for the whole account', async () => {
@@ -136,9 +104,11 @@ describe('two clusters of one workload account on the same subnets', () => {
     ).send(
       new CreateResourceShareCommand({
         name: `cross-account-alb-subnets-${WORKLOAD}`,
-        resourceArns: network.privateSubnets.map(
-          s => `arn:aws:ec2:${REGION}:${NETWORK}:subnet/${s.subnetId}`,
-        ),
+        resourceArns: sandbox
+          .network()
+          .privateSubnets.map(
+            s => `arn:aws:ec2:${REGION}:${NETWORK}:subnet/${s.subnetId}`,
+          ),
         principals: [WORKLOAD],
         allowExternalPrincipals: false,
         tags: [{ key: 'cross-account-alb:managed-by', value: 'backstage' }],
