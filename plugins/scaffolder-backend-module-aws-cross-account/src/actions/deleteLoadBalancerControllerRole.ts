@@ -7,7 +7,6 @@ import {
   GetRoleCommand,
   IAMClient,
   Role,
-  ListAttachedRolePoliciesCommand,
   ListEntitiesForPolicyCommand,
   ListPolicyVersionsCommand,
 } from '@aws-sdk/client-iam';
@@ -29,6 +28,7 @@ import {
   describeOwner,
   isManaged,
 } from '../lib/builders';
+import { attachedPolicyArns } from '../lib/roleLookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import {
   DEFAULT_POLICY_NAME,
@@ -274,7 +274,7 @@ async function planDeletion(
       );
     }
   }
-  const attached = role ? await attachedPolicies(scope, iam, roleName) : [];
+  const attached = role ? await attachedPolicyArns(iam, scope, roleName) : [];
   const others = attached.filter(a => a !== policyArn);
   if (role && others.length) {
     throw new ConflictError(
@@ -294,29 +294,6 @@ async function planDeletion(
     deletePolicy: target.deletePolicy && policyNote === '',
     policyNote,
   };
-}
-
-async function attachedPolicies(
-  scope: ScopeBase,
-  iam: IAMClient,
-  roleName: string,
-): Promise<string[]> {
-  const attached: string[] = [];
-  let marker: string | undefined;
-  do {
-    const pageMarker = marker;
-    const page = await call(scope, 'iam:ListAttachedRolePolicies', () =>
-      iam.send(
-        new ListAttachedRolePoliciesCommand({
-          RoleName: roleName,
-          Marker: pageMarker,
-        }),
-      ),
-    );
-    attached.push(...(page.AttachedPolicies ?? []).map(p => p.PolicyArn!));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return attached;
 }
 
 /** Why the policy must stay (missing, foreign, used elsewhere), or '' when it may go. */

@@ -9,7 +9,6 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   IAMClient,
-  ListAttachedRolePoliciesCommand,
   ListPolicyVersionsCommand,
   TagPolicyCommand,
   UpdateAssumeRolePolicyCommand,
@@ -46,6 +45,7 @@ import {
   LOAD_BALANCER_CONTROLLER_IAM_POLICY_SOURCES,
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
+import { attachedPolicyArns } from '../lib/roleLookups';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureLoadBalancerControllerRole.examples';
 import {
@@ -551,27 +551,16 @@ function refuseAnotherClustersRole(
   );
 }
 
-/** Attaches the policy to the role unless a page of its attached policies lists it. */
+/** Attaches the policy to the role unless it is attached already. */
 async function ensureAttached(
   { ctx, options, scope }: ActionRun,
   iam: IAMClient,
   plan: ControllerIamPlan,
 ): Promise<void> {
   const { roleName, policyArn } = plan;
-  let marker: string | undefined;
-  do {
-    const pageMarker = marker;
-    const page = await call(scope, 'iam:ListAttachedRolePolicies', () =>
-      iam.send(
-        new ListAttachedRolePoliciesCommand({
-          RoleName: roleName,
-          Marker: pageMarker,
-        }),
-      ),
-    );
-    if (page.AttachedPolicies?.some(p => p.PolicyArn === policyArn)) return;
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  if ((await attachedPolicyArns(iam, scope, roleName)).includes(policyArn)) {
+    return;
+  }
   await mutate(
     ctx,
     options,

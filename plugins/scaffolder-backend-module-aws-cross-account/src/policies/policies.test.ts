@@ -35,16 +35,17 @@ const SRC = path.join(__dirname, '..');
 
 /**
  * The IAM actions a file names in call(...) and mutate(...) steps, and those of the shared
- * look-ups it imports from lib/ (which make calls on its behalf).
+ * look-ups it imports from lib/ (lookups.ts, roleLookups.ts).
  */
 function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
   const named = [
     ...source.matchAll(/'((?:ec2|ram|iam|eks|tag|organizations):[A-Za-z]+)'/g),
   ].map(m => m[1]);
-  const lookups = /from '\.\.\/lib\/lookups'/.test(source)
-    ? actionsNamedIn('lib/lookups.ts')
-    : [];
+  // The shared look-ups a file imports make calls on its behalf.
+  const lookups = [
+    ...source.matchAll(/from '\.\.\/lib\/(lookups|roleLookups)'/g),
+  ].flatMap(m => actionsNamedIn(`lib/${m[1]}.ts`));
   return [...named, ...lookups];
 }
 
