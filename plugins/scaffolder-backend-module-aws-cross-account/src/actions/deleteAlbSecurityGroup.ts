@@ -12,6 +12,7 @@ import {
   networkScope,
   ScopeBase,
   AwsTemplateAction,
+  sleep,
 } from '../lib/action';
 import { buildAlbSecurityGroupName, isManaged } from '../lib/builders';
 import { findSecurityGroupByName } from '../lib/lookups';
@@ -220,8 +221,7 @@ async function deleteWhenReleased(
   logger: { info(message: string): void },
   attempt: () => Promise<unknown>,
 ): Promise<void> {
-  const sleep =
-    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+  const wait = options.sleep ?? sleep;
   const timeoutMs = options.dependencyWait?.timeoutMs ?? 10 * 60_000;
   let delayMs = options.dependencyWait?.initialDelayMs ?? 5_000;
   const maxDelayMs = options.dependencyWait?.maxDelayMs ?? 60_000;
@@ -247,7 +247,7 @@ async function deleteWhenReleased(
           delayMs / 1000,
         )} s`,
       );
-      await sleep(delayMs);
+      await wait(delayMs);
       waitedMs += delayMs;
       delayMs = Math.min(delayMs * 2, maxDelayMs);
     }

@@ -13,6 +13,7 @@ import {
   call,
   workloadScope,
   AwsTemplateAction,
+  sleep,
 } from '../lib/action';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './resolveSharedSubnets.examples';
@@ -85,8 +86,7 @@ export interface ResolveSharedSubnetsActionOptions extends AwsActionOptions {
 export function createResolveSharedSubnetsAction(
   options: ResolveSharedSubnetsActionOptions,
 ): AwsTemplateAction {
-  const sleep =
-    options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms)));
+  const wait = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
   const initialDelayMs = options.backoff?.initialDelayMs ?? 2000;
   const maxDelayMs = options.backoff?.maxDelayMs ?? 15000;
@@ -170,7 +170,7 @@ export function createResolveSharedSubnetsAction(
             delay / 1000,
           )}s`,
         );
-        await sleep(delay);
+        await wait(delay);
         delay = Math.min(delay * 2, maxDelayMs);
       }
       const foreign = subnets.filter(

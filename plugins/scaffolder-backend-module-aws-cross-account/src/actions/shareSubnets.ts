@@ -20,6 +20,7 @@ import {
   networkScope,
   ScopeBase,
   AwsTemplateAction,
+  sleep,
 } from '../lib/action';
 import { RAM_ORGANIZATION_HINT } from '../lib/errors';
 import {
@@ -240,8 +241,7 @@ function waitingOf(
   timeoutSeconds: number,
 ): Waiting {
   return {
-    sleep:
-      options.sleep ?? ((ms: number) => new Promise(r => setTimeout(r, ms))),
+    sleep: options.sleep ?? sleep,
     initialDelayMs: options.backoff?.initialDelayMs ?? 1000,
     maxDelayMs: options.backoff?.maxDelayMs ?? 15000,
     timeoutSeconds,

@@ -154,6 +154,11 @@ export async function mutate<T extends JsonValue>(
   });
 }
 
+/** Waits `ms`: the default of the actions that wait for AWS to settle (tests pass their own). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
 /** A short stable digest for checkpoint keys and idempotency tokens. */
 export function digest(value: unknown): string {
   return createHash('sha256')
