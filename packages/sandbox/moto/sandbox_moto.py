@@ -48,6 +48,12 @@ behaviour through the SDK):
 8. ELBv2 CreateLoadBalancer accepts two subnets of one AZ (moto refuses them only in
    SetSubnets). AWS refuses them with InvalidConfigurationRequest: an ALB takes one subnet
    per AZ.
+9. ELBv2 ties a target group to a load balancer only in CreateListener/CreateRule and never
+   unties it: a rule modified to forward to another group (ModifyRule, ModifyListener) left
+   the new group with no load balancer and the old one still listed. On AWS a target
+   group's LoadBalancerArns are the load balancers whose listeners or rules forward to it
+   now, which is what DescribeTargetGroups(LoadBalancerArn) answers; the Load Balancer
+   Controller rewrites rules when an Ingress joins or leaves a group.
 """
 
 from __future__ import annotations
@@ -725,6 +731,45 @@ def _create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 ELBv2Backend.create_load_balancer = _create_load_balancer  # type: ignore[method-assign]
+
+
+# --- Gap 9: a target group belongs to the load balancers that forward to it now --------
+
+_require(ELBv2Backend, "modify_rule", "delete_rule", "modify_listener", "delete_listener",
+         "create_rule", "create_listener", "_get_target_group_arns_from")
+
+
+def _sync_target_group_load_balancers(backend: Any) -> None:
+    using: dict[str, list[str]] = {}
+    for lb_arn, lb in backend.load_balancers.items():
+        for listener in lb.listeners.values():
+            actions = list(listener.default_actions or [])
+            for rule in listener.rules.values():
+                actions += list(rule.actions or [])
+            for action in actions:
+                if action.type != "forward":
+                    continue
+                for tg_arn in backend._get_target_group_arns_from(action_data=action.data):
+                    if lb_arn not in using.setdefault(tg_arn, []):
+                        using[tg_arn].append(lb_arn)
+    for tg_arn, tg in backend.target_groups.items():
+        tg.load_balancer_arns = using.get(tg_arn, [])
+
+
+def _syncing(name: str) -> None:
+    original = getattr(ELBv2Backend, name)
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _sync_target_group_load_balancers(self)
+        return result
+
+    setattr(ELBv2Backend, name, wrapper)
+
+
+for _name in ("modify_rule", "delete_rule", "modify_listener", "delete_listener",
+              "create_rule", "create_listener"):
+    _syncing(_name)
 
 
 def main() -> None:

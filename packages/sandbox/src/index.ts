@@ -8,6 +8,7 @@ export * from './moto';
 export * from './seed';
 export * from './standins/eksctl';
 export * from './standins/lbc';
+export * from './standins/lbcGroup';
 export * from './standins/seeding';
 export * from './standins/teardown';
 export * from './publish/localGit';

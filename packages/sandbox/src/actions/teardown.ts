@@ -3,7 +3,11 @@ import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { parseEksctlClusterConfig } from '../standins/eksctl';
-import { parseKubernetesManifest } from '../standins/lbc';
+import {
+  parseKubernetesManifest,
+  sandboxDeleteIngress,
+  stackOf,
+} from '../standins/lbc';
 import {
   sandboxDeleteIngressStack,
   sandboxEksctlDeleteCluster,
@@ -26,12 +30,7 @@ export function ingressStack(text: string, ingressName?: string): string {
       } in the manifest, found ${ingresses.length}`,
     );
   }
-  const ing = ingresses[0];
-  const group =
-    ing.metadata?.annotations?.['alb.ingress.kubernetes.io/group.name'];
-  return group
-    ? String(group)
-    : `${ing.metadata?.namespace ?? 'default'}/${ing.metadata?.name}`;
+  return stackOf(ingresses[0]);
 }
 
 export function createLbcDeleteIngressAction() {
@@ -72,32 +71,53 @@ export function createLbcDeleteIngressAction() {
     },
     async handler(ctx) {
       const { input } = ctx;
-      let stack = input.stack;
-      if (!stack) {
-        const manifestPath = input.manifestPath ?? 'kubernetes/app.yaml';
-        const file = resolveSafeChildPath(ctx.workspacePath, manifestPath);
-        if (!fs.existsSync(file)) {
-          throw new InputError(
-            `Give the stack, or a manifest at ${manifestPath} in the workspace`,
-          );
-        }
-        stack = ingressStack(fs.readFileSync(file, 'utf8'), input.ingressName);
+      if (input.stack) {
+        // The whole stack: every Ingress of it goes.
+        const result = await sandboxDeleteIngressStack({
+          networkAccountId: input.networkAccountId,
+          workloadAccountId: input.workloadAccountId,
+          region: input.region,
+          clusterName: input.clusterName,
+          stack: input.stack,
+          dryRun: ctx.isDryRun,
+        });
+        ctx.logger.info(
+          `${ctx.isDryRun ? 'Would delete' : 'Deleted'} for stack ${
+            input.stack
+          }: ${result.deleted.join(', ') || 'nothing (already gone)'}`,
+        );
+        ctx.output('deleted', result.deleted);
+        ctx.output('stack', input.stack);
+        return;
       }
-      const result = await sandboxDeleteIngressStack({
+      const manifestPath = input.manifestPath ?? 'kubernetes/app.yaml';
+      const file = resolveSafeChildPath(ctx.workspacePath, manifestPath);
+      if (!fs.existsSync(file)) {
+        throw new InputError(
+          `Give the stack, or a manifest at ${manifestPath} in the workspace`,
+        );
+      }
+      // `kubectl delete -f`: the Ingress leaves its group; the ALB goes with the last one.
+      const result = await sandboxDeleteIngress({
+        manifest: fs.readFileSync(file, 'utf8'),
+        ingressName: input.ingressName,
         networkAccountId: input.networkAccountId,
         workloadAccountId: input.workloadAccountId,
         region: input.region,
         clusterName: input.clusterName,
-        stack,
         dryRun: ctx.isDryRun,
       });
       ctx.logger.info(
-        `${ctx.isDryRun ? 'Would delete' : 'Deleted'} for stack ${stack}: ${
-          result.deleted.join(', ') || 'nothing (already gone)'
+        `${ctx.isDryRun ? 'Would delete' : 'Deleted'} for stack ${
+          result.stack
+        }: ${result.deleted.join(', ') || 'nothing (already gone)'}${
+          result.remainingMembers.length
+            ? `; the ALB stays for ${result.remainingMembers.join(', ')}`
+            : ''
         }`,
       );
       ctx.output('deleted', result.deleted);
-      ctx.output('stack', stack);
+      ctx.output('stack', result.stack);
     },
   });
 }

@@ -8,10 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  Action,
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteRuleCommand,
+  DeleteTargetGroupCommand,
   DeregisterTargetsCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
@@ -22,7 +27,9 @@ import {
   ElasticLoadBalancingV2Client,
   LoadBalancer,
   ModifyListenerCommand,
+  ModifyRuleCommand,
   RegisterTargetsCommand,
+  RuleCondition,
   SetSecurityGroupsCommand,
   SetSubnetsCommand,
   Tag,
@@ -38,6 +45,8 @@ import {
   controllerClientOptions,
   eksctlClientOptions,
 } from './aws';
+import { SandboxClusterObjects } from './clusterObjects';
+import { buildIngressGroupModel, GroupRule } from './lbcGroup';
 
 /** A Kubernetes object, as far as the stand-in reads it. */
 export interface KubernetesObject {
@@ -154,12 +163,25 @@ export function lbcTargetGroupName(opts: {
 }
 
 interface Backend {
+  /** `service:port` as the Ingress names it. */
+  key: string;
   serviceName: string;
   /** As written in the Ingress: a number or a port name. */
   servicePort: string;
   targetPort: number;
   replicas: number;
-  paths: { path: string; pathType: string }[];
+  /** The controller's target group resource ID: `namespace/ingress-service:port`. */
+  resourceId: string;
+  /** The Service's own `alb.ingress.kubernetes.io/tags`, which its target group carries. */
+  serviceTags: Record<string, string>;
+}
+
+/** One path of the Ingress's rules, in the order written. */
+interface IngressPath {
+  host?: string;
+  path: string;
+  pathType: string;
+  backendKey: string;
 }
 
 /** What the controller would build for one Ingress. */
@@ -168,14 +190,22 @@ export interface IngressModel {
   ingressName: string;
   stack: string;
   groupName?: string;
+  /** `group.order` (default 0): members of a group are sorted by it, then by name. */
+  order: number;
   loadBalancerName: string;
+  /** `load-balancer-name` when the Ingress sets it. */
+  explicitLoadBalancerName?: string;
   scheme: 'internet-facing' | 'internal';
+  /** `scheme` when the Ingress sets it (else the controller's default, internal). */
+  explicitScheme?: string;
   subnetIds: string[];
   securityGroupIds: string[];
   healthCheckPath: string;
   successCodes: string;
   extraTags: Record<string, string>;
   backends: Backend[];
+  paths: IngressPath[];
+  defaultBackendKey?: string;
 }
 
 /** Reads the Ingress (and the Services and Deployments it routes to) like the controller. */
@@ -200,7 +230,23 @@ export function buildIngressModel(
       'More than one Ingress in the manifest; say which one with ingressName',
     );
   }
-  const ingress = ingresses[0];
+  return modelOfIngress(ingresses[0], objects, opts.clusterName);
+}
+
+/** The group an Ingress names (`group.name`), if any. */
+export function ingressGroupName(
+  ingress: KubernetesObject,
+): string | undefined {
+  const raw = ingress.metadata?.annotations?.[`${ANNOTATION}group.name`];
+  return raw === undefined ? undefined : String(raw);
+}
+
+/** The model of one Ingress; Services and Deployments are looked up in `objects`. */
+export function modelOfIngress(
+  ingress: KubernetesObject,
+  objects: KubernetesObject[],
+  clusterName: string,
+): IngressModel {
   const namespace = ingress.metadata?.namespace ?? 'default';
   const ingressName = ingress.metadata?.name;
   if (!ingressName) throw new InputError('The Ingress has no metadata.name');
@@ -227,7 +273,8 @@ export function buildIngressModel(
       `target-type "${targetType}": pods in another account can only be targets by IP (LBC #2652); set ${ANNOTATION}target-type: ip`,
     );
   }
-  const scheme = (a('scheme') ?? 'internal') as string;
+  const explicitScheme = a('scheme') as string | undefined;
+  const scheme = (explicitScheme ?? 'internal') as string;
   if (scheme !== 'internet-facing' && scheme !== 'internal') {
     throw new InputError(`Invalid scheme "${scheme}"`);
   }
@@ -249,12 +296,18 @@ export function buildIngressModel(
       `${ANNOTATION}security-groups must list security group IDs: the controller cannot create its own in a VPC it does not own (LBC #865)`,
     );
   }
-  const groupNameRaw = a('group.name');
-  const groupName =
-    groupNameRaw === undefined ? undefined : String(groupNameRaw);
+  const groupName = ingressGroupName(ingress);
   if (groupName !== undefined && !GROUP_NAME_PATTERN.test(groupName)) {
     throw new InputError(
       `Invalid group.name "${groupName}": lowercase letters, digits, - and ., at most 63`,
+    );
+  }
+  // group_loader.go: group.order is an int32 within [-1000, 1000], default 0.
+  const rawOrder = a('group.order');
+  const order = rawOrder === undefined ? 0 : Number(rawOrder);
+  if (!Number.isInteger(order) || order < -1000 || order > 1000) {
+    throw new InputError(
+      `explicit Ingress group order must be within [-1000:1000], Ingress: ${namespace}/${ingressName}, order: ${rawOrder}`,
     );
   }
   const stack = groupName ?? `${namespace}/${ingressName}`;
@@ -273,34 +326,36 @@ export function buildIngressModel(
     explicitName !== undefined
       ? String(explicitName)
       : lbcLoadBalancerName({
-          clusterName: opts.clusterName,
+          clusterName,
           namespace,
           ingressName,
           groupName,
           scheme,
         });
 
-  // Backends, in the order the rules list them; the default backend last.
-  const refs: { service: any; path: string; pathType: string }[] = [];
+  // Paths in the order the rules list them; the default backend apart.
+  const refs: { service: any; path?: IngressPath }[] = [];
   for (const rule of ingress.spec?.rules ?? []) {
     for (const p of rule?.http?.paths ?? []) {
       refs.push({
         service: p?.backend?.service,
-        path: p?.path ?? '/',
-        pathType: p?.pathType ?? 'ImplementationSpecific',
+        path: {
+          host: rule?.host || undefined,
+          path: p?.path ?? '/',
+          pathType: p?.pathType ?? 'ImplementationSpecific',
+          backendKey: '',
+        },
       });
     }
   }
   if (ingress.spec?.defaultBackend?.service) {
-    refs.push({
-      service: ingress.spec.defaultBackend.service,
-      path: '/',
-      pathType: 'Prefix',
-    });
+    refs.push({ service: ingress.spec.defaultBackend.service });
   }
   if (!refs.length) throw new InputError('The Ingress routes to no Service');
 
   const backends = new Map<string, Backend>();
+  const paths: IngressPath[] = [];
+  let defaultBackendKey: string | undefined;
   for (const ref of refs) {
     const serviceName = ref.service?.name;
     const portRef = ref.service?.port?.number ?? ref.service?.port?.name;
@@ -308,11 +363,9 @@ export function buildIngressModel(
       throw new InputError('An Ingress backend has no service name or port');
     }
     const key = `${serviceName}:${portRef}`;
-    const existing = backends.get(key);
-    if (existing) {
-      existing.paths.push({ path: ref.path, pathType: ref.pathType });
-      continue;
-    }
+    if (ref.path) paths.push({ ...ref.path, backendKey: key });
+    else defaultBackendKey = key;
+    if (backends.has(key)) continue;
     const service = objects.find(
       o =>
         o.kind === 'Service' &&
@@ -363,11 +416,15 @@ export function buildIngressModel(
       );
     }
     backends.set(key, {
+      key,
       serviceName,
       servicePort: String(portRef),
       targetPort,
       replicas: Number(deployment.spec?.replicas ?? 1),
-      paths: [{ path: ref.path, pathType: ref.pathType }],
+      resourceId: `${namespace}/${ingressName}-${serviceName}:${portRef}`,
+      serviceTags: parseTagsAnnotation(
+        service.metadata?.annotations?.[`${ANNOTATION}tags`],
+      ),
     });
   }
 
@@ -376,14 +433,20 @@ export function buildIngressModel(
     ingressName,
     stack,
     groupName,
+    order,
     loadBalancerName,
+    explicitLoadBalancerName:
+      explicitName === undefined ? undefined : String(explicitName),
     scheme,
+    explicitScheme,
     subnetIds,
     securityGroupIds,
     healthCheckPath: String(a('healthcheck-path') ?? '/'),
     successCodes: String(a('success-codes') ?? '200'),
     extraTags: parseTagsAnnotation(a('tags')),
     backends: [...backends.values()],
+    paths,
+    defaultBackendKey,
   };
 }
 
@@ -407,16 +470,6 @@ export function fakePodIps(
     ips.push([24, 16, 8, 0].map(s => (ip >>> s) & 255).join('.'));
   }
   return ips;
-}
-
-function prefixPatterns(path: string, pathType: string): string[] {
-  if (pathType === 'Exact') return [path];
-  if (pathType === 'Prefix') {
-    if (path === '/' || path === '') return ['/*'];
-    const p = path.replace(/\/+$/, '');
-    return [p, `${p}/*`];
-  }
-  return [path];
 }
 
 async function tagsOf(
@@ -488,15 +541,26 @@ export async function findLoadBalancerByLbcTags(
   );
 }
 
+/** The controller's stack of an Ingress: its group name, else `namespace/name`. */
+export function stackOf(ingress: KubernetesObject): string {
+  return (
+    ingressGroupName(ingress) ??
+    `${ingress.metadata?.namespace ?? 'default'}/${ingress.metadata?.name}`
+  );
+}
+
 export interface ReconcileIngressResult {
   loadBalancerArn: string;
   loadBalancerName: string;
   dnsName: string;
   stack: string;
+  /** The target groups of this Ingress (not of the other members of its group). */
   targetGroupArns: string[];
   podIps: string[];
-  /** false when the ALB already existed (idempotent re-run). */
+  /** false when the ALB already existed (idempotent re-run, or a group's later member). */
   created: boolean;
+  /** `namespace/name` of every Ingress of the stack, in the controller's order. */
+  members: string[];
 }
 
 export interface ReconcileIngressOptions {
@@ -506,8 +570,7 @@ export interface ReconcileIngressOptions {
   networkAccountId: string;
   region: string;
   clusterName: string;
-  /** Subnets the pods get IPs from. Default: the cluster's subnets when workloadAccountId is
-   * given, else the subnets of the VPC that the ALB does not use. */
+  /** Subnets the pods get IPs from. Default: the cluster's subnets. */
   podSubnetIds?: string[];
   /** The cluster's account: the controller's service account token comes from there. */
   workloadAccountId?: string;
@@ -515,50 +578,310 @@ export interface ReconcileIngressOptions {
   controllerRoleArn?: string;
 }
 
-/**
- * Plays the Load Balancer Controller for one Ingress in the sandbox: ALB, target groups,
- * targets, HTTP:80 listener, with the controller's names and tags, in the network account.
- * Idempotent: existing resources are found by their tags and brought in line.
- */
-export async function sandboxReconcileIngress(
-  options: ReconcileIngressOptions,
-): Promise<ReconcileIngressResult> {
-  const { networkAccountId, region, clusterName } = options;
-  if (!ACCOUNT_ID_PATTERN.test(networkAccountId)) {
-    throw new InputError(`Invalid network account ID "${networkAccountId}"`);
-  }
-  if (!REGION_PATTERN.test(region))
-    throw new InputError(`Invalid region "${region}"`);
-  if (!/^[a-zA-Z][a-zA-Z0-9-]{0,99}$/.test(clusterName)) {
-    throw new InputError(`Invalid cluster name "${clusterName}"`);
-  }
-  const objects =
-    typeof options.manifest === 'string'
-      ? parseKubernetesManifest(options.manifest)
-      : options.manifest;
-  const model = buildIngressModel(objects, {
-    clusterName,
-    ingressName: options.ingressName,
-  });
+/** The controller of one cluster, as the stand-in plays it. */
+interface ControllerContext {
+  elbv2: ElasticLoadBalancingV2Client;
+  ec2: EC2Client;
+  clusterName: string;
+  store: SandboxClusterObjects;
+  podSubnetIds: string[];
+}
 
+function checkIds(options: {
+  networkAccountId: string;
+  region: string;
+  clusterName: string;
+  workloadAccountId?: string;
+}): asserts options is typeof options & { workloadAccountId: string } {
+  if (!ACCOUNT_ID_PATTERN.test(options.networkAccountId)) {
+    throw new InputError(
+      `Invalid network account ID "${options.networkAccountId}"`,
+    );
+  }
+  if (!REGION_PATTERN.test(options.region))
+    throw new InputError(`Invalid region "${options.region}"`);
+  if (!/^[a-zA-Z][a-zA-Z0-9-]{0,99}$/.test(options.clusterName)) {
+    throw new InputError(`Invalid cluster name "${options.clusterName}"`);
+  }
   if (!options.workloadAccountId) {
     throw new InputError(
       'The controller runs in the workload account: workloadAccountId is required',
     );
   }
+}
+
+/** The controller's AWS clients (its IRSA role) and the cluster's API server. */
+async function controllerContext(options: {
+  networkAccountId: string;
+  region: string;
+  clusterName: string;
+  workloadAccountId: string;
+  controllerRoleArn?: string;
+  podSubnetIds?: string[];
+}): Promise<ControllerContext> {
   // The controller calls AWS as the role its service account names (IRSA), never as Backstage.
   const clientOptions = await controllerClientOptions({
-    networkAccountId,
+    networkAccountId: options.networkAccountId,
     workloadAccountId: options.workloadAccountId,
-    region,
-    clusterName,
+    region: options.region,
+    clusterName: options.clusterName,
     roleArn: options.controllerRoleArn,
   });
-  const elbv2 = new ElasticLoadBalancingV2Client(clientOptions);
-  const ec2 = new EC2Client(clientOptions);
+  const eks = new EKSClient(
+    await eksctlClientOptions(options.workloadAccountId, options.region),
+  );
+  const { cluster } = await eks.send(
+    new DescribeClusterCommand({ name: options.clusterName }),
+  );
+  const store = SandboxClusterObjects.open({
+    workloadAccountId: options.workloadAccountId,
+    region: options.region,
+    clusterName: options.clusterName,
+    clusterArn: cluster?.arn ?? '',
+    createdAt: String(cluster?.createdAt?.valueOf() ?? ''),
+  });
+  return {
+    elbv2: new ElasticLoadBalancingV2Client(clientOptions),
+    ec2: new EC2Client(clientOptions),
+    clusterName: options.clusterName,
+    store,
+    podSubnetIds: options.podSubnetIds?.length
+      ? options.podSubnetIds
+      : cluster?.resourcesVpcConfig?.subnetIds ?? [],
+  };
+}
+
+/**
+ * Plays `kubectl apply -f` of a manifest and the Load Balancer Controller reconciling the
+ * Ingress's stack in the sandbox: for the Ingress alone, or with every other Ingress of the
+ * cluster in its group (lbcGroup.ts has the controller's group rules): one ALB, target groups
+ * and targets per backend, the HTTP:80 listener with one rule per path, with the controller's
+ * names and tags, in the network account. Idempotent: existing resources are found by their
+ * tags and brought in line; what the stack no longer needs is deleted.
+ */
+export async function sandboxReconcileIngress(
+  options: ReconcileIngressOptions,
+): Promise<ReconcileIngressResult> {
+  checkIds(options);
+  const objects =
+    typeof options.manifest === 'string'
+      ? parseKubernetesManifest(options.manifest)
+      : options.manifest;
+  // This Ingress on its own first: its own mistakes are named before the group's.
+  const model = buildIngressModel(objects, {
+    clusterName: options.clusterName,
+    ingressName: options.ingressName,
+  });
+  const ctx = await controllerContext(options);
+  ctx.store.apply(objects);
+  const result = await reconcileStack(ctx, model.stack);
+  if (!result) throw new Error(`Stack ${model.stack} has no Ingress`);
+  const own = model.backends.map(b => b.resourceId);
+  return {
+    ...result,
+    targetGroupArns: own.map(id => result.targetGroupArns.get(id)!),
+    podIps: own.flatMap(id => result.podIps.get(id) ?? []),
+  };
+}
+
+/**
+ * Plays `kubectl delete -f` of a manifest: its objects leave the cluster and the controller
+ * reconciles the Ingress's stack, which deletes the ALB when it was the stack's last Ingress
+ * and otherwise only the Ingress's target groups and rules. A dry run changes nothing and
+ * lists what would go.
+ */
+export async function sandboxDeleteIngress(
+  options: Omit<ReconcileIngressOptions, 'podSubnetIds'> & { dryRun?: boolean },
+): Promise<{ stack: string; deleted: string[]; remainingMembers: string[] }> {
+  checkIds(options);
+  const objects =
+    typeof options.manifest === 'string'
+      ? parseKubernetesManifest(options.manifest)
+      : options.manifest;
+  const ingresses = objects.filter(
+    o =>
+      o.kind === 'Ingress' &&
+      (!options.ingressName || o.metadata?.name === options.ingressName),
+  );
+  if (ingresses.length !== 1) {
+    throw new InputError(
+      `Expected one Ingress${
+        options.ingressName ? ` named ${options.ingressName}` : ''
+      } in the manifest, found ${ingresses.length}`,
+    );
+  }
+  const ingress = ingresses[0];
+  const stack = stackOf(ingress);
+  const ctx = await controllerContext(options);
+  const name = `${ingress.metadata?.namespace ?? 'default'}/${
+    ingress.metadata?.name
+  }`;
+  const remaining = ctx.store
+    .list()
+    .filter(
+      o =>
+        o.kind === 'Ingress' &&
+        stackOf(o) === stack &&
+        `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}` !== name,
+    )
+    .map(o => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`)
+    .sort();
+  if (options.dryRun) {
+    const deleted = remaining.length
+      ? (await stackTargetGroups(ctx.elbv2, ctx.clusterName, stack))
+          .filter(tg => tg.resource.startsWith(`${name}-`))
+          .map(tg => tg.arn)
+      : await deleteStackResources(ctx.elbv2, ctx.clusterName, stack, true);
+    return { stack, deleted, remainingMembers: remaining };
+  }
+  const before = await stackTargetGroups(ctx.elbv2, ctx.clusterName, stack);
+  ctx.store.delete(objects);
+  if (!remaining.length) {
+    const deleted = await deleteStackResources(
+      ctx.elbv2,
+      ctx.clusterName,
+      stack,
+      false,
+    );
+    ctx.store.releaseSlots(id => !before.some(tg => tg.resource === id));
+    return { stack, deleted, remainingMembers: remaining };
+  }
+  const result = await reconcileStack(ctx, stack);
+  const after = new Set(result ? [...result.targetGroupArns.values()] : []);
+  const deleted = before.filter(tg => !after.has(tg.arn)).map(tg => tg.arn);
+  return { stack, deleted, remainingMembers: remaining };
+}
+
+/** The target groups of a stack, with their `ingress.k8s.aws/resource`. */
+async function stackTargetGroups(
+  elbv2: ElasticLoadBalancingV2Client,
+  clusterName: string,
+  stack: string,
+): Promise<{ arn: string; resource: string; group: TargetGroup }[]> {
+  const all = await allTargetGroups(elbv2);
+  const tags = await tagsOf(
+    elbv2,
+    all.map(tg => tg.TargetGroupArn!),
+  );
+  return all.flatMap(group => {
+    const t = tags.get(group.TargetGroupArn!);
+    return t?.[LBC_TAGS.cluster] === clusterName && t[LBC_TAGS.stack] === stack
+      ? [
+          {
+            arn: group.TargetGroupArn!,
+            resource: t[LBC_TAGS.resource] ?? '',
+            group,
+          },
+        ]
+      : [];
+  });
+}
+
+/**
+ * Deletes what the controller made for a stack: listeners, the ALB, then the stack's target
+ * groups. Returns their ARNs; a dry run only lists them.
+ */
+export async function deleteStackResources(
+  elbv2: ElasticLoadBalancingV2Client,
+  clusterName: string,
+  stack: string,
+  dryRun: boolean,
+): Promise<string[]> {
+  const deleted: string[] = [];
+  const lb = await findLoadBalancerByLbcTags(elbv2, clusterName, stack);
+  if (lb) {
+    const { Listeners = [] } = await elbv2.send(
+      new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
+    );
+    for (const l of Listeners) {
+      if (!dryRun) {
+        await elbv2.send(
+          new DeleteListenerCommand({ ListenerArn: l.ListenerArn }),
+        );
+      }
+      deleted.push(l.ListenerArn!);
+    }
+    if (!dryRun) {
+      await elbv2.send(
+        new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
+      );
+    }
+    deleted.push(lb.LoadBalancerArn!);
+  }
+  for (const tg of await stackTargetGroups(elbv2, clusterName, stack)) {
+    if (!dryRun) {
+      await elbv2.send(
+        new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn }),
+      );
+    }
+    deleted.push(tg.arn);
+  }
+  return deleted;
+}
+
+const fixed404 = {
+  Type: 'fixed-response' as const,
+  FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain' },
+};
+
+/** The rule's conditions as the controller writes them (host first, then path). */
+function ruleConditions(rule: GroupRule): RuleCondition[] {
+  return [
+    ...(rule.host
+      ? [{ Field: 'host-header', HostHeaderConfig: { Values: [rule.host] } }]
+      : []),
+    { Field: 'path-pattern', PathPatternConfig: { Values: rule.pathPatterns } },
+  ];
+}
+
+const conditionKey = (conditions: RuleCondition[] = []) =>
+  JSON.stringify(
+    conditions
+      .map(c => [
+        c.Field,
+        [
+          ...(c.HostHeaderConfig?.Values ??
+            c.PathPatternConfig?.Values ??
+            c.Values ??
+            []),
+        ],
+      ])
+      .sort(),
+  );
+
+/**
+ * Reconciles one stack from the cluster's Ingresses, as the controller does after any change
+ * to one of them. Resolves to undefined when the stack has no Ingress left (its ALB and
+ * target groups are then deleted).
+ */
+async function reconcileStack(
+  ctx: ControllerContext,
+  stack: string,
+): Promise<
+  | (Omit<ReconcileIngressResult, 'targetGroupArns' | 'podIps'> & {
+      targetGroupArns: Map<string, string>;
+      podIps: Map<string, string[]>;
+    })
+  | undefined
+> {
+  const { elbv2, ec2, clusterName, store } = ctx;
+  const objects = store.list();
+  const ingresses = objects.filter(
+    o => o.kind === 'Ingress' && stackOf(o) === stack,
+  );
+  if (!ingresses.length) {
+    const gone = await stackTargetGroups(elbv2, clusterName, stack);
+    await deleteStackResources(elbv2, clusterName, stack, false);
+    store.releaseSlots(id => !gone.some(tg => tg.resource === id));
+    return undefined;
+  }
+  const group = buildIngressGroupModel(
+    ingresses.map(i => modelOfIngress(i, objects, clusterName)),
+    clusterName,
+  );
 
   const albSubnets =
-    (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: model.subnetIds })))
+    (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: group.subnetIds })))
       .Subnets ?? [];
   const vpcId = albSubnets[0]?.VpcId;
   if (!vpcId || albSubnets.some(s => s.VpcId !== vpcId)) {
@@ -571,21 +894,14 @@ export async function sandboxReconcileIngress(
   }
 
   // Where the pods live: the cluster's subnets, as the cluster itself knows them.
-  let podSubnetIds = options.podSubnetIds ?? [];
-  if (!podSubnetIds.length) {
-    const eks = new EKSClient(
-      await eksctlClientOptions(options.workloadAccountId, region),
-    );
-    const { cluster } = await eks.send(
-      new DescribeClusterCommand({ name: clusterName }),
-    );
-    podSubnetIds = cluster?.resourcesVpcConfig?.subnetIds ?? [];
-  }
   let podSubnets: Subnet[];
-  if (podSubnetIds.length) {
+  if (ctx.podSubnetIds.length) {
     podSubnets =
-      (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: podSubnetIds })))
-        .Subnets ?? [];
+      (
+        await ec2.send(
+          new DescribeSubnetsCommand({ SubnetIds: ctx.podSubnetIds }),
+        )
+      ).Subnets ?? [];
   } else {
     podSubnets = (
       (
@@ -595,7 +911,7 @@ export async function sandboxReconcileIngress(
           }),
         )
       ).Subnets ?? []
-    ).filter(s => !model.subnetIds.includes(s.SubnetId!));
+    ).filter(s => !group.subnetIds.includes(s.SubnetId!));
   }
   podSubnets.sort((x, y) =>
     (x.CidrBlock ?? '').localeCompare(y.CidrBlock ?? ''),
@@ -603,36 +919,40 @@ export async function sandboxReconcileIngress(
   if (!podSubnets.length) throw new InputError('No subnets found for the pods');
   const podCidrs = podSubnets.map(s => s.CidrBlock!);
 
-  const baseTags = {
-    ...model.extraTags,
+  // model_build_tags.go / tracking/provider.go: the controller's tracking tags come first.
+  const stackTags = {
     [LBC_TAGS.cluster]: clusterName,
-    [LBC_TAGS.stack]: model.stack,
+    [LBC_TAGS.stack]: group.stack,
   };
 
   // The load balancer.
   let created = false;
-  let lb = await findLoadBalancerByLbcTags(elbv2, clusterName, model.stack);
+  let lb = await findLoadBalancerByLbcTags(elbv2, clusterName, group.stack);
   if (!lb) {
     const res = await elbv2.send(
       new CreateLoadBalancerCommand({
-        Name: model.loadBalancerName,
+        Name: group.loadBalancerName,
         Type: 'application',
-        Scheme: model.scheme,
+        Scheme: group.scheme,
         IpAddressType: 'ipv4',
-        Subnets: model.subnetIds,
-        SecurityGroups: model.securityGroupIds,
-        Tags: toTags({ ...baseTags, [LBC_TAGS.resource]: 'LoadBalancer' }),
+        Subnets: group.subnetIds,
+        SecurityGroups: group.securityGroupIds,
+        Tags: toTags({
+          ...group.groupTags,
+          ...stackTags,
+          [LBC_TAGS.resource]: 'LoadBalancer',
+        }),
       }),
     );
     lb = res.LoadBalancers![0];
     created = true;
   } else {
     const haveSgs = [...(lb.SecurityGroups ?? [])].sort().join(',');
-    if (haveSgs !== [...model.securityGroupIds].sort().join(',')) {
+    if (haveSgs !== [...group.securityGroupIds].sort().join(',')) {
       await elbv2.send(
         new SetSecurityGroupsCommand({
           LoadBalancerArn: lb.LoadBalancerArn,
-          SecurityGroups: model.securityGroupIds,
+          SecurityGroups: group.securityGroupIds,
         }),
       );
     }
@@ -640,103 +960,105 @@ export async function sandboxReconcileIngress(
       .map(z => z.SubnetId)
       .sort()
       .join(',');
-    if (haveSubnets !== [...model.subnetIds].sort().join(',')) {
+    if (haveSubnets !== [...group.subnetIds].sort().join(',')) {
       await elbv2.send(
         new SetSubnetsCommand({
           LoadBalancerArn: lb.LoadBalancerArn,
-          Subnets: model.subnetIds,
+          Subnets: group.subnetIds,
         }),
       );
     }
   }
   const loadBalancerArn = lb.LoadBalancerArn!;
 
-  // Target groups and targets, one per backend.
-  const existingTgs = (await allTargetGroups(elbv2)).filter(
-    tg => tg.VpcId === vpcId,
-  );
-  const tgTags = await tagsOf(
-    elbv2,
-    existingTgs.map(tg => tg.TargetGroupArn!),
-  );
-  const targetGroupArns: string[] = [];
-  const allPodIps: string[] = [];
-  for (const [index, backend] of model.backends.entries()) {
-    const resource = `${model.namespace}/${model.ingressName}-${backend.serviceName}:${backend.servicePort}`;
-    const want = { ...baseTags, [LBC_TAGS.resource]: resource };
-    let tg = existingTgs.find(t =>
-      matches(tgTags.get(t.TargetGroupArn!), {
-        [LBC_TAGS.cluster]: clusterName,
-        [LBC_TAGS.stack]: model.stack,
-        [LBC_TAGS.resource]: resource,
-      }),
-    );
-    if (!tg) {
-      tg = (
-        await elbv2.send(
-          new CreateTargetGroupCommand({
-            Name: lbcTargetGroupName({
-              clusterName,
-              namespace: model.namespace,
-              serviceName: backend.serviceName,
-              servicePort: backend.servicePort,
-              targetPort: backend.targetPort,
+  // Target groups and targets, one per backend of each member.
+  const existing = await stackTargetGroups(elbv2, clusterName, group.stack);
+  const targetGroupArns = new Map<string, string>();
+  const podIpsByResource = new Map<string, string[]>();
+  for (const member of group.members) {
+    for (const backend of member.backends) {
+      let tgArn = existing.find(t => t.resource === backend.resourceId)?.arn;
+      if (!tgArn) {
+        tgArn = (
+          await elbv2.send(
+            new CreateTargetGroupCommand({
+              Name: lbcTargetGroupName({
+                clusterName,
+                namespace: member.namespace,
+                serviceName: backend.serviceName,
+                servicePort: backend.servicePort,
+                targetPort: backend.targetPort,
+              }),
+              Protocol: 'HTTP',
+              ProtocolVersion: 'HTTP1',
+              Port: backend.targetPort,
+              VpcId: vpcId,
+              TargetType: 'ip',
+              HealthCheckProtocol: 'HTTP',
+              HealthCheckPort: 'traffic-port',
+              HealthCheckPath: member.healthCheckPath,
+              HealthCheckIntervalSeconds: 15,
+              HealthCheckTimeoutSeconds: 5,
+              HealthyThresholdCount: 2,
+              UnhealthyThresholdCount: 2,
+              Matcher: { HttpCode: member.successCodes },
+              // The Service's tags before the Ingress's (buildIngressBackendResourceTags).
+              Tags: toTags({
+                ...member.extraTags,
+                ...backend.serviceTags,
+                ...stackTags,
+                [LBC_TAGS.resource]: backend.resourceId,
+              }),
             }),
-            Protocol: 'HTTP',
-            ProtocolVersion: 'HTTP1',
-            Port: backend.targetPort,
-            VpcId: vpcId,
-            TargetType: 'ip',
-            HealthCheckProtocol: 'HTTP',
-            HealthCheckPort: 'traffic-port',
-            HealthCheckPath: model.healthCheckPath,
-            HealthCheckIntervalSeconds: 15,
-            HealthCheckTimeoutSeconds: 5,
-            HealthyThresholdCount: 2,
-            UnhealthyThresholdCount: 2,
-            Matcher: { HttpCode: model.successCodes },
-            Tags: toTags(want),
+          )
+        ).TargetGroups![0].TargetGroupArn!;
+      }
+      targetGroupArns.set(backend.resourceId, tgArn);
+      const podIps = fakePodIps(
+        podCidrs,
+        backend.replicas,
+        store.slot(backend.resourceId) * 25,
+      );
+      podIpsByResource.set(backend.resourceId, podIps);
+      const { TargetHealthDescriptions = [] } = await elbv2.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }),
+      );
+      const registered = TargetHealthDescriptions.map(d => d.Target!);
+      const stale = registered.filter(
+        t => !podIps.includes(t.Id!) || t.Port !== backend.targetPort,
+      );
+      if (stale.length) {
+        await elbv2.send(
+          new DeregisterTargetsCommand({
+            TargetGroupArn: tgArn,
+            Targets: stale.map(t => ({ Id: t.Id!, Port: t.Port })),
           }),
-        )
-      ).TargetGroups![0];
-    }
-    const tgArn = tg.TargetGroupArn!;
-    targetGroupArns.push(tgArn);
-    const podIps = fakePodIps(podCidrs, backend.replicas, index * 50);
-    allPodIps.push(...podIps);
-    const { TargetHealthDescriptions = [] } = await elbv2.send(
-      new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }),
-    );
-    const registered = TargetHealthDescriptions.map(d => d.Target!);
-    const stale = registered.filter(
-      t => !podIps.includes(t.Id!) || t.Port !== backend.targetPort,
-    );
-    if (stale.length) {
-      await elbv2.send(
-        new DeregisterTargetsCommand({
-          TargetGroupArn: tgArn,
-          Targets: stale.map(t => ({ Id: t.Id!, Port: t.Port })),
-        }),
+        );
+      }
+      const missing = podIps.filter(
+        ip =>
+          !registered.some(t => t.Id === ip && t.Port === backend.targetPort),
       );
-    }
-    const missing = podIps.filter(
-      ip => !registered.some(t => t.Id === ip && t.Port === backend.targetPort),
-    );
-    if (missing.length) {
-      await elbv2.send(
-        new RegisterTargetsCommand({
-          TargetGroupArn: tgArn,
-          Targets: missing.map(Id => ({ Id, Port: backend.targetPort })),
-        }),
-      );
+      if (missing.length) {
+        await elbv2.send(
+          new RegisterTargetsCommand({
+            TargetGroupArn: tgArn,
+            Targets: missing.map(Id => ({ Id, Port: backend.targetPort })),
+          }),
+        );
+      }
     }
   }
 
-  // The HTTP:80 listener; its default action forwards to the first backend, further
-  // backends get path rules (priority by order in the Ingress).
-  const defaultActions = [
-    { Type: 'forward' as const, TargetGroupArn: targetGroupArns[0] },
-  ];
+  // The HTTP:80 listener: the default backend, else a fixed 404; one rule per path.
+  const defaultActions: Action[] = group.defaultResourceId
+    ? [
+        {
+          Type: 'forward',
+          TargetGroupArn: targetGroupArns.get(group.defaultResourceId),
+        },
+      ]
+    : [fixed404];
   const { Listeners = [] } = await elbv2.send(
     new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn }),
   );
@@ -752,53 +1074,114 @@ export async function sandboxReconcileIngress(
         }),
       )
     ).Listeners![0];
-  } else if (
-    listener.DefaultActions?.[0]?.TargetGroupArn !== targetGroupArns[0]
-  ) {
-    await elbv2.send(
-      new ModifyListenerCommand({
-        ListenerArn: listener.ListenerArn,
-        DefaultActions: defaultActions,
-      }),
-    );
-  }
-  if (model.backends.length > 1) {
-    const { Rules = [] } = await elbv2.send(
-      new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }),
-    );
-    let priority = 1;
-    for (const [index, backend] of model.backends.entries()) {
-      for (const p of backend.paths) {
-        const current = priority++;
-        if (Rules.some(r => r.Priority === String(current))) continue;
-        await elbv2.send(
-          new CreateRuleCommand({
-            ListenerArn: listener.ListenerArn,
-            Priority: current,
-            Conditions: [
-              {
-                Field: 'path-pattern',
-                PathPatternConfig: {
-                  Values: prefixPatterns(p.path, p.pathType),
-                },
-              },
-            ],
-            Actions: [
-              { Type: 'forward', TargetGroupArn: targetGroupArns[index] },
-            ],
-          }),
-        );
-      }
+  } else {
+    const have = listener.DefaultActions?.[0];
+    const same = group.defaultResourceId
+      ? have?.Type === 'forward' &&
+        have.TargetGroupArn === targetGroupArns.get(group.defaultResourceId)
+      : have?.Type === 'fixed-response' &&
+        have.FixedResponseConfig?.StatusCode === '404';
+    if (!same) {
+      await elbv2.send(
+        new ModifyListenerCommand({
+          ListenerArn: listener.ListenerArn,
+          DefaultActions: defaultActions,
+        }),
+      );
     }
   }
+  const { Rules = [] } = await elbv2.send(
+    new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }),
+  );
+  const current = new Map(
+    Rules.filter(r => !r.IsDefault).map(r => [Number(r.Priority), r]),
+  );
+  for (const rule of group.rules) {
+    const tgArn = targetGroupArns.get(rule.resourceId)!;
+    const conditions = ruleConditions(rule);
+    const actions: Action[] = [{ Type: 'forward', TargetGroupArn: tgArn }];
+    const have = current.get(rule.priority);
+    current.delete(rule.priority);
+    if (!have) {
+      await elbv2.send(
+        new CreateRuleCommand({
+          ListenerArn: listener.ListenerArn,
+          Priority: rule.priority,
+          Conditions: conditions,
+          Actions: actions,
+        }),
+      );
+    } else if (
+      conditionKey(have.Conditions) !== conditionKey(conditions) ||
+      have.Actions?.length !== 1 ||
+      have.Actions[0].TargetGroupArn !== tgArn
+    ) {
+      await elbv2.send(
+        new ModifyRuleCommand({
+          RuleArn: have.RuleArn,
+          Conditions: conditions,
+          Actions: actions,
+        }),
+      );
+    }
+  }
+  for (const extra of current.values()) {
+    await elbv2.send(new DeleteRuleCommand({ RuleArn: extra.RuleArn }));
+  }
+  // What no member needs any more (an Ingress that left the group, a backend removed).
+  const desired = new Set(targetGroupArns.values());
+  const stale = existing.filter(t => !desired.has(t.arn));
+  for (const tg of stale) {
+    await elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn }));
+  }
+  store.releaseSlots(id => !stale.some(tg => tg.resource === id));
 
   return {
     loadBalancerArn,
     loadBalancerName: lb.LoadBalancerName!,
     dnsName: lb.DNSName!,
-    stack: model.stack,
+    stack: group.stack,
     targetGroupArns,
-    podIps: allPodIps,
+    podIps: podIpsByResource,
     created,
+    members: group.members.map(m => `${m.namespace}/${m.ingressName}`),
   };
+}
+
+/**
+ * Deletes a whole stack, as `kubectl delete ingress` of every Ingress of it would: they
+ * leave the cluster and the controller deletes the ALB, its listeners and target groups.
+ */
+export async function sandboxDeleteStack(options: {
+  networkAccountId: string;
+  region: string;
+  clusterName: string;
+  workloadAccountId: string;
+  stack: string;
+  dryRun?: boolean;
+}): Promise<string[]> {
+  checkIds(options);
+  const ctx = await controllerContext(options);
+  if (!options.dryRun) {
+    ctx.store.delete(
+      ctx.store
+        .list()
+        .filter(o => o.kind === 'Ingress' && stackOf(o) === options.stack),
+    );
+  }
+  const gone = await stackTargetGroups(
+    ctx.elbv2,
+    options.clusterName,
+    options.stack,
+  );
+  const deleted = await deleteStackResources(
+    ctx.elbv2,
+    options.clusterName,
+    options.stack,
+    !!options.dryRun,
+  );
+  if (!options.dryRun) {
+    ctx.store.releaseSlots(id => !gone.some(tg => tg.resource === id));
+  }
+  return deleted;
 }

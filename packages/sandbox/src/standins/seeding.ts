@@ -126,6 +126,9 @@ export interface SeedSandboxAlbOptions {
   scheme?: 'internet-facing' | 'internal';
   groupName?: string;
   loadBalancerName?: string;
+  /** `alb.ingress.kubernetes.io/tags` of the Ingress and of the Service. */
+  tags?: Record<string, string>;
+  serviceTags?: Record<string, string>;
   /** Default: the seeded public subnets and the `sandbox-alb` security group. */
   subnetIds?: string[];
   securityGroupIds?: string[];
@@ -156,6 +159,12 @@ export function sandboxAppManifest(
     annotations['alb.ingress.kubernetes.io/load-balancer-name'] =
       options.loadBalancerName;
   }
+  const tagList = (tags: Record<string, string>) =>
+    Object.entries(tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  if (options.tags)
+    annotations['alb.ingress.kubernetes.io/tags'] = tagList(options.tags);
   const docs = [
     {
       apiVersion: 'v1',
@@ -186,7 +195,17 @@ export function sandboxAppManifest(
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { namespace: options.namespace, name: service },
+      metadata: {
+        namespace: options.namespace,
+        name: service,
+        ...(options.serviceTags
+          ? {
+              annotations: {
+                'alb.ingress.kubernetes.io/tags': tagList(options.serviceTags),
+              },
+            }
+          : {}),
+      },
       spec: {
         type: 'ClusterIP',
         selector: labels,

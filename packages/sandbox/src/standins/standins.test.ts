@@ -4,6 +4,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   DescribeListenersCommand,
+  DescribeRulesCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
@@ -368,10 +369,22 @@ describe('sandbox stand-ins', () => {
       );
       expect(Listeners).toHaveLength(1);
       expect(Listeners[0]).toMatchObject({ Port: 80, Protocol: 'HTTP' });
+      // model_build_listener.go: no defaultBackend, so a fixed 404; the Ingress's path is a
+      // rule (model_build_listener_rules.go).
       expect(Listeners[0].DefaultActions?.[0]).toMatchObject({
-        Type: 'forward',
-        TargetGroupArn: tg.TargetGroupArn,
+        Type: 'fixed-response',
+        FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain' },
       });
+      const { Rules = [] } = await elbv2.send(
+        new DescribeRulesCommand({ ListenerArn: Listeners[0].ListenerArn }),
+      );
+      expect(
+        Rules.filter(r => !r.IsDefault).map(r => ({
+          priority: r.Priority,
+          paths: r.Conditions?.[0]?.PathPatternConfig?.Values,
+          tg: r.Actions?.[0]?.TargetGroupArn,
+        })),
+      ).toEqual([{ priority: '1', paths: ['/*'], tg: tg.TargetGroupArn }]);
 
       // Again: nothing new.
       const second = await sandboxReconcileIngress(input);

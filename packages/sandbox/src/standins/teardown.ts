@@ -10,24 +10,10 @@ import {
   EKSClient,
   ListNodegroupsCommand,
 } from '@aws-sdk/client-eks';
-import {
-  DeleteListenerCommand,
-  DeleteLoadBalancerCommand,
-  DeleteTargetGroupCommand,
-  DescribeListenersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-  TargetGroup,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { InputError } from '@backstage/errors';
-import {
-  ACCOUNT_ID_PATTERN,
-  controllerClientOptions,
-  eksctlClientOptions,
-} from './aws';
-import { LBC_TAGS, findLoadBalancerByLbcTags } from './lbc';
+import { ACCOUNT_ID_PATTERN, eksctlClientOptions } from './aws';
+import { sandboxDeleteStack } from './lbc';
 import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export interface TeardownResult {
@@ -38,7 +24,8 @@ export interface TeardownResult {
 
 /**
  * Deletes what the controller made for an Ingress stack (`namespace/ingress` or the
- * group name): listeners, the ALB, then the stack's target groups.
+ * group name): listeners, the ALB, then the stack's target groups; the stack's Ingresses
+ * leave the sandbox cluster. See sandboxDeleteIngress in lbc.ts for one Ingress of a group.
  */
 export async function sandboxDeleteIngressStack(options: {
   networkAccountId: string;
@@ -49,77 +36,8 @@ export async function sandboxDeleteIngressStack(options: {
   workloadAccountId: string;
   dryRun?: boolean;
 }): Promise<TeardownResult> {
-  if (!ACCOUNT_ID_PATTERN.test(options.networkAccountId)) {
-    throw new InputError(
-      `Invalid network account ID "${options.networkAccountId}"`,
-    );
-  }
-  // The controller deletes what it made, as its own role.
-  const elbv2 = new ElasticLoadBalancingV2Client(
-    await controllerClientOptions({
-      networkAccountId: options.networkAccountId,
-      workloadAccountId: options.workloadAccountId,
-      region: options.region,
-      clusterName: options.clusterName,
-    }),
-  );
-  const dryRun = !!options.dryRun;
-  const deleted: string[] = [];
-  const lb = await findLoadBalancerByLbcTags(
-    elbv2,
-    options.clusterName,
-    options.stack,
-  );
-  if (lb) {
-    const { Listeners = [] } = await elbv2.send(
-      new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
-    );
-    for (const l of Listeners) {
-      if (!dryRun) {
-        await elbv2.send(
-          new DeleteListenerCommand({ ListenerArn: l.ListenerArn }),
-        );
-      }
-      deleted.push(l.ListenerArn!);
-    }
-    if (!dryRun) {
-      await elbv2.send(
-        new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
-      );
-    }
-    deleted.push(lb.LoadBalancerArn!);
-  }
-  const tgs: TargetGroup[] = [];
-  let Marker: string | undefined;
-  do {
-    const page = await elbv2.send(new DescribeTargetGroupsCommand({ Marker }));
-    tgs.push(...(page.TargetGroups ?? []));
-    Marker = page.NextMarker;
-  } while (Marker);
-  for (let i = 0; i < tgs.length; i += 20) {
-    const { TagDescriptions = [] } = await elbv2.send(
-      new DescribeTagsCommand({
-        ResourceArns: tgs.slice(i, i + 20).map(t => t.TargetGroupArn!),
-      }),
-    );
-    for (const d of TagDescriptions) {
-      const tags = Object.fromEntries(
-        (d.Tags ?? []).map(t => [t.Key!, t.Value]),
-      );
-      if (
-        tags[LBC_TAGS.cluster] === options.clusterName &&
-        tags[LBC_TAGS.stack] === options.stack
-      ) {
-        if (!dryRun) {
-          await elbv2.send(
-            new DeleteTargetGroupCommand({ TargetGroupArn: d.ResourceArn }),
-          );
-        }
-        deleted.push(d.ResourceArn!);
-      }
-    }
-  }
-  return { deleted, dryRun };
+  const deleted = await sandboxDeleteStack(options);
+  return { deleted, dryRun: !!options.dryRun };
 }
 
 /** Deletes the cluster eksctl made: node groups, the cluster, the eksctl-* roles. */
