@@ -204,7 +204,11 @@ describe('teardown against moto with two accounts', () => {
         ...check,
         stack: 'other/app',
       }),
-    ).resolves.toEqual({ loadBalancerArns: [] });
+    ).resolves.toEqual({
+      loadBalancerArns: [],
+      groupLoadBalancerRemains: false,
+      otherMembers: [],
+    });
     expect(recorded.filter(r => !READ_ONLY.test(r.action))).toEqual([]);
     expect(await remaining()).toMatchObject({
       roles: [`${CLUSTER}-${WORKLOAD}-aws-lbc`],
@@ -213,7 +217,11 @@ describe('teardown against moto with two accounts', () => {
     await elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
     await expect(
       run('aws:elbv2:check-no-load-balancers', check),
-    ).resolves.toEqual({ loadBalancerArns: [] });
+    ).resolves.toEqual({
+      loadBalancerArns: [],
+      groupLoadBalancerRemains: false,
+      otherMembers: [],
+    });
   });
 
   it('lists everything in a dry-run and changes nothing', async () => {

@@ -6,7 +6,10 @@ import {
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  ingressOfTargetGroupResource,
+  isTargetGroupOfIngress,
   LBC_TAG_CLUSTER,
+  LBC_TAG_RESOURCE,
   LBC_TAG_STACK,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { z } from 'zod/v3';
@@ -38,12 +41,30 @@ const inputSchema = (zod: Zod) => {
       .describe(
         "Only the controller's stack (ingress.k8s.aws/stack): <namespace>/<ingress>, or the group name of an Ingress group. Without it, every load balancer of the cluster counts.",
       ),
+    ingress: zod
+      .string()
+      .regex(
+        /^(|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/,
+        'expected <namespace>/<ingress> or nothing',
+      )
+      .optional()
+      .describe(
+        "With an Ingress group's stack: only this Ingress (<namespace>/<ingress>) must be gone. The group's ALB may stay for its other members; it fails while the Ingress's target groups (tag ingress.k8s.aws/resource <namespace>/<ingress>-…) remain",
+      ),
   });
 };
 
 const outputSchema = (zod: Zod) =>
   zod.object({
     loadBalancerArns: zod.array(zod.string()),
+    groupLoadBalancerRemains: zod
+      .boolean()
+      .describe(
+        "With ingress: the group's ALB stays for other members, so what the group shares (its ALB security group and node rule) must stay too",
+      ),
+    otherMembers: zod
+      .array(zod.string())
+      .describe('With ingress: the Ingresses still in the group'),
     dryRun: zod.boolean().optional(),
   });
 
@@ -79,6 +100,14 @@ export function createCheckNoLoadBalancersAction(
         CHECK_NO_LOAD_BALANCERS_ID,
       );
       const scope = networkScope(options, input.networkAccountId);
+      if (input.ingress && input.stack && !input.stack.includes('/')) {
+        await checkIngressLeftGroup(ctx, options, scope, {
+          ...input,
+          stack: input.stack,
+          ingress: input.ingress,
+        });
+        return;
+      }
       const found = await findControllerLoadBalancers(options, scope, input);
       if (found.length) {
         throw new ConflictError(refusal(input, found));
@@ -91,16 +120,93 @@ export function createCheckNoLoadBalancersAction(
         }): the teardown may go on`,
       );
       ctx.output('loadBalancerArns', []);
+      ctx.output('groupLoadBalancerRemains', false);
+      ctx.output('otherMembers', []);
       if (ctx.isDryRun) ctx.output('dryRun', true);
     },
   });
 }
 
-async function findControllerLoadBalancers(
+/**
+ * One application of an Ingress group: its Ingress must be gone (the controller then deletes
+ * its target groups and rules), while the group's ALB may stay for the other members. The
+ * controller tags each target group with `<namespace>/<ingress>-<service>:<port>`.
+ */
+async function checkIngressLeftGroup(
+  ctx: {
+    output(name: string, value: unknown): void;
+    isDryRun?: boolean;
+    logger: { info(m: string): void };
+  },
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input & { stack: string; ingress: string },
+) {
+  const mappings = await tagged(options, scope, input, [
+    'elasticloadbalancing:loadbalancer',
+    'elasticloadbalancing:targetgroup',
+  ]);
+  const resourceOf = (m: ResourceTagMapping) =>
+    m.Tags?.find(t => t.Key === LBC_TAG_RESOURCE)?.Value ?? '';
+  const loadBalancers = mappings.filter(m =>
+    m.ResourceARN?.includes(':loadbalancer/'),
+  );
+  const targetGroups = mappings.filter(m =>
+    m.ResourceARN?.includes(':targetgroup/'),
+  );
+  const own = targetGroups.filter(m =>
+    isTargetGroupOfIngress(resourceOf(m), input.ingress),
+  );
+  const [namespace, name] = input.ingress.split('/');
+  if (own.length) {
+    const lb = loadBalancers[0]?.ResourceARN;
+    throw new ConflictError(
+      `Nothing was changed: Ingress ${
+        input.ingress
+      } is still in Ingress group ${input.stack} of cluster ${
+        input.clusterName
+      }: ${own.length} of its target group${own.length === 1 ? '' : 's'} (${own
+        .map(m => m.ResourceARN)
+        .join(', ')}) still exist in network account ${
+        input.networkAccountId
+      } (${input.region})${
+        lb ? ` on the group's load balancer ${lb.split('/')[2]} (${lb})` : ''
+      }. Removing the application's set-up now would cut its traffic. With kubectl on the cluster: kubectl delete ingress ${name} -n ${namespace}. The controller then removes its target groups and rules (the load balancer stays for the group's other Ingresses); run the teardown again once they are gone.`,
+    );
+  }
+  const others = [
+    ...new Set(
+      targetGroups.flatMap(m => {
+        const ingress = ingressOfTargetGroupResource(resourceOf(m));
+        return ingress ? [ingress] : [];
+      }),
+    ),
+  ].sort();
+  const remains = loadBalancers.length > 0;
+  ctx.logger.info(
+    remains
+      ? `Ingress ${input.ingress} has left Ingress group ${
+          input.stack
+        }; the group's load balancer stays for ${
+          others.join(', ') || 'its other Ingresses'
+        }, and with it the group's ALB security group and node rule`
+      : `Ingress ${input.ingress} has left Ingress group ${input.stack}, and the group has no load balancer left: the teardown may remove what the group shared`,
+  );
+  ctx.output(
+    'loadBalancerArns',
+    loadBalancers.map(m => m.ResourceARN!),
+  );
+  ctx.output('groupLoadBalancerRemains', remains);
+  ctx.output('otherMembers', others);
+  if (ctx.isDryRun) ctx.output('dryRun', true);
+}
+
+async function tagged(
   options: AwsActionOptions,
   scope: ScopeBase,
   input: Input,
-): Promise<FoundLoadBalancer[]> {
+  resourceTypes: string[],
+): Promise<ResourceTagMapping[]> {
   const tagging = await options.clients.client(ResourceGroupsTaggingAPIClient, {
     accountId: input.networkAccountId,
     region: input.region,
@@ -112,7 +218,7 @@ async function findControllerLoadBalancers(
   let token: string | undefined;
   do {
     const request = new GetResourcesCommand({
-      ResourceTypeFilters: ['elasticloadbalancing:loadbalancer'],
+      ResourceTypeFilters: resourceTypes,
       TagFilters: tagFilters,
       PaginationToken: token,
     });
@@ -122,13 +228,22 @@ async function findControllerLoadBalancers(
     mappings.push(...(page.ResourceTagMappingList ?? []));
     token = page.PaginationToken || undefined;
   } while (token);
-  return mappings
-    .filter(m => m.ResourceARN)
-    .map(m => ({
-      arn: m.ResourceARN!,
-      name: m.ResourceARN!.split('/')[2] ?? m.ResourceARN!,
-      stack: m.Tags?.find(t => t.Key === LBC_TAG_STACK)?.Value,
-    }));
+  return mappings.filter(m => m.ResourceARN);
+}
+
+async function findControllerLoadBalancers(
+  options: AwsActionOptions,
+  scope: ScopeBase,
+  input: Input,
+): Promise<FoundLoadBalancer[]> {
+  const mappings = await tagged(options, scope, input, [
+    'elasticloadbalancing:loadbalancer',
+  ]);
+  return mappings.map(m => ({
+    arn: m.ResourceARN!,
+    name: m.ResourceARN!.split('/')[2] ?? m.ResourceARN!,
+    stack: m.Tags?.find(t => t.Key === LBC_TAG_STACK)?.Value,
+  }));
 }
 
 /** How one stack's load balancer goes away: its Ingress, or every Ingress of its group. */

@@ -206,6 +206,51 @@ describe('aws:ec2:ensure-alb-security-group', () => {
     expect(aws.mutations()).toEqual(['CreateSecurityGroupCommand']);
   });
 
+  it("tags an Ingress group's security group with the group and the ALB scheme", async () => {
+    const { aws, action } = setup();
+    await action.handler(
+      actionContext({
+        ...input,
+        groupName: 'shop-prod-group.storefront-alb',
+        ingressGroup: 'storefront',
+        scheme: 'internal',
+      }).ctx,
+    );
+    expect(
+      aws.mocks.ec2.commandCalls(CreateSecurityGroupCommand)[0].args[0].input
+        .TagSpecifications?.[0].Tags,
+    ).toEqual(
+      expect.arrayContaining([
+        { Key: 'cross-account-alb:ingress-group', Value: 'storefront' },
+        { Key: 'cross-account-alb:alb-scheme', Value: 'internal' },
+      ]),
+    );
+  });
+
+  it('refuses, before any change, a member of an Ingress group asking for another scheme', async () => {
+    const { aws, action } = setup({
+      GroupName: 'shop-prod-group.storefront-alb',
+      Tags: [
+        ...MANAGED,
+        { Key: 'cross-account-alb:alb-scheme', Value: 'internal' },
+        { Key: 'cross-account-alb:ingress-group', Value: 'storefront' },
+      ],
+    });
+    await expect(
+      action.handler(
+        actionContext({
+          ...input,
+          groupName: 'shop-prod-group.storefront-alb',
+          ingressGroup: 'storefront',
+          scheme: 'internet-facing',
+        }).ctx,
+      ),
+    ).rejects.toThrow(
+      `scheme: internet-facing differs from the internal ALB that security group ${SG} (shop-prod-group.storefront-alb) serves for Ingress group storefront. The Ingresses of a group share one ALB and the Load Balancer Controller refuses a group whose schemes differ ("conflicting scheme"): choose internal, or another Ingress group.`,
+    );
+    expect(aws.mutations()).toEqual([]);
+  });
+
   it('refuses to adopt a group it did not create', async () => {
     const { aws, action } = setup({ Tags: [] });
     await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(

@@ -55,6 +55,17 @@ const inputSchema = (zod: Zod) => {
       .securityGroupName()
       .optional()
       .describe('Defaults to <clusterName>-alb'),
+    ingressGroup: zod
+      .string()
+      .regex(
+        /^([a-z0-9][-a-z0-9.]{0,61}[a-z0-9]|[a-z0-9])$/,
+        'an Ingress group name: lower-case letters, digits, - and ., at most 63 characters',
+      )
+      .or(zod.literal(''))
+      .optional()
+      .describe(
+        'The Ingress group whose ALB this group serves (its applications share it); the group is tagged with it and with the scheme, and a member asking for another scheme is refused',
+      ),
     scheme: zod
       .enum(['internet-facing', 'internal'])
       .default('internet-facing')
@@ -112,6 +123,31 @@ export function missingIngress(
     }
   }
   return missing;
+}
+
+/** Tag keys on the ALB security group: the ALB's scheme and the Ingress group it serves. */
+export const ALB_SCHEME_TAG_KEY = 'cross-account-alb:alb-scheme';
+export const INGRESS_GROUP_TAG_KEY = 'cross-account-alb:ingress-group';
+
+/**
+ * The applications of an Ingress group share one ALB, so one scheme: the controller refuses
+ * a group whose Ingresses disagree ("conflicting scheme"). Refused here, before anything
+ * changes, naming the scheme the group has.
+ */
+function checkScheme(
+  group: SecurityGroup | undefined,
+  scheme: string,
+  ingressGroup: string | undefined,
+) {
+  const have = group?.Tags?.find(t => t.Key === ALB_SCHEME_TAG_KEY)?.Value;
+  if (!group || !have || have === scheme) return;
+  throw new ConflictError(
+    `scheme: ${scheme} differs from the ${have} ALB that security group ${
+      group.GroupId
+    } (${group.GroupName}) serves${
+      ingressGroup ? ` for Ingress group ${ingressGroup}` : ''
+    }. The Ingresses of a group share one ALB and the Load Balancer Controller refuses a group whose schemes differ ("conflicting scheme"): choose ${have}, or another Ingress group.`,
+  );
 }
 
 export function createEnsureAlbSecurityGroupAction(
@@ -196,6 +232,7 @@ export function createEnsureAlbSecurityGroupAction(
         (input.scheme === 'internet-facing' ? ['0.0.0.0/0'] : [vpc.CidrBlock!]);
 
       let existing = await findOwnGroup(ec2, scope, input.vpcId, groupName);
+      checkScheme(existing, input.scheme, input.ingressGroup);
       let groupId = existing?.GroupId;
       let created = !groupId;
       if (!groupId) {
@@ -221,6 +258,10 @@ export function createEnsureAlbSecurityGroupAction(
                     Tags: managedTags({
                       Name: groupName,
                       'elbv2.k8s.aws/cluster': input.clusterName,
+                      [ALB_SCHEME_TAG_KEY]: input.scheme,
+                      ...(input.ingressGroup
+                        ? { [INGRESS_GROUP_TAG_KEY]: input.ingressGroup }
+                        : {}),
                     }),
                   },
                 ],
@@ -232,6 +273,7 @@ export function createEnsureAlbSecurityGroupAction(
           if (!isAlreadyExists(sdkErrorOf(error))) throw error;
           existing = await findOwnGroup(ec2, scope, input.vpcId, groupName);
           if (!existing?.GroupId) throw error;
+          checkScheme(existing, input.scheme, input.ingressGroup);
           created = false;
           ctx.logger.info(
             `Security group ${groupName} already exists in ${input.vpcId} (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,

@@ -72,6 +72,22 @@ describe('aws:catalog:read-cluster', () => {
     });
   });
 
+  it("names the Ingress group's ALB security group when the application joins a group", async () => {
+    const out = await run([clusterEntity()], {
+      entityRef: 'resource:default/shop-prod',
+      applicationName: 'cart',
+      applicationNamespace: 'cart',
+      ingressGroup: 'storefront',
+    });
+    expect(out.albSecurityGroupName).toBe('shop-prod-group.storefront-alb');
+    await expect(
+      run([clusterEntity()], {
+        entityRef: 'resource:default/shop-prod',
+        ingressGroup: 'Store Front',
+      }),
+    ).rejects.toThrow(/ingressGroup: an Ingress group name/);
+  });
+
   it('accepts a short reference, as the entity picker may give', async () => {
     const out = await run([clusterEntity()], { entityRef: 'shop-prod' });
     expect(out.entityRef).toBe('resource:default/shop-prod');

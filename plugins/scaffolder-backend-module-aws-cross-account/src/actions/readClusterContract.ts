@@ -22,6 +22,7 @@ import {
 import { z } from 'zod/v3';
 import {
   buildApplicationAlbSecurityGroupName,
+  buildIngressGroupAlbSecurityGroupName,
   buildControllerRoleName,
 } from '../lib/builders';
 import { fields, parseInput, Zod } from '../lib/schemas';
@@ -33,6 +34,9 @@ export interface ReadClusterContractOptions {
   /** The catalog, read with the credentials of the user who runs the task. */
   catalog: CatalogService;
 }
+
+/** The controller's group.name (pkg/annotations, validated like a DNS-1123 subdomain part). */
+const INGRESS_GROUP_PATTERN = /^([a-z0-9][-a-z0-9.]{0,61}[a-z0-9]|[a-z0-9])$/;
 
 const inputSchema = (zod: Zod) =>
   zod.object({
@@ -47,6 +51,17 @@ const inputSchema = (zod: Zod) =>
       'The application (Deployment, Service, Ingress); with applicationNamespace, the output also names its ALB security group',
     ),
     applicationNamespace: optionalName(zod, "The application's namespace"),
+    ingressGroup: zod
+      .string()
+      .regex(
+        INGRESS_GROUP_PATTERN,
+        'an Ingress group name: lower-case letters, digits, - and ., at most 63 characters, starting and ending with a letter or digit',
+      )
+      .or(zod.literal(''))
+      .optional()
+      .describe(
+        "The application's Ingress group (alb.ingress.kubernetes.io/group.name), if any: the applications of a group share one ALB and so one ALB security group, which albSecurityGroupName then names",
+      ),
   });
 
 /** A Kubernetes name or nothing: the teardown form leaves the application empty. */
@@ -240,7 +255,15 @@ export function createReadClusterContractAction(
           contract.workloadAccountId,
         ),
       );
-      if (input.applicationName && input.applicationNamespace) {
+      if (input.ingressGroup) {
+        ctx.output(
+          'albSecurityGroupName',
+          buildIngressGroupAlbSecurityGroupName({
+            clusterEntityName: contract.entityName,
+            groupName: input.ingressGroup,
+          }),
+        );
+      } else if (input.applicationName && input.applicationNamespace) {
         ctx.output(
           'albSecurityGroupName',
           buildApplicationAlbSecurityGroupName({

@@ -94,6 +94,20 @@ export function buildApplicationAlbSecurityGroupName(application: {
 }
 
 /**
+ * The ALB security group of one Ingress group on one cluster:
+ * `<cluster entity>-group.<group>-alb`. Every Ingress of a group must name the same security
+ * groups (the controller refuses the group otherwise: "conflicting securityGroups"), so the
+ * applications of a group share this one. The `.` keeps it apart from every application's
+ * name (namespaces cannot contain one).
+ */
+export function buildIngressGroupAlbSecurityGroupName(group: {
+  clusterEntityName: string;
+  groupName: string;
+}): string {
+  return `${group.clusterEntityName}-group.${group.groupName}-alb`;
+}
+
+/**
  * The ALB security group name the actions use for one cluster when the template names none
  * (EC2 allows 255 characters).
  */
