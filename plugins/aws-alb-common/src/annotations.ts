@@ -24,6 +24,43 @@ export const LBC_TAG_STACK = 'ingress.k8s.aws/stack';
 /** The controller's tag naming the kind of resource. */
 export const LBC_TAG_RESOURCE = 'ingress.k8s.aws/resource';
 
+/**
+ * The entity's Ingress, `<namespace>/<name>`, when its ALB is shared by an Ingress group: the
+ * load balancer tab then shows only the target groups the controller made for this Ingress
+ * (tag `ingress.k8s.aws/resource` = `<namespace>/<name>-<service>:<port>`) and the rules
+ * that forward to them, and names the group's other Ingresses.
+ */
+export const ANNOTATION_INGRESS = 'cross-account-alb.io/ingress';
+
+/**
+ * The Ingress (`<namespace>/<name>`) a controller target group belongs to, from its
+ * `ingress.k8s.aws/resource` tag (`<namespace>/<ingress>-<service>:<port>`). The tag joins the
+ * Ingress and Service names with `-`, which both may contain: the split where both names are
+ * equal (the templates' case) is taken, else the whole `<namespace>/<ingress>-<service>`.
+ * Undefined for a tag of another shape (`LoadBalancer`).
+ */
+export function ingressOfTargetGroupResource(
+  resource: string,
+): string | undefined {
+  const match = /^([a-z0-9][-a-z0-9]*)\/(.+):([^:/]+)$/.exec(resource);
+  if (!match) return undefined;
+  const [, namespace, rest] = match;
+  for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) {
+    if (rest.slice(0, i) === rest.slice(i + 1)) {
+      return `${namespace}/${rest.slice(0, i)}`;
+    }
+  }
+  return `${namespace}/${rest}`;
+}
+
+/** True when the target group resource tag belongs to the Ingress `<namespace>/<name>`. */
+export function isTargetGroupOfIngress(
+  resource: string,
+  ingress: string,
+): boolean {
+  return resource.startsWith(`${ingress}-`) && resource.includes(':');
+}
+
 /** True when the entity carries one of the two ALB annotations. */
 export function isAlbAnnotated(entity: Entity): boolean {
   const annotations = entity.metadata.annotations ?? {};
@@ -62,3 +99,7 @@ export const ANNOTATION_CONTROLLER_ROLE_ARN =
   'cross-account-alb.io/controller-role-arn';
 /** The `spec.type` of the cluster Resource entity. */
 export const EKS_CLUSTER_RESOURCE_TYPE = 'eks-cluster';
+
+/** `<namespace>/<name>` of a Kubernetes Ingress, as the ingress annotation holds it. */
+export const INGRESS_REF_PATTERN =
+  '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$';

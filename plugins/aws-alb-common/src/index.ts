@@ -8,3 +8,4 @@ export * from './annotations';
 export * from './types';
 export * from './formats';
 export * from './mocks';
+export * from './slice';

@@ -50,6 +50,11 @@ export interface AlbTargetGroup {
   targetType?: string;
   healthCheck: AlbHealthCheck;
   targets: AlbTarget[];
+  /**
+   * The Load Balancer Controller's `ingress.k8s.aws/resource` tag of the group
+   * (`<namespace>/<ingress>-<service>:<port>`), when it was read.
+   */
+  controllerResource?: string;
   /** Number of targets in each state; states with no target are omitted. */
   counts: Partial<Record<TargetHealthState, number>>;
 }
@@ -101,6 +106,17 @@ export interface AlbLoadBalancer {
   tags?: Record<string, string>;
   listeners: AlbListener[];
   targetGroups: AlbTargetGroup[];
+  /**
+   * Set when the load balancer is shared by an Ingress group and the entity is one of its
+   * Ingresses (annotation `cross-account-alb.io/ingress`): `targetGroups` then holds only that
+   * Ingress's target groups.
+   */
+  ingressGroup?: {
+    /** The entity's Ingress, `<namespace>/<name>`. */
+    ingress: string;
+    /** The group's other Ingresses, `<namespace>/<name>`, whose target groups are left out. */
+    otherIngresses: string[];
+  };
 }
 
 /** `GET /api/aws-alb/v1/entity/:namespace/:kind/:name/load-balancers` */

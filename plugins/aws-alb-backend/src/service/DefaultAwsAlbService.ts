@@ -16,6 +16,7 @@ import {
   ANNOTATION_ELBV2_LOAD_BALANCER_ARN,
   AlbLoadBalancer,
   EntityLoadBalancersResponse,
+  sliceForIngress,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import {
   AwsClientFactory,
@@ -28,6 +29,7 @@ import {
   LoadBalancerLocator,
   describeTags,
   locatorCacheKey,
+  ingressFromEntity,
   locatorFromEntity,
 } from './locator';
 import { readLoadBalancers } from './readLoadBalancers';
@@ -224,6 +226,7 @@ export class DefaultAwsAlbService implements AwsAlbService {
       );
     }
     const locator = locatorFromEntity(entity);
+    const ingress = ingressFromEntity(entity);
     this.assertAccountAllowed(locator.accountId);
 
     const snapshot = await this.getSnapshot(locator);
@@ -242,7 +245,10 @@ export class DefaultAwsAlbService implements AwsAlbService {
       entityRef: stringifyEntityRef(entity),
       accountId: locator.accountId,
       region: locator.region,
-      loadBalancers: snapshot.loadBalancers,
+      // Every Ingress of a group shares one read of the group's ALB; each sees its slice.
+      loadBalancers: ingress
+        ? sliceForIngress(snapshot.loadBalancers, ingress)
+        : snapshot.loadBalancers,
       fetchedAt: snapshot.fetchedAt,
       stale: snapshot.stale,
       ...(snapshot.staleReason ? { staleReason: snapshot.staleReason } : {}),

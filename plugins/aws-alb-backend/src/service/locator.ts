@@ -10,6 +10,8 @@ import {
   LBC_TAG_CLUSTER,
   LBC_TAG_STACK,
   LOAD_BALANCER_ARN_PATTERN,
+  ANNOTATION_INGRESS,
+  INGRESS_REF_PATTERN,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { partitionOf } from '@cross-account-alb/plugin-aws-cross-account-node';
 
@@ -144,4 +146,19 @@ export function locatorCacheKey(locator: LoadBalancerLocator): string {
 /** `k=v, k2=v2` for messages. */
 export function describeTags(tags: TagFilter[]): string {
   return tags.map(t => `${t.key}=${t.value}`).join(', ');
+}
+
+/**
+ * The entity's Ingress (`cross-account-alb.io/ingress`, `<namespace>/<name>`) when its ALB is
+ * shared by an Ingress group, else undefined.
+ */
+export function ingressFromEntity(entity: Entity): string | undefined {
+  const value = entity.metadata.annotations?.[ANNOTATION_INGRESS]?.trim();
+  if (!value) return undefined;
+  if (!new RegExp(INGRESS_REF_PATTERN).test(value)) {
+    throw new InputError(
+      `Annotation ${ANNOTATION_INGRESS} must be <namespace>/<ingress> (Kubernetes names), got "${value}"`,
+    );
+  }
+  return value;
 }

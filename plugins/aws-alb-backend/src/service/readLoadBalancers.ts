@@ -20,6 +20,7 @@ import {
   AlbLoadBalancer,
   AlbTarget,
   AlbTargetGroup,
+  LBC_TAG_RESOURCE,
   TARGET_HEALTH_STATES,
   TargetHealthState,
 } from '@cross-account-alb/plugin-aws-alb-common';
@@ -97,6 +98,8 @@ interface TagLookup {
   arns: string[];
   /** Target groups carrying the same tags (the controller tags its groups like its ALB). */
   targetGroupArns: string[];
+  /** Their `ingress.k8s.aws/resource` tags (which Ingress and Service each serves). */
+  targetGroupResources: Map<string, string>;
   tags: Map<string, Record<string, string>>;
 }
 
@@ -106,6 +109,7 @@ async function findArnsByTags(
 ): Promise<TagLookup> {
   const tags = new Map<string, Record<string, string>>();
   const targetGroupArns: string[] = [];
+  const targetGroupResources = new Map<string, string>();
   let token: string | undefined;
   do {
     const pageToken = token;
@@ -129,6 +133,10 @@ async function findArnsByTags(
       if (!arn) continue;
       if (arn.includes(':targetgroup/')) {
         targetGroupArns.push(arn);
+        const resource = mapping.Tags?.find(
+          t => t.Key === LBC_TAG_RESOURCE,
+        )?.Value;
+        if (resource) targetGroupResources.set(arn, resource);
         continue;
       }
       const record: Record<string, string> = {};
@@ -139,7 +147,12 @@ async function findArnsByTags(
     }
     token = page.PaginationToken || undefined;
   } while (token);
-  return { arns: [...tags.keys()].sort(), targetGroupArns, tags };
+  return {
+    arns: [...tags.keys()].sort(),
+    targetGroupArns,
+    targetGroupResources,
+    tags,
+  };
 }
 
 function isTargetGroupNotFound(e: unknown): boolean {
@@ -304,6 +317,7 @@ function toTarget(d: TargetHealthDescription): AlbTarget {
 function toTargetGroup(
   tg: TargetGroup,
   health: TargetHealthDescription[],
+  controllerResource: string | undefined,
 ): AlbTargetGroup {
   const targets = health.map(toTarget);
   const counts: AlbTargetGroup['counts'] = {};
@@ -326,6 +340,7 @@ function toTargetGroup(
       enabled: tg.HealthCheckEnabled,
     },
     targets,
+    ...(controllerResource ? { controllerResource } : {}),
     counts,
   };
 }
@@ -393,6 +408,7 @@ export async function readLoadBalancers(
   let arns: string[];
   let tagsByArn: Map<string, Record<string, string>> | undefined;
   let taggedTargetGroupArns: string[] = [];
+  let targetGroupResources = new Map<string, string>();
   if (locator.kind === 'arn') {
     arns = [locator.arn];
   } else {
@@ -400,6 +416,7 @@ export async function readLoadBalancers(
     arns = found.arns;
     tagsByArn = found.tags;
     taggedTargetGroupArns = found.targetGroupArns;
+    targetGroupResources = found.targetGroupResources;
   }
   if (arns.length === 0) return [];
 
@@ -479,7 +496,11 @@ export async function readLoadBalancers(
         .sort((a, b) => (a.port ?? 0) - (b.port ?? 0)),
       targetGroups: (targetGroups[i] ?? [])
         .map(tg =>
-          toTargetGroup(tg, healthByTg.get(tg.TargetGroupArn ?? '') ?? []),
+          toTargetGroup(
+            tg,
+            healthByTg.get(tg.TargetGroupArn ?? '') ?? [],
+            targetGroupResources.get(tg.TargetGroupArn ?? ''),
+          ),
         )
         .sort((a, b) => a.name.localeCompare(b.name)),
     });

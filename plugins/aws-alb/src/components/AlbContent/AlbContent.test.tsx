@@ -138,6 +138,22 @@ describe('AlbContent (legacy frontend system)', () => {
     ).toBeInTheDocument();
   });
 
+  it('says when the load balancer is shared by an Ingress group, naming the other Ingresses', async () => {
+    const api = mockAwsAlbApi();
+    const lb = makeLoadBalancer(healthyTargets);
+    lb.ingressGroup = {
+      ingress: 'cart/cart',
+      otherIngresses: ['blog/blog', 'shop/shop'],
+    };
+    api.getEntityLoadBalancers.mockResolvedValue(makeResponse([lb]));
+    await render(annotatedEntity, api);
+    expect(
+      await screen.findByText(
+        "This component's Ingress cart/cart shares the load balancer with blog/blog, shop/shop; only its own target groups are shown.",
+      ),
+    ).toBeInTheDocument();
+  });
+
   it('renders the shared contract mock of the -common package', async () => {
     const api = mockAwsAlbApi();
     api.getEntityLoadBalancers.mockResolvedValue(

@@ -59,6 +59,17 @@ export function LoadBalancerDetailsCard(props: { lb: AlbLoadBalancer }) {
       az => `${az.zoneName ?? '?'}: ${az.subnetId ?? '?'}`,
     ),
     'Security groups': lb.securityGroups.length ? lb.securityGroups : 'none',
+    ...(lb.ingressGroup
+      ? {
+          'Shared by an Ingress group': `This component's Ingress ${
+            lb.ingressGroup.ingress
+          } shares the load balancer${
+            lb.ingressGroup.otherIngresses.length
+              ? ` with ${lb.ingressGroup.otherIngresses.join(', ')}`
+              : ''
+          }; only its own target groups are shown.`,
+        }
+      : {}),
   };
   return (
     <InfoCard
