@@ -13,6 +13,17 @@ import {
 export const SANDBOX_NETWORK_ACCOUNT_ID = '111111111111';
 /** Account-B: runs the EKS cluster on the shared subnets. */
 export const SANDBOX_WORKLOAD_ACCOUNT_ID = '222222222222';
+/**
+ * A second workload account of the same Organization, for the fleet case: clusters of two
+ * workload accounts on one network account (RAM shares, controller roles and cluster names
+ * must not collide between them).
+ */
+export const SANDBOX_SECOND_WORKLOAD_ACCOUNT_ID = '333333333333';
+/** Every workload account of the sandbox. */
+export const SANDBOX_WORKLOAD_ACCOUNT_IDS = [
+  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SANDBOX_SECOND_WORKLOAD_ACCOUNT_ID,
+];
 export const SANDBOX_REGION = 'us-east-1';
 /** Role names Backstage assumes in each account, as in app-config.yaml. */
 export const SANDBOX_NETWORK_ROLE_NAME = 'backstage-alb-network';
@@ -35,10 +46,10 @@ export function sandboxAwsConfig() {
         accountId: SANDBOX_NETWORK_ACCOUNT_ID,
         roleName: SANDBOX_NETWORK_ROLE_NAME,
       },
-      {
-        accountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      ...SANDBOX_WORKLOAD_ACCOUNT_IDS.map(accountId => ({
+        accountId,
         roleName: SANDBOX_WORKLOAD_ROLE_NAME,
-      },
+      })),
     ],
   };
 }

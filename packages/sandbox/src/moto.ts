@@ -7,7 +7,7 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_NETWORK_ROLE_NAME,
   SANDBOX_REGION,
-  SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SANDBOX_WORKLOAD_ACCOUNT_IDS,
   SANDBOX_WORKLOAD_ROLE_NAME,
 } from './accounts';
 import { IamGateway, startIamGateway } from './iam/iamGateway';
@@ -264,7 +264,7 @@ export async function startMoto(
       endpoint: gateway?.endpoint ?? moto.endpoint,
       region: SANDBOX_REGION,
       networkAccountIds: [SANDBOX_NETWORK_ACCOUNT_ID],
-      workloadAccountIds: [SANDBOX_WORKLOAD_ACCOUNT_ID],
+      workloadAccountIds: SANDBOX_WORKLOAD_ACCOUNT_IDS,
       networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
       workloadRoleName: SANDBOX_WORKLOAD_ROLE_NAME,
       ...(options.iam || {}),

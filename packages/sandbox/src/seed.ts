@@ -32,6 +32,7 @@ import {
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
+  SANDBOX_WORKLOAD_ACCOUNT_IDS,
   sandboxAdminClients,
 } from './accounts';
 import { subnetArn } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -123,17 +124,16 @@ export async function ensureSandboxOrganization(): Promise<string> {
     });
     await ram.send(new EnableSharingWithAwsOrganizationCommand({}));
   }
-  if (
-    (await sandboxOrganizationOf(SANDBOX_WORKLOAD_ACCOUNT_ID)) !==
-    organizationId
-  ) {
-    await (
-      await networkOrganizations()
-    ).send(
-      new InviteAccountToOrganizationCommand({
-        Target: { Id: SANDBOX_WORKLOAD_ACCOUNT_ID, Type: 'ACCOUNT' },
-      }),
-    );
+  for (const accountId of SANDBOX_WORKLOAD_ACCOUNT_IDS) {
+    if ((await sandboxOrganizationOf(accountId)) !== organizationId) {
+      await (
+        await networkOrganizations()
+      ).send(
+        new InviteAccountToOrganizationCommand({
+          Target: { Id: accountId, Type: 'ACCOUNT' },
+        }),
+      );
+    }
   }
   return organizationId;
 }
