@@ -54,6 +54,10 @@ behaviour through the SDK):
    group's LoadBalancerArns are the load balancers whose listeners or rules forward to it
    now, which is what DescribeTargetGroups(LoadBalancerArn) answers; the Load Balancer
    Controller rewrites rules when an Ingress joins or leaves a group.
+10. EC2 DeleteSecurityGroup deletes a group that a load balancer uses or that another group's
+   rule references (in any account of a shared VPC). AWS refuses both with
+   DependencyViolation ("resource sg-… has a dependent object"): a teardown must revoke the
+   node rules that name the ALB's group and wait for the ALB to go before deleting it.
 """
 
 from __future__ import annotations
@@ -770,6 +774,52 @@ def _syncing(name: str) -> None:
 for _name in ("modify_rule", "delete_rule", "modify_listener", "delete_listener",
               "create_rule", "create_listener"):
     _syncing(_name)
+
+
+# --- Gap 10: a security group in use cannot be deleted ------------------------------------
+
+from moto.ec2.exceptions import DependencyViolationError  # noqa: E402
+from moto.elbv2.models import elbv2_backends  # noqa: E402
+
+_require(SecurityGroupBackend, "delete_security_group", "get_security_group_by_name_or_id")
+_orig_delete_security_group = SecurityGroupBackend.delete_security_group
+
+
+def _dependent_of_group(group_id: str, region: str) -> str | None:
+    for account_id in list(ec2_backends.keys()):
+        try:
+            backend = ec2_backends[account_id][region]
+        except KeyError:
+            continue
+        for groups in list(backend.groups.values()):
+            for group in list(groups.values()):
+                if group.id == group_id:
+                    continue
+                for rule in list(group.ingress_rules) + list(group.egress_rules):
+                    if (getattr(rule, "source_group", None) or {}).get("GroupId") == group_id:
+                        return f"a rule of {group.id}"
+    for account_id in list(elbv2_backends.keys()):
+        try:
+            elbv2 = elbv2_backends[account_id][region]
+        except KeyError:
+            continue
+        for lb in list(elbv2.load_balancers.values()):
+            if group_id in (lb.security_groups or []):
+                return lb.arn
+    return None
+
+
+def _delete_security_group(self: Any, name: str | None = None, group_id: str | None = None) -> Any:
+    target = group_id
+    if not target and name:
+        group = self.get_security_group_by_name_or_id(name)
+        target = group.id if group else None
+    if target and _dependent_of_group(target, self.region_name):
+        raise DependencyViolationError(f"resource {target} has a dependent object")
+    return _orig_delete_security_group(self, name=name, group_id=group_id)
+
+
+SecurityGroupBackend.delete_security_group = _delete_security_group  # type: ignore[method-assign]
 
 
 def main() -> None:

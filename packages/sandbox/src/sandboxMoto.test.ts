@@ -1,6 +1,12 @@
 import {
+  CreateListenerCommand,
   CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeleteLoadBalancerCommand,
+  DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
+  ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DescribeOrganizationCommand,
@@ -12,11 +18,13 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
+  DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
+  RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
@@ -483,6 +491,142 @@ describe('sandbox moto patches', () => {
       'InvalidConfigurationRequestException: A load balancer cannot be attached to multiple subnets in the same Availability Zone',
     );
     await ec2A.send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId! }));
+  });
+
+  it("refuses to delete a security group a load balancer uses or another account's rule names", async () => {
+    const { GroupId: albGroup } = await ec2A.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'in-use-alb',
+        Description: 'ALB group',
+        VpcId: network.vpcId,
+      }),
+    );
+    await shareSandboxSubnets(network);
+    const { GroupId: nodeGroup } = await ec2B.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'in-use-nodes',
+        Description: 'node group',
+        VpcId: network.vpcId,
+      }),
+    );
+    await ec2B.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: nodeGroup,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 80,
+            ToPort: 80,
+            UserIdGroupPairs: [
+              { GroupId: albGroup, UserId: SANDBOX_NETWORK_ACCOUNT_ID },
+            ],
+          },
+        ],
+      }),
+    );
+    const elb = new ElasticLoadBalancingV2Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const { LoadBalancers } = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: 'uses-the-group',
+        Subnets: network.publicSubnets.map(s => s.subnetId),
+        SecurityGroups: [albGroup!],
+      }),
+    );
+    const deleteAlbGroup = () =>
+      ec2A.send(new DeleteSecurityGroupCommand({ GroupId: albGroup })).then(
+        () => 'deleted',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+    const refusal = `DependencyViolation: resource ${albGroup} has a dependent object`;
+    expect(await deleteAlbGroup()).toBe(refusal);
+    await elb.send(
+      new DeleteLoadBalancerCommand({
+        LoadBalancerArn: LoadBalancers![0].LoadBalancerArn,
+      }),
+    );
+    // The node rule of the other account still names it.
+    expect(await deleteAlbGroup()).toBe(refusal);
+    await ec2B.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: nodeGroup,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 80,
+            ToPort: 80,
+            UserIdGroupPairs: [
+              { GroupId: albGroup, UserId: SANDBOX_NETWORK_ACCOUNT_ID },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(await deleteAlbGroup()).toBe('deleted');
+  });
+
+  it('ties a target group to the load balancers whose rules forward to it now', async () => {
+    const elb = new ElasticLoadBalancingV2Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const { LoadBalancers } = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: 'rules-move',
+        Subnets: network.publicSubnets.map(s => s.subnetId),
+      }),
+    );
+    const lbArn = LoadBalancers![0].LoadBalancerArn!;
+    const group = async (name: string) =>
+      (
+        await elb.send(
+          new CreateTargetGroupCommand({
+            Name: name,
+            Protocol: 'HTTP',
+            Port: 80,
+            VpcId: network.vpcId,
+            TargetType: 'ip',
+          }),
+        )
+      ).TargetGroups![0].TargetGroupArn!;
+    const [first, second] = [await group('first'), await group('second')];
+    const { Listeners } = await elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lbArn,
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [
+          {
+            Type: 'fixed-response',
+            FixedResponseConfig: { StatusCode: '404' },
+          },
+        ],
+      }),
+    );
+    const { Rules } = await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: Listeners![0].ListenerArn,
+        Priority: 1,
+        Conditions: [
+          { Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } },
+        ],
+        Actions: [{ Type: 'forward', TargetGroupArn: first }],
+      }),
+    );
+    await elb.send(
+      new ModifyRuleCommand({
+        RuleArn: Rules![0].RuleArn,
+        Actions: [{ Type: 'forward', TargetGroupArn: second }],
+      }),
+    );
+    const { TargetGroups = [] } = await elb.send(
+      new DescribeTargetGroupsCommand({ LoadBalancerArn: lbArn }),
+    );
+    expect(TargetGroups.map(t => t.TargetGroupArn)).toEqual([second]);
   });
 
   it('lets an existing account join an Organization by invitation, and leave it', async () => {
