@@ -98,6 +98,29 @@ describe('aws:ec2:revoke-alb-to-nodes', () => {
     });
   });
 
+  it('with allPorts, removes every rule from the ALB group before the group goes', async () => {
+    const other = 'sg-0b0000000000000b1';
+    const { aws, action } = setup([
+      fromAlb(80, 80),
+      fromAlb(8080, 8080),
+      fromAlb(80, 80, other),
+    ]);
+    await action.handler(actionContext({ ...input, allPorts: true }).ctx);
+    const call = aws.mocks.ec2.commandCalls(
+      RevokeSecurityGroupIngressCommand,
+    )[0].args[0].input;
+    expect(
+      call.IpPermissions?.map(p => [
+        p.FromPort,
+        p.ToPort,
+        p.UserIdGroupPairs?.map(g => g.GroupId),
+      ]),
+    ).toEqual([
+      [80, 80, [ALB_SG]],
+      [8080, 8080, [ALB_SG]],
+    ]);
+  });
+
   it('succeeds without a call when the rule is already gone', async () => {
     const { aws, action } = setup([fromAlb(443, 443)]);
     const { ctx, outputs } = actionContext(input);

@@ -34,27 +34,41 @@ const outputSchema = (zod: Zod) =>
     dryRun: zod.boolean().optional(),
   });
 
-type Input = z.infer<ReturnType<typeof albToNodesInputSchema>>;
+/** The allow action's input, and whether every port goes. */
+const inputSchema = (zod: Zod) =>
+  zod.intersection(
+    albToNodesInputSchema(zod),
+    zod.object({
+      allPorts: zod
+        .boolean()
+        .optional()
+        .describe(
+          'Remove every tcp rule that references the ALB security group, whatever its ports: before the group itself is deleted (an Ingress group whose applications used several container ports; EC2 refuses to delete a group other rules still reference)',
+        ),
+    }),
+  );
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
 
 /** The tcp rules of exactly this port range that reference the ALB group. */
 export function rulesFromGroup(
   permissions: IpPermission[],
   groupId: string,
-  fromPort: number,
-  toPort: number,
+  fromPort: number | 'any',
+  toPort?: number,
 ): IpPermission[] {
   return permissions
     .filter(
       p =>
         p.IpProtocol === 'tcp' &&
-        p.FromPort === fromPort &&
-        p.ToPort === toPort &&
+        (fromPort === 'any' ||
+          (p.FromPort === fromPort && p.ToPort === toPort)) &&
         (p.UserIdGroupPairs ?? []).some(pair => pair.GroupId === groupId),
     )
     .map(p => ({
       IpProtocol: 'tcp',
-      FromPort: fromPort,
-      ToPort: toPort,
+      FromPort: p.FromPort,
+      ToPort: p.ToPort,
       UserIdGroupPairs: (p.UserIdGroupPairs ?? [])
         .filter(pair => pair.GroupId === groupId)
         // The rule as EC2 lists it; EC2 ignores the description when matching, moto does not.
@@ -75,22 +89,28 @@ export function createRevokeAlbToNodesAction(
       'Teardown of aws:ec2:allow-alb-to-nodes: removes, from the cluster/node security group of the workload account (Account-B), the inbound rule that references the ALB security group of the network account. A missing rule or group counts as removed.',
     examples,
     supportsDryRun: true,
-    schema: { input: albToNodesInputSchema, output: outputSchema },
+    schema: { input: inputSchema, output: outputSchema },
     async handler(ctx) {
       const input: Input = parseInput(
-        albToNodesInputSchema(z),
+        inputSchema(z),
         ctx.input,
         REVOKE_ALB_TO_NODES_ID,
       );
       const toPort = input.toPort ?? input.fromPort;
-      const label = `tcp ${input.fromPort}-${toPort} from ${input.albSecurityGroupId} on ${input.nodeSecurityGroupId}`;
+      const ports = input.allPorts ? 'any' : `${input.fromPort}-${toPort}`;
+      const label = `tcp ${
+        input.allPorts ? 'any port' : `${input.fromPort}-${toPort}`
+      } from ${input.albSecurityGroupId} on ${input.nodeSecurityGroupId}`;
       const scope = workloadScope(options, input.workloadAccountId);
 
       if (ctx.isDryRun) {
         let wouldDelete = [`security group rule ${label}`];
         try {
           const { rules } = await lookupRules(options, scope, input);
-          if (!rules.length) wouldDelete = [];
+          wouldDelete = rules.map(
+            r =>
+              `security group rule tcp ${r.FromPort}-${r.ToPort} from ${input.albSecurityGroupId} on ${input.nodeSecurityGroupId}`,
+          );
         } catch (error) {
           ctx.logger.warn(
             `Dry run: could not check ${input.nodeSecurityGroupId} (${
@@ -123,7 +143,7 @@ export function createRevokeAlbToNodesAction(
         ctx,
         options,
         {
-          key: `ec2.sg.${input.nodeSecurityGroupId}.from.${input.albSecurityGroupId}.${input.fromPort}-${toPort}.revoke`,
+          key: `ec2.sg.${input.nodeSecurityGroupId}.from.${input.albSecurityGroupId}.${ports}.revoke`,
           scope,
           action: 'ec2:RevokeSecurityGroupIngress',
           resourceArn: securityGroupArn(
@@ -180,7 +200,7 @@ async function lookupRules(
     ? rulesFromGroup(
         group.IpPermissions ?? [],
         input.albSecurityGroupId,
-        input.fromPort,
+        input.allPorts ? 'any' : input.fromPort,
         input.toPort ?? input.fromPort,
       )
     : [];
