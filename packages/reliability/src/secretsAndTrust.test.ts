@@ -269,7 +269,7 @@ describe('health endpoint account allow-list', () => {
     'elsewhere',
     'demo',
     'demo/ingress',
-    '333333333333',
+    '444444444444',
   );
 
   it.each<[JsonObject, string]>([
@@ -289,7 +289,7 @@ describe('health endpoint account allow-list', () => {
           );
         expect(res.status).toBe(403);
         expect(res.body.error.name).toBe('NotAllowedError');
-        expect(res.body.error.message).toContain('333333333333');
+        expect(res.body.error.message).toContain('444444444444');
         expect(res.body.error.message).toContain(key);
         expect(sandbox.proxy.calls.length).toBe(mark);
       } finally {

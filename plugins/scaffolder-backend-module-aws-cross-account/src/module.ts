@@ -44,7 +44,7 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
       }) {
         scaffolder.addActions(
           createReadClusterContractAction({ catalog }),
-          createCheckClusterNameAction({ catalog }),
+          createCheckClusterNameAction({ catalog, aws: { clients, auditor } }),
           ...createAwsCrossAccountActions({ clients, auditor }),
         );
         if (

@@ -31,6 +31,7 @@ import {
   ensureSandboxOrganization,
   sandboxAdminCredentials,
   sandboxEc2,
+  seedSandboxAlb,
 } from 'sandbox';
 import {
   DryRunResult,
@@ -253,8 +254,29 @@ describe('checks made before anything changes (dry-run in the sandbox)', () => {
     expect((await onboarding()).status).toBe(200);
   });
 
+  it("refuses a cluster name the network account's load balancers already carry, with no entity for it", async () => {
+    // A cluster the catalog does not know: its controller made an ALB in the network account.
+    const orphan = await seedSandboxAlb({
+      clusterName: 'orphan-prod',
+      namespace: 'web',
+      ingressName: 'web',
+    });
+    const result = await onboarding({ clusterName: 'orphan-prod' });
+    // A conflict with what exists, not bad input: 409, as for a name the catalog knows.
+    expect(result.status).toBe(409);
+    expect(Object.keys(result.files)).toEqual([]);
+    const message = String(result.body.error?.message);
+    for (const part of [
+      `Cluster name orphan-prod is already used in network account ${SANDBOX_NETWORK_ACCOUNT_ID} (${SANDBOX_REGION}): 2 load balancers and target groups are tagged elbv2.k8s.aws/cluster=orphan-prod there`,
+      orphan.loadBalancerArn,
+      'pick another cluster name, or register the existing cluster in the catalog',
+    ]) {
+      expect(message).toContain(part);
+    }
+  });
+
   it('fails a dry-run for an account Backstage has no credentials for, naming aws.accounts', async () => {
-    const unknown = '333333333333';
+    const unknown = '444444444444';
     for (const field of ['networkAccountId', 'workloadAccountId']) {
       expectRefused(
         // A cluster name of its own: the catalog already has CLUSTER in the sandbox's workload

@@ -2,7 +2,8 @@ import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import yaml from 'yaml';
-import { actionContext } from '../__testUtils__/testing';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import { actionContext, mockAws } from '../__testUtils__/testing';
 import { createCheckClusterNameAction } from './checkClusterName';
 import { examples } from './checkClusterName.examples';
 
@@ -43,6 +44,52 @@ async function run(entities: Entity[], values: JsonObject = input) {
   await action.handler(ctx);
   return { outputs: outputs(), getEntities };
 }
+
+describe('aws:catalog:check-cluster-name in the network account', () => {
+  it('refuses a new name that load balancers of the network account already carry', async () => {
+    const aws = mockAws();
+    const lb =
+      'arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/k8s-shop-web-0123456789/50dc6c495c0c9188';
+    aws.mocks.tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: lb }],
+    });
+    const action = createCheckClusterNameAction({
+      catalog: catalogServiceMock({ entities: [] }),
+      aws: { clients: aws.clients },
+    });
+    await expect(action.handler(actionContext(input).ctx)).rejects.toThrow(
+      `Cluster name shop-prod is already used in network account 111111111111 (us-east-1): 1 load balancer or target group is tagged elbv2.k8s.aws/cluster=shop-prod there (${lb}), made by a Load Balancer Controller of a cluster that no cluster Resource you can see in the catalog accounts for.`,
+    );
+    expect(
+      aws.mocks.tagging.commandCalls(GetResourcesCommand)[0].args[0].input
+        .TagFilters,
+    ).toEqual([{ Key: 'elbv2.k8s.aws/cluster', Values: ['shop-prod'] }]);
+  });
+
+  it('passes a new name nothing in the network account carries, and a re-run without asking AWS', async () => {
+    const aws = mockAws();
+    aws.mocks.tagging
+      .on(GetResourcesCommand)
+      .resolves({ ResourceTagMappingList: [] });
+    const fresh = createCheckClusterNameAction({
+      catalog: catalogServiceMock({ entities: [] }),
+      aws: { clients: aws.clients },
+    });
+    await fresh.handler(actionContext(input).ctx);
+    const rerun = createCheckClusterNameAction({
+      catalog: catalogServiceMock({
+        entities: [
+          cluster('shop-prod', {
+            'cross-account-alb.io/workload-account-id': '333333333333',
+          }),
+        ],
+      }),
+      aws: { clients: aws.clients },
+    });
+    await rerun.handler(actionContext(input).ctx);
+    expect(aws.mocks.tagging.commandCalls(GetResourcesCommand)).toHaveLength(1);
+  });
+});
 
 describe('aws:catalog:check-cluster-name', () => {
   it('refuses a name a cluster of another workload account uses in the network account, naming it', async () => {

@@ -1,7 +1,17 @@
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { AwsTemplateAction } from '../lib/action';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  accountClient,
+  AwsActionOptions,
+  AwsTemplateAction,
+  call,
+  networkScope,
+} from '../lib/action';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ANNOTATION_EKS_CLUSTER_NAME,
@@ -9,6 +19,7 @@ import {
   ANNOTATION_REGION,
   ANNOTATION_WORKLOAD_ACCOUNT_ID,
   EKS_CLUSTER_RESOURCE_TYPE,
+  LBC_TAG_CLUSTER,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { z } from 'zod/v3';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
@@ -19,6 +30,12 @@ export const CHECK_CLUSTER_NAME_ID = 'aws:catalog:check-cluster-name';
 export interface CheckClusterNameOptions {
   /** The catalog, read with the credentials of the user who runs the task. */
   catalog: CatalogService;
+  /**
+   * With AWS clients, a new cluster name is also checked against the network account: load
+   * balancers or target groups already tagged with it there belong to a cluster the catalog
+   * does not know (or the user cannot see).
+   */
+  aws?: AwsActionOptions;
 }
 
 const inputSchema = (zod: Zod) => {
@@ -48,7 +65,8 @@ type Input = z.infer<ReturnType<typeof inputSchema>>;
  * other's load balancers, target groups and security groups there. Refuses a cluster name
  * that a cluster Resource of this network account already carries for another workload
  * account or region, naming that entity; a re-run for the same cluster (same name, workload
- * account and region: EKS names are unique there) passes. Reads the catalog only.
+ * account and region: EKS names are unique there) passes. A new name is also looked up in the
+ * network account (tag:GetResources) when the module gives it AWS clients.
  */
 export function createCheckClusterNameAction(
   options: CheckClusterNameOptions,
@@ -123,8 +141,17 @@ export function createCheckClusterNameAction(
         ctx.output('existingEntityRef', stringifyEntityRef(same[0]));
         return;
       }
+      if (options.aws) {
+        await refuseNameInUseInAws(options.aws, input);
+      }
       ctx.logger.info(
-        `No cluster named ${input.clusterName} is registered for network account ${input.networkAccountId}`,
+        `No cluster named ${
+          input.clusterName
+        } is registered for network account ${input.networkAccountId}${
+          options.aws
+            ? ', and nothing there is tagged elbv2.k8s.aws/cluster with it'
+            : ''
+        }`,
       );
     },
   });
@@ -132,4 +159,51 @@ export function createCheckClusterNameAction(
 
 function annotation(entity: Entity, key: string): string | undefined {
   return entity.metadata.annotations?.[key];
+}
+
+/**
+ * A cluster outside the catalog (another portal, eksctl by hand) may already use the name in
+ * the network account: the controller's resources there carry it.
+ */
+async function refuseNameInUseInAws(options: AwsActionOptions, input: Input) {
+  const scope = networkScope(options, input.networkAccountId);
+  const tagging = await accountClient(
+    options,
+    ResourceGroupsTaggingAPIClient,
+    { accountId: input.networkAccountId, region: input.region },
+    'networkAccountId',
+  );
+  const arns: string[] = [];
+  let token: string | undefined;
+  do {
+    const request = new GetResourcesCommand({
+      ResourceTypeFilters: [
+        'elasticloadbalancing:loadbalancer',
+        'elasticloadbalancing:targetgroup',
+      ],
+      TagFilters: [{ Key: LBC_TAG_CLUSTER, Values: [input.clusterName] }],
+      PaginationToken: token,
+    });
+    const page = await call(scope, 'tag:GetResources', () =>
+      tagging.send(request),
+    );
+    arns.push(
+      ...(page.ResourceTagMappingList ?? []).flatMap(m =>
+        m.ResourceARN ? [m.ResourceARN] : [],
+      ),
+    );
+    token = page.PaginationToken || undefined;
+  } while (token);
+  if (arns.length) {
+    const shown = arns.slice(0, 3).join(', ');
+    throw new ConflictError(
+      `Cluster name ${input.clusterName} is already used in network account ${
+        input.networkAccountId
+      } (${input.region}): ${arns.length} load balancer${
+        arns.length === 1 ? ' or target group is' : 's and target groups are'
+      } tagged elbv2.k8s.aws/cluster=${input.clusterName} there (${shown}${
+        arns.length > 3 ? ', …' : ''
+      }), made by a Load Balancer Controller of a cluster that no cluster Resource you can see in the catalog accounts for. A second cluster of that name would adopt and delete them: pick another cluster name, or register the existing cluster in the catalog.`,
+    );
+  }
 }
