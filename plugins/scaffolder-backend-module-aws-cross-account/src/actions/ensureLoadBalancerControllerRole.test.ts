@@ -455,16 +455,38 @@ describe('aws:iam:ensure-load-balancer-controller-role', () => {
     expect(audit.fail).toHaveBeenCalled();
   });
 
-  it('dry-run makes no AWS call', async () => {
+  it('dry-run only reads the role, and refuses one of another cluster as the run would', async () => {
     const { aws, action } = setup();
     const { ctx, outputs } = actionContext(input, { isDryRun: true });
     await action.handler(ctx);
-    expect(aws.commands()).toEqual([]);
+    expect(aws.commands()).toEqual(['GetRoleCommand']);
     expect(outputs()).toMatchObject({
       roleArn: ROLE_ARN,
       policyArn: POLICY_ARN,
       dryRun: true,
     });
+  });
+
+  it("refuses another cluster's role in a dry-run too, changing nothing", async () => {
+    const { aws, action } = setup({
+      policy: true,
+      role: true,
+      attached: true,
+      roleTags: [
+        { Key: 'cross-account-alb:managed-by', Value: 'backstage' },
+        { Key: 'cross-account-alb:cluster', Value: 'shop-prod' },
+        { Key: 'cross-account-alb:workload-account', Value: '333333333333' },
+      ],
+    });
+    await expect(
+      action.handler(
+        actionContext({ ...input, roleName: ROLE_NAME }, { isDryRun: true })
+          .ctx,
+      ),
+    ).rejects.toThrow(
+      `belongs to cluster shop-prod in workload account 333333333333`,
+    );
+    expect(aws.mutations()).toEqual([]);
   });
 
   it('rejects bad input before any AWS call', async () => {

@@ -18,6 +18,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
   ActionRun,
+  accountClient,
   AwsActionOptions,
   call,
   digest,
@@ -138,6 +139,24 @@ export function createEnsureLoadBalancerControllerRoleAction(
       const plan = planControllerIam(input);
 
       if (ctx.isDryRun) {
+        // Read-only: the role of another cluster (or not this project's) is refused in the
+        // preview as in the run, instead of a preview that promises a run that cannot happen.
+        const dryRunIam = await accountClient(
+          options,
+          IAMClient,
+          { accountId: input.networkAccountId, region: input.region },
+          'networkAccountId',
+        );
+        const existing = await call(
+          networkScope(options, input.networkAccountId),
+          'iam:GetRole',
+          () =>
+            unlessAwsError(
+              ['NoSuchEntity', 'NoSuchEntityException'],
+              dryRunIam.send(new GetRoleCommand({ RoleName: plan.roleName })),
+            ),
+        );
+        if (existing?.Role) refuseForeignRole(existing.Role, input);
         ctx.logger.info(
           `Dry run: would ensure policy ${plan.policyArn} (controller ${LOAD_BALANCER_CONTROLLER_VERSION}) and role ${plan.roleArn} trusted by ${input.namespace}/${input.serviceAccountName} through ${plan.providerArn}`,
         );
@@ -475,13 +494,7 @@ async function ensureRole(
     });
   }
   const existingArn = existing.Role.Arn!;
-  if (!isManaged(existing.Role.Tags)) {
-    // Rewriting the trust policy of someone else's role would lock them out.
-    throw new ConflictError(
-      `Role ${existingArn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
-    );
-  }
-  refuseAnotherClustersRole(existing.Role, existingArn, input);
+  refuseForeignRole(existing.Role, input);
   const currentTrust = decodePolicyDocument(
     existing.Role.AssumeRolePolicyDocument ?? '{}',
   );
@@ -514,6 +527,23 @@ async function ensureRole(
   );
   ctx.logger.info(`Repaired the drifted trust policy of ${existingArn}`);
   return existingArn;
+}
+
+/** Refuses a role this project did not create, or made for another cluster. */
+function refuseForeignRole(
+  role: Parameters<typeof controllerRoleOwner>[0] & {
+    Arn?: string;
+    Tags?: Array<{ Key?: string; Value?: string }>;
+  },
+  input: Input,
+): void {
+  if (!isManaged(role.Tags)) {
+    // Rewriting the trust policy of someone else's role would lock them out.
+    throw new ConflictError(
+      `Role ${role.Arn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
+    );
+  }
+  refuseAnotherClustersRole(role, role.Arn!, input);
 }
 
 /**
