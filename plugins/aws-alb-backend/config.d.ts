@@ -18,6 +18,11 @@ export interface Config {
        * `stale: true`, when AWS fails (throttling, outage, access denied). Default 600.
        */
       staleTtlSeconds?: number;
+      /**
+       * How long the listener rules the tab shows when asked are kept (they change only when
+       * an Ingress does). Default 300.
+       */
+      rulesTtlSeconds?: number;
     };
     /**
      * The portal's own budget for ELBv2 and Resource Groups Tagging API calls, per account

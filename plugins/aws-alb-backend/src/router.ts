@@ -1,6 +1,7 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import express, { ErrorRequestHandler } from 'express';
 import Router from 'express-promise-router';
+import { NotFoundError } from '@backstage/errors';
 import { AwsAlbService } from './service/types';
 
 export interface RouterOptions {
@@ -31,6 +32,25 @@ export async function createRouter(
         credentials,
       });
       // The backend caches; a browser or proxy cache would hide `stale` and the fresh answer.
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(response);
+    },
+  );
+
+  router.get(
+    '/v1/entity/:namespace/:kind/:name/listener-rules',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      if (!service.getEntityListenerRules) {
+        throw new NotFoundError('This backend does not read listener rules');
+      }
+      const { namespace, kind, name } = req.params;
+      const response = await service.getEntityListenerRules({
+        entityRef: { namespace, kind, name },
+        credentials,
+      });
       res.setHeader('Cache-Control', 'no-store');
       res.json(response);
     },

@@ -119,6 +119,46 @@ export interface AlbLoadBalancer {
   };
 }
 
+/** One condition of a listener rule: `host-header`, `path-pattern`, `http-header`, … */
+export interface AlbRuleCondition {
+  field: string;
+  /** For `http-header`: the header's name; for `query-string`: unused. */
+  name?: string;
+  values: string[];
+}
+
+/** One rule of a listener, in priority order; the default rule last. */
+export interface AlbListenerRule {
+  arn: string;
+  /** A number as text, or `default`. */
+  priority: string;
+  isDefault: boolean;
+  conditions: AlbRuleCondition[];
+  actions: AlbListenerAction[];
+}
+
+/** The rules of one listener. */
+export interface AlbListenerRules {
+  loadBalancerArn: string;
+  listenerArn: string;
+  port?: number;
+  protocol?: string;
+  rules: AlbListenerRule[];
+  /**
+   * Rules left out because they route only to other Ingresses of a shared load balancer
+   * (see {@link AlbLoadBalancer.ingressGroup}).
+   */
+  otherIngressRules?: number;
+}
+
+/** `GET /api/aws-alb/v1/entity/:namespace/:kind/:name/listener-rules` */
+export interface EntityListenerRulesResponse {
+  entityRef: string;
+  listeners: AlbListenerRules[];
+  /** ISO 8601 time the rules were read from AWS. */
+  fetchedAt: string;
+}
+
 /** `GET /api/aws-alb/v1/entity/:namespace/:kind/:name/load-balancers` */
 export interface EntityLoadBalancersResponse {
   entityRef: string;

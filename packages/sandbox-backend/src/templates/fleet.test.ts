@@ -360,6 +360,46 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
       );
       expect(targets).toHaveLength(2);
     }
+    // Listener rules, read when asked: cart's own rule and the shared default (404).
+    const rules = await request(server)
+      .get('/api/aws-alb/v1/entity/default/component/cart/listener-rules')
+      .set('Authorization', auth());
+    expect(rules.status).toBe(200);
+    expect(rules.body.listeners).toHaveLength(1);
+    expect(rules.body.listeners[0]).toMatchObject({
+      loadBalancerArn: lb('cart').arn,
+      port: 80,
+      otherIngressRules: 1,
+    });
+    expect(
+      rules.body.listeners[0].rules.map((r: any) => [
+        r.priority,
+        r.conditions,
+        r.actions,
+      ]),
+    ).toEqual([
+      [
+        '1',
+        [{ field: 'path-pattern', values: ['/*'] }],
+        [
+          {
+            type: 'forward',
+            targetGroupArns: [lb('cart').targetGroups[0].arn],
+          },
+        ],
+      ],
+      [
+        'default',
+        [],
+        [
+          {
+            type: 'fixed-response',
+            fixedResponse: { statusCode: '404', contentType: 'text/plain' },
+          },
+        ],
+      ],
+    ]);
+
     // The group has one ALB security group, which both Ingresses name.
     const group = (await counts())['fleet-a'] as any;
     expect(group.albSecurityGroups).toBe(2); // storefront's and blog's

@@ -407,6 +407,7 @@ describe('readAwsAlbSettings', () => {
       roleArns: { [ACCOUNT]: ROLE_ARN },
       cacheTtlMs: 15_000,
       staleTtlMs: 600_000,
+      rulesTtlMs: 300_000,
       targetHealthConcurrency: 8,
       rateLimit: { callsPerSecond: 4, burst: 8, maxWaitMs: 2000 },
       maxAttempts: 3,

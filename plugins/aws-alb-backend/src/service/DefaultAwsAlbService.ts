@@ -14,10 +14,14 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JsonValue } from '@backstage/types';
 import {
   ANNOTATION_ELBV2_LOAD_BALANCER_ARN,
+  AlbListenerRule,
+  AlbListenerRules,
   AlbLoadBalancer,
+  EntityListenerRulesResponse,
   EntityLoadBalancersResponse,
   sliceForIngress,
 } from '@cross-account-alb/plugin-aws-alb-common';
+import { describeListenerRules, rulesForEntity } from './readListenerRules';
 import {
   AwsClientFactory,
   createAwsClientFactory,
@@ -47,6 +51,8 @@ export interface AwsAlbSettings {
   roleArns: Record<string, string>;
   cacheTtlMs: number;
   staleTtlMs: number;
+  /** How long listener rules are kept: they change only when an Ingress does. */
+  rulesTtlMs: number;
   targetHealthConcurrency: number;
   rateLimit: { callsPerSecond: number; burst: number; maxWaitMs: number };
   maxAttempts: number;
@@ -60,6 +66,7 @@ export interface AwsAlbSettings {
 export const DEFAULTS = {
   cacheTtlSeconds: 15,
   staleTtlSeconds: 600,
+  rulesTtlSeconds: 300,
   targetHealthConcurrency: 8,
   callsPerSecond: 4,
   burst: 8,
@@ -95,6 +102,8 @@ export function readAwsAlbSettings(config: Config): AwsAlbSettings {
     cacheTtlMs: positive('cache.ttlSeconds', DEFAULTS.cacheTtlSeconds) * 1000,
     staleTtlMs:
       positive('cache.staleTtlSeconds', DEFAULTS.staleTtlSeconds) * 1000,
+    rulesTtlMs:
+      positive('cache.rulesTtlSeconds', DEFAULTS.rulesTtlSeconds) * 1000,
     targetHealthConcurrency: Math.floor(
       positive('targetHealthConcurrency', DEFAULTS.targetHealthConcurrency),
     ),
@@ -132,6 +141,13 @@ export function expectedCalls(
     lbs.flatMap(lb => lb.targetGroups.map(tg => tg.arn)),
   ).size;
   return lookup + Math.ceil(lbs.length / 20) + 2 * lbs.length + targetGroups;
+}
+
+/** What is stored in the cache for one listener's rules. */
+interface RulesCacheEntry {
+  v: 1;
+  fetchedAt: string;
+  rules: AlbListenerRule[];
 }
 
 /** What is stored in the cache for one locator. */
@@ -252,6 +268,67 @@ export class DefaultAwsAlbService implements AwsAlbService {
       fetchedAt: snapshot.fetchedAt,
       stale: snapshot.stale,
       ...(snapshot.staleReason ? { staleReason: snapshot.staleReason } : {}),
+    };
+  }
+
+  /**
+   * The rules of the entity's listeners, read when the tab asks for them (one
+   * `DescribeRules` per listener, within the same budget as the health reads) and kept
+   * `rulesTtlMs`. For a load balancer shared by an Ingress group, only the rules that route
+   * to the entity's own target groups, and the default rule.
+   */
+  async getEntityListenerRules(request: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+  }): Promise<EntityListenerRulesResponse> {
+    const answer = await this.getEntityLoadBalancers(request);
+    const { settings, clientFactory, cache, logger } = this.options;
+    const { accountId, region } = answer;
+    const listeners: AlbListenerRules[] = [];
+    let oldest = this.now();
+    let clients:
+      | Awaited<ReturnType<AlbAwsClientFactory['getClients']>>
+      | undefined;
+    for (const lb of answer.loadBalancers) {
+      for (const listener of lb.listeners) {
+        const key = `v1:rules:${listener.arn}`;
+        let entry = (await cache
+          .get<JsonValue>(key)
+          .catch(() => undefined)) as unknown as RulesCacheEntry | undefined;
+        if (entry?.v !== 1) {
+          try {
+            clients ??= await clientFactory.getClients(accountId, region);
+            const elbv2 = clients.elbv2;
+            const read = () => describeListenerRules(elbv2, listener.arn);
+            const rules = clientFactory.withBudget
+              ? await clientFactory.withBudget(accountId, region, 1, read)
+              : await read();
+            entry = {
+              v: 1,
+              fetchedAt: new Date(this.now()).toISOString(),
+              rules,
+            };
+          } catch (e) {
+            throw toBackstageError(e, {
+              accountId,
+              region,
+              roleArn: settings.roleArns[accountId],
+            });
+          }
+          await cache
+            .set(key, entry as unknown as JsonValue, {
+              ttl: settings.rulesTtlMs,
+            })
+            .catch(e => logger.warn(`aws-alb cache write failed: ${e}`));
+        }
+        oldest = Math.min(oldest, Date.parse(entry.fetchedAt));
+        listeners.push(rulesForEntity(lb, listener.arn, entry.rules));
+      }
+    }
+    return {
+      entityRef: answer.entityRef,
+      listeners,
+      fetchedAt: new Date(oldest).toISOString(),
     };
   }
 

@@ -345,7 +345,8 @@ function toTargetGroup(
   };
 }
 
-function toAction(a: Action): AlbListenerAction {
+/** An ELBv2 action as the response shows it (listener default actions and rules). */
+export function toAction(a: Action): AlbListenerAction {
   const targetGroupArns = [
     ...(a.TargetGroupArn ? [a.TargetGroupArn] : []),
     ...(a.ForwardConfig?.TargetGroups ?? [])

@@ -1,6 +1,9 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
-import { EntityLoadBalancersResponse } from '@cross-account-alb/plugin-aws-alb-common';
+import {
+  EntityListenerRulesResponse,
+  EntityLoadBalancersResponse,
+} from '@cross-account-alb/plugin-aws-alb-common';
 
 /**
  * Reads the load balancers of an entity. Replace it by registering another factory for
@@ -21,4 +24,13 @@ export interface AwsAlbService {
     entityRef: string | CompoundEntityRef;
     credentials: BackstageCredentials;
   }): Promise<EntityLoadBalancersResponse>;
+
+  /**
+   * The rules of the entity's listeners; for a load balancer shared by an Ingress group only
+   * those of the entity's Ingress. Optional: without it the route answers 404.
+   */
+  getEntityListenerRules?(options: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+  }): Promise<EntityListenerRulesResponse>;
 }

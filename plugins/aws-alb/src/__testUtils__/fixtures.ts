@@ -182,6 +182,11 @@ export function errorResponse(
 }
 
 /** A mock API; each test sets what `getEntityLoadBalancers` answers. */
-export function mockAwsAlbApi(): jest.Mocked<AwsAlbApi> {
-  return { getEntityLoadBalancers: jest.fn() };
+export function mockAwsAlbApi(): jest.Mocked<AwsAlbApi> & {
+  getEntityListenerRules: jest.Mock;
+} {
+  return {
+    getEntityLoadBalancers: jest.fn(),
+    getEntityListenerRules: jest.fn(),
+  };
 }

@@ -1,6 +1,9 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
-import type { EntityLoadBalancersResponse } from '@cross-account-alb/plugin-aws-alb-common';
+import type {
+  EntityListenerRulesResponse,
+  EntityLoadBalancersResponse,
+} from '@cross-account-alb/plugin-aws-alb-common';
 
 /**
  * Reads the load balancers of a catalog entity from the `aws-alb` backend.
@@ -17,6 +20,16 @@ export interface AwsAlbApi {
     entityRef: CompoundEntityRef,
     options?: { signal?: AbortSignal },
   ): Promise<EntityLoadBalancersResponse>;
+
+  /**
+   * The rules of the entity's listeners (conditions and actions), read when asked for; on a
+   * load balancer shared by an Ingress group only the rules of the entity's own Ingress.
+   * Optional so that older implementations keep working; the tab then offers no rules.
+   */
+  getEntityListenerRules?(
+    entityRef: CompoundEntityRef,
+    options?: { signal?: AbortSignal },
+  ): Promise<EntityListenerRulesResponse>;
 }
 
 /** @public */

@@ -1,7 +1,10 @@
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type { EntityLoadBalancersResponse } from '@cross-account-alb/plugin-aws-alb-common';
+import type {
+  EntityListenerRulesResponse,
+  EntityLoadBalancersResponse,
+} from '@cross-account-alb/plugin-aws-alb-common';
 import type { AwsAlbApi } from './AwsAlbApi';
 
 /**
@@ -24,17 +27,40 @@ export class AwsAlbClient implements AwsAlbApi {
     entityRef: CompoundEntityRef,
     options?: { signal?: AbortSignal },
   ): Promise<EntityLoadBalancersResponse> {
+    return this.get<EntityLoadBalancersResponse>(
+      entityRef,
+      'load-balancers',
+      options,
+    );
+  }
+
+  async getEntityListenerRules(
+    entityRef: CompoundEntityRef,
+    options?: { signal?: AbortSignal },
+  ): Promise<EntityListenerRulesResponse> {
+    return this.get<EntityListenerRulesResponse>(
+      entityRef,
+      'listener-rules',
+      options,
+    );
+  }
+
+  private async get<T>(
+    entityRef: CompoundEntityRef,
+    what: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl('aws-alb');
     const path = [entityRef.namespace, entityRef.kind, entityRef.name]
       .map(segment => encodeURIComponent(segment))
       .join('/');
     const response = await this.fetchApi.fetch(
-      `${baseUrl}/v1/entity/${path}/load-balancers`,
+      `${baseUrl}/v1/entity/${path}/${what}`,
       { signal: options?.signal, headers: { Accept: 'application/json' } },
     );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return (await response.json()) as EntityLoadBalancersResponse;
+    return (await response.json()) as T;
   }
 }

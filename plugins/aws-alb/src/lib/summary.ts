@@ -1,6 +1,7 @@
 import type {
   AlbListener,
   AlbListenerAction,
+  AlbRuleCondition,
   AlbLoadBalancer,
   AlbTarget,
   AlbTargetGroup,
@@ -156,7 +157,7 @@ export function loadBalancerUrl(lb: AlbLoadBalancer): string | undefined {
   return `${scheme}://${lb.dnsName}${port}`;
 }
 
-function describeAction(
+export function describeAction(
   action: AlbListenerAction,
   targetGroups: AlbTargetGroup[],
 ): string {
@@ -229,4 +230,25 @@ export function describeLoadBalancerState(state?: string): string {
     default:
       return state ?? 'Unknown';
   }
+}
+
+/** A rule's conditions in one line, e.g. `host shop.example.com, path /cart/*`. */
+export function describeRuleConditions(conditions: AlbRuleCondition[]): string {
+  if (!conditions.length) return 'Any request';
+  const label: Record<string, string> = {
+    'host-header': 'host',
+    'path-pattern': 'path',
+    'http-request-method': 'method',
+    'source-ip': 'source IP',
+    'query-string': 'query',
+  };
+  return conditions
+    .map(c => {
+      const field =
+        c.field === 'http-header'
+          ? `header ${c.name ?? ''}`.trim()
+          : label[c.field] ?? c.field;
+      return `${field} ${c.values.join(' or ')}`;
+    })
+    .join(', ');
 }

@@ -154,6 +154,71 @@ describe('AlbContent (legacy frontend system)', () => {
     ).toBeInTheDocument();
   });
 
+  it('reads the listener rules only when asked, and says how many belong to other Ingresses', async () => {
+    const api = mockAwsAlbApi();
+    const lb = makeLoadBalancer(healthyTargets);
+    lb.ingressGroup = { ingress: 'cart/cart', otherIngresses: ['shop/shop'] };
+    api.getEntityLoadBalancers.mockResolvedValue(makeResponse([lb]));
+    api.getEntityListenerRules.mockResolvedValue({
+      entityRef: 'component:default/game-2048',
+      fetchedAt: '2026-12-01T07:00:00.000Z',
+      listeners: [
+        {
+          loadBalancerArn: lb.arn,
+          listenerArn: 'listener',
+          port: 80,
+          protocol: 'HTTP',
+          otherIngressRules: 1,
+          rules: [
+            {
+              arn: 'rule-1',
+              priority: '1',
+              isDefault: false,
+              conditions: [
+                { field: 'host-header', values: ['cart.example.com'] },
+                { field: 'path-pattern', values: ['/*'] },
+              ],
+              actions: [
+                {
+                  type: 'forward',
+                  targetGroupArns: [lb.targetGroups[0].arn],
+                },
+              ],
+            },
+            {
+              arn: 'default',
+              priority: 'default',
+              isDefault: true,
+              conditions: [],
+              actions: [
+                {
+                  type: 'fixed-response',
+                  fixedResponse: { statusCode: '404' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await render(annotatedEntity, api);
+    const button = await screen.findByRole('button', {
+      name: 'Show listener rules',
+    });
+    expect(api.getEntityListenerRules).not.toHaveBeenCalled();
+    await userEvent.click(button);
+    const rule = (
+      await screen.findByText('host cart.example.com, path /*')
+    ).closest('tr')!;
+    expect(
+      within(rule).getByText(`Forward to ${lb.targetGroups[0].name}`),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Fixed response 404')).toBeInTheDocument();
+    expect(
+      screen.getByText("1 rule of the group's other Ingresses not shown"),
+    ).toBeInTheDocument();
+  });
+
   it('renders the shared contract mock of the -common package', async () => {
     const api = mockAwsAlbApi();
     api.getEntityLoadBalancers.mockResolvedValue(

@@ -15,6 +15,7 @@ import {
   AlbNotCreatedState,
   MissingAlbAnnotation,
 } from '../shared/States';
+import { ListenerRulesCard } from './ListenerRulesCard';
 import { HealthSummaryCard } from './HealthSummaryCard';
 import {
   ListenersCard,
@@ -113,6 +114,12 @@ function AlbContentBody() {
           ))}
         </Fragment>
       ))}
+      <Grid item xs={12}>
+        <ListenerRulesCard
+          entityRef={getCompoundEntityRef(entity)}
+          loadBalancers={value.loadBalancers}
+        />
+      </Grid>
     </Grid>
   );
 }
