@@ -60,6 +60,9 @@ async function main() {
     process.exit(1);
   }
   useSandboxEndpoint(moto.endpoint);
+  // The controller stand-in keeps what was applied to each sandbox cluster there; the
+  // seeding below and the portal's backend must use the same place.
+  process.env.SANDBOX_STATE_DIR = stateDir;
   const network = await seedSandboxNetwork();
   // The example component demo-2048 (examples/entities.yaml) shows this ALB: the one the
   // controller would create for the Ingress game-2048/ingress-2048 on cluster sandbox-demo.
@@ -70,6 +73,18 @@ async function main() {
     serviceName: 'service-2048',
     replicas: 3,
   });
+  // demo-cart and demo-shop share one ALB through Ingress group demo-store: each tab shows
+  // its own target group and rules, and names the other.
+  for (const name of ['cart', 'shop']) {
+    await seedSandboxAlb({
+      clusterName: 'sandbox-demo',
+      namespace: name,
+      ingressName: name,
+      groupName: 'demo-store',
+      serviceTags: { 'backstage.io/component': `demo-${name}` },
+      replicas: 2,
+    });
+  }
   const demoAlb = {
     arn: demo.loadBalancerArn,
     dnsName: demo.dnsName,

@@ -213,6 +213,31 @@ const checks: Check[] = [
     },
   },
   {
+    name: 'a component of an Ingress group sees its slice of the shared ALB, and its rules',
+    async run(page) {
+      await page.goto(`${APP}/catalog/default/component/demo-cart/aws-alb`);
+      await page
+        .getByText(
+          /Ingress cart\/cart shares the load balancer with shop\/shop/,
+        )
+        .first()
+        .waitFor({ timeout: 60_000 });
+      // Only cart's target group: its two targets, none of shop's.
+      const healthy =
+        (await page.getByTestId('alb-healthy-count').first().textContent()) ??
+        '';
+      if (!/^\s*2\s*\/\s*2\s*$/.test(healthy)) {
+        throw new Error(`healthy count shows "${healthy}", expected 2 / 2`);
+      }
+      await page.getByRole('button', { name: 'Show listener rules' }).click();
+      await page
+        .getByText("1 rule of the group's other Ingresses not shown")
+        .waitFor({ timeout: 30_000 });
+      await page.getByText('path /*').first().waitFor();
+      await shot(page, '07-alb-tab-ingress-group');
+    },
+  },
+  {
     name: 'the load balancer tab reads in the dark theme',
     async run(page) {
       // The theme the user picks in Settings, as the app stores it.

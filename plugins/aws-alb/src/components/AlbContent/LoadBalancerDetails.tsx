@@ -100,7 +100,13 @@ export function ListenersCard(props: { lb: AlbLoadBalancer }) {
     id: l.arn,
     port: l.port?.toString() ?? '—',
     protocol: l.protocol ?? '—',
-    action: describeListenerActions(l, lb.targetGroups),
+    action:
+      describeListenerActions(l, lb.targetGroups) +
+      // The controller's listeners answer 404 by default and route by rules.
+      (l.defaultActions.length === 1 &&
+      l.defaultActions[0].type === 'fixed-response'
+        ? ' to requests no rule matches (see the listener rules)'
+        : ''),
   }));
   const columns: TableColumn<ListenerRow>[] = [
     { title: 'Port', field: 'port', width: '15%' },
