@@ -58,6 +58,11 @@ behaviour through the SDK):
    rule references (in any account of a shared VPC). AWS refuses both with
    DependencyViolation ("resource sg-… has a dependent object"): a teardown must revoke the
    node rules that name the ALB's group and wait for the ALB to go before deleting it.
+12. CloudWatch GetMetricData answers no value for a percentile statistic (p50, p99, p99.9):
+   moto computes only Sum, Average, Minimum, Maximum and SampleCount. CloudWatch computes
+   percentiles from the values published in each period (PutMetricData Values/Counts);
+   ALB dashboards read TargetResponseTime as p50/p99. The patch computes them (nearest
+   rank) from the period's values.
 """
 
 from __future__ import annotations
@@ -820,6 +825,31 @@ def _delete_security_group(self: Any, name: str | None = None, group_id: str | N
 
 
 SecurityGroupBackend.delete_security_group = _delete_security_group  # type: ignore[method-assign]
+
+
+# --- Gap 12: percentile statistics in GetMetricData ---------------------------------------
+
+import math  # noqa: E402
+
+from moto.cloudwatch.models import Statistics  # noqa: E402
+
+_require(Statistics, "get_statistics_for_type", "metric_single_values_list")
+_orig_statistic = Statistics.get_statistics_for_type
+_PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d+)?|100)$")
+
+
+def _statistic(self: Any, stat: str) -> Any:
+    match = _PERCENTILE.match(stat)
+    if not match:
+        return _orig_statistic(self, stat)
+    values = sorted(self.metric_single_values_list)
+    if not values:
+        return None
+    rank = math.ceil(float(match.group(1)) / 100 * len(values))
+    return values[min(len(values), max(rank, 1)) - 1]
+
+
+Statistics.get_statistics_for_type = _statistic  # type: ignore[method-assign]
 
 
 def main() -> None:

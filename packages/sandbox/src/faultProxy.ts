@@ -122,6 +122,8 @@ export interface FaultProxyOptions {
 
 const SIGNING_NAME_TO_PREFIX: Record<string, string> = {
   tagging: 'tag',
+  // CloudWatch signs as `monitoring`; IAM names its actions `cloudwatch:*`.
+  monitoring: 'cloudwatch',
 };
 
 // RAM's REST paths are the lower-cased operation names.

@@ -9,6 +9,7 @@ export * from './seed';
 export * from './standins/eksctl';
 export * from './standins/lbc';
 export * from './standins/lbcGroup';
+export * from './standins/albMetrics';
 export * from './standins/seeding';
 export * from './standins/teardown';
 export * from './publish/localGit';

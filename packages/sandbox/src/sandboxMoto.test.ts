@@ -40,6 +40,11 @@ import {
   GetResourceSharesCommand,
   RAMClient,
 } from '@aws-sdk/client-ram';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  PutMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { MotoServer, startMoto } from './moto';
 import {
   SANDBOX_NETWORK_ACCOUNT_ID,
@@ -627,6 +632,45 @@ describe('sandbox moto patches', () => {
       new DescribeTargetGroupsCommand({ LoadBalancerArn: lbArn }),
     );
     expect(TargetGroups.map(t => t.TargetGroupArn)).toEqual([second]);
+  });
+
+  it('computes percentile statistics in GetMetricData from the values published', async () => {
+    const cloudwatch = new CloudWatchClient({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+    const metric = {
+      Namespace: 'Sandbox/Test',
+      MetricName: 'Latency',
+      Dimensions: [{ Name: 'Service', Value: 'percentiles' }],
+    };
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: metric.Namespace,
+        MetricData: [
+          {
+            MetricName: metric.MetricName,
+            Dimensions: metric.Dimensions,
+            Timestamp: minute,
+            Values: Array.from({ length: 100 }, (_, i) => i + 1),
+            Unit: 'Seconds',
+          },
+        ],
+      }),
+    );
+    const { MetricDataResults = [] } = await cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(minute.getTime() - 60_000),
+        EndTime: new Date(minute.getTime() + 60_000),
+        MetricDataQueries: ['p50', 'p99', 'Maximum'].map((Stat, i) => ({
+          Id: `q${i}`,
+          MetricStat: { Metric: metric, Period: 60, Stat },
+        })),
+      }),
+    );
+    expect(MetricDataResults.map(r => r.Values)).toEqual([[50], [99], [100]]);
   });
 
   it('lets an existing account join an Organization by invitation, and leave it', async () => {

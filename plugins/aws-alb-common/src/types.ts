@@ -159,6 +159,69 @@ export interface EntityListenerRulesResponse {
   fetchedAt: string;
 }
 
+/** Time ranges of the golden signals. */
+export type AlbSignalsRange = '1h' | '3h' | '24h' | '7d';
+
+/** The ranges, their length and the period of one point, in seconds. */
+export const ALB_SIGNALS_RANGES: Record<
+  AlbSignalsRange,
+  { seconds: number; periodSeconds: number }
+> = {
+  '1h': { seconds: 3600, periodSeconds: 60 },
+  '3h': { seconds: 10800, periodSeconds: 300 },
+  '24h': { seconds: 86400, periodSeconds: 900 },
+  '7d': { seconds: 604800, periodSeconds: 3600 },
+};
+
+/** One point of a metric: the period's start (ISO 8601) and its value. */
+export interface AlbSignalPoint {
+  t: string;
+  v: number;
+}
+
+/** One metric over the range, oldest first; `current` is the latest point's value. */
+export interface AlbSignalSeries {
+  points: AlbSignalPoint[];
+  current?: number;
+}
+
+/** The golden signals of one load balancer (or of an Ingress's slice of a shared one). */
+export interface AlbLoadBalancerSignals {
+  loadBalancerArn: string;
+  /** RequestCount per period. */
+  requests: AlbSignalSeries;
+  /** HTTPCode_ELB_5XX_Count: errors the load balancer made itself (whole ALB). */
+  elb5xx: AlbSignalSeries;
+  /** HTTPCode_Target_5XX_Count: errors the targets answered. */
+  target5xx: AlbSignalSeries;
+  /** (ELB + target 5xx) / requests, in percent. */
+  errorRatePercent: AlbSignalSeries;
+  /** TargetResponseTime p50 and p99, in seconds. */
+  p50Seconds: AlbSignalSeries;
+  p99Seconds: AlbSignalSeries;
+  /** RejectedConnectionCount (whole ALB). */
+  rejectedConnections: AlbSignalSeries;
+  targetGroups: Array<{
+    arn: string;
+    name: string;
+    healthy: AlbSignalSeries;
+    unhealthy: AlbSignalSeries;
+  }>;
+  /** `no-traffic` when CloudWatch has no request in the range (e.g. a new ALB). */
+  status: 'ok' | 'degraded' | 'no-traffic';
+  statusReason: string;
+}
+
+/** `GET /api/aws-alb/v1/entity/:namespace/:kind/:name/signals?range=3h` */
+export interface EntityLoadBalancerSignalsResponse {
+  entityRef: string;
+  range: AlbSignalsRange;
+  periodSeconds: number;
+  /** ISO 8601 time the metrics were read from CloudWatch. */
+  fetchedAt: string;
+  loadBalancers: AlbLoadBalancerSignals[];
+}
+
 /** `GET /api/aws-alb/v1/entity/:namespace/:kind/:name/load-balancers` */
 export interface EntityLoadBalancersResponse {
   entityRef: string;
