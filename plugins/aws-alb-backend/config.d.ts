@@ -6,6 +6,22 @@ export interface Config {
      * allowed. An entity whose load balancer is in any other account gets a 403.
      */
     allowedAccountIds?: string[];
+    /** Golden signals from CloudWatch, shown on the tab and returned by the action. */
+    signals?: {
+      /** The 5xx rate, in percent, at or above which a load balancer shows as degraded. Default 5. */
+      errorRateThresholdPercent?: number;
+      /** How long one range's signals are kept. Default 60. */
+      cacheTtlSeconds?: number;
+      /** CloudWatch's own budget per account and region (not counted against ELBv2's). */
+      rateLimit?: {
+        /** Default 2. */
+        callsPerSecond?: number;
+        /** Default 4. */
+        burst?: number;
+        /** Default 2000. */
+        maxWaitMs?: number;
+      };
+    };
     cache?: {
       /**
        * How long an answer is served from the cache before AWS is read again. Default 15.

@@ -145,6 +145,7 @@ describe('against moto_server', () => {
     const health = shippedPolicy('health');
     expect(health.Statement.map((st: { Sid: string }) => st.Sid)).toEqual([
       'ReadLoadBalancerHealth',
+      'ReadLoadBalancerMetrics',
     ]);
     // The sandbox's network role also carries the scaffolder's policy (one role for both
     // plugins), which may read tags too: the health policy is judged alone, as a portal that
@@ -177,6 +178,42 @@ describe('against moto_server', () => {
         credentials: mockCredentials.user(),
       }),
     ).resolves.toMatchObject({ loadBalancers: [{ arn: albArn }] });
+
+    // The golden signals need the metrics statement, and only it.
+    await ensureSandboxPrincipals({
+      ...principals,
+      policyOverrides: {
+        health: {
+          ...health,
+          Statement: health.Statement.filter(
+            (st: { Sid: string }) => st.Sid !== 'ReadLoadBalancerMetrics',
+          ),
+        },
+        network: { ...shippedPolicy('network'), Statement: [] },
+      },
+    });
+    try {
+      await expect(
+        service().getEntityLoadBalancerSignals({
+          entityRef: 'component:default/game-2048',
+          credentials: mockCredentials.user(),
+        }),
+      ).rejects.toMatchObject({
+        name: 'NotAllowedError',
+        message: expect.stringContaining('AWS denied cloudwatch:GetMetricData'),
+      });
+    } finally {
+      await ensureSandboxPrincipals(principals);
+    }
+    await expect(
+      service().getEntityLoadBalancerSignals({
+        entityRef: 'component:default/game-2048',
+        credentials: mockCredentials.user(),
+      }),
+    ).resolves.toMatchObject({
+      range: '3h',
+      loadBalancers: [{ loadBalancerArn: albArn, status: 'no-traffic' }],
+    });
   });
 
   it('spends at most the configured budget, refusing whole reads rather than half', async () => {

@@ -56,6 +56,23 @@ export async function createRouter(
     },
   );
 
+  router.get('/v1/entity/:namespace/:kind/:name/signals', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    if (!service.getEntityLoadBalancerSignals) {
+      throw new NotFoundError('This backend does not read CloudWatch signals');
+    }
+    const { namespace, kind, name } = req.params;
+    const response = await service.getEntityLoadBalancerSignals({
+      entityRef: { namespace, kind, name },
+      credentials,
+      range: typeof req.query.range === 'string' ? req.query.range : undefined,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(response);
+  });
+
   // Backstage's error handler writes the body and status; it only misses Retry-After.
   const retryAfter: ErrorRequestHandler = (err, _req, res, next) => {
     const seconds = (err as { retryAfterSeconds?: unknown })?.retryAfterSeconds;

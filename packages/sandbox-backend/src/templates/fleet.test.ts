@@ -45,6 +45,7 @@ import {
   sandboxAwsConfig,
   SandboxNetwork,
   sandboxDeleteIngress,
+  sandboxPublishAlbMetrics,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -399,6 +400,38 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
         ],
       ],
     ]);
+
+    // Golden signals from CloudWatch, per Ingress of the group: shop's target group fails.
+    await sandboxPublishAlbMetrics({
+      networkAccountId: NETWORK,
+      region: REGION,
+      loadBalancerArn: lb('cart').arn,
+      minutes: 60,
+      failingTargetGroupArns: [lb('shop').targetGroups[0].arn],
+    });
+    const signals = async (name: string, range = '1h') =>
+      request(server)
+        .get(
+          `/api/aws-alb/v1/entity/default/component/${name}/signals?range=${range}`,
+        )
+        .set('Authorization', auth());
+    const cartSignals = await signals('cart');
+    expect(cartSignals.status).toBe(200);
+    expect(cartSignals.body).toMatchObject({ range: '1h', periodSeconds: 60 });
+    expect(cartSignals.body.loadBalancers[0].status).toBe('ok');
+    expect(
+      cartSignals.body.loadBalancers[0].targetGroups.map((tg: any) => tg.arn),
+    ).toEqual([lb('cart').targetGroups[0].arn]);
+    const shopSignals = await signals('shop');
+    expect(shopSignals.body.loadBalancers[0].status).toBe('degraded');
+    expect((await signals('blog')).body.loadBalancers[0].status).toBe(
+      'no-traffic',
+    );
+    const badRange = await signals('cart', '2h');
+    expect(badRange.status).toBe(400);
+    expect(badRange.body.error.message).toBe(
+      'range must be one of 1h, 3h, 24h, 7d, got "2h"',
+    );
 
     // The group has one ALB security group, which both Ingresses name.
     const group = (await counts())['fleet-a'] as any;

@@ -17,10 +17,13 @@ import {
   AlbListenerRule,
   AlbListenerRules,
   AlbLoadBalancer,
+  ALB_SIGNALS_RANGES,
   EntityListenerRulesResponse,
+  EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
   sliceForIngress,
 } from '@cross-account-alb/plugin-aws-alb-common';
+import { readSignalsSettings, SignalsReader } from './SignalsReader';
 import { describeListenerRules, rulesForEntity } from './readListenerRules';
 import {
   AwsClientFactory,
@@ -170,6 +173,8 @@ export interface DefaultAwsAlbServiceOptions {
   logger: LoggerService;
   settings: AwsAlbSettings;
   clientFactory: AlbAwsClientFactory;
+  /** Reads golden signals from CloudWatch; without it the service has none. */
+  signals?: SignalsReader;
   /** Injectable clock for tests. */
   now?: () => number;
   /** Injectable wait between looks at the cache while another replica reads, for tests. */
@@ -199,8 +204,9 @@ export class DefaultAwsAlbService implements AwsAlbService {
     },
   ): DefaultAwsAlbService {
     const settings = readAwsAlbSettings(config);
+    const awsClients = deps.awsClients ?? createAwsClientFactory({ config });
     const clientFactory = new DefaultAlbAwsClientFactory({
-      awsClients: deps.awsClients ?? createAwsClientFactory({ config }),
+      awsClients,
       limiters: new AccountRegionLimiters({
         ratePerSecond: settings.rateLimit.callsPerSecond,
         burst: settings.rateLimit.burst,
@@ -208,7 +214,18 @@ export class DefaultAwsAlbService implements AwsAlbService {
       }),
       maxAttempts: settings.maxAttempts,
     });
-    return new DefaultAwsAlbService({ ...deps, settings, clientFactory });
+    const signals = new SignalsReader({
+      awsClients,
+      cache: deps.cache,
+      logger: deps.logger,
+      settings: readSignalsSettings(config),
+    });
+    return new DefaultAwsAlbService({
+      ...deps,
+      settings,
+      clientFactory,
+      signals,
+    });
   }
 
   constructor(private readonly options: DefaultAwsAlbServiceOptions) {
@@ -329,6 +346,39 @@ export class DefaultAwsAlbService implements AwsAlbService {
       entityRef: answer.entityRef,
       listeners,
       fetchedAt: new Date(oldest).toISOString(),
+    };
+  }
+
+  /**
+   * The golden signals of the entity's load balancers (of its slice, for an Ingress group)
+   * over `range`, from CloudWatch in their account: one GetMetricData call, cached
+   * `awsAlb.signals.cacheTtlSeconds`, within CloudWatch's own budget.
+   */
+  async getEntityLoadBalancerSignals(request: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+    range?: string;
+  }): Promise<EntityLoadBalancerSignalsResponse> {
+    if (!this.options.signals) {
+      throw new NotFoundError('This backend does not read CloudWatch signals');
+    }
+    const range = SignalsReader.parseRange(request.range);
+    const answer = await this.getEntityLoadBalancers(request);
+    const { fetchedAt, signals } = await this.options.signals.read(
+      {
+        accountId: answer.accountId,
+        region: answer.region,
+        roleArn: this.options.settings.roleArns[answer.accountId],
+      },
+      answer.loadBalancers,
+      range,
+    );
+    return {
+      entityRef: answer.entityRef,
+      range,
+      periodSeconds: ALB_SIGNALS_RANGES[range].periodSeconds,
+      fetchedAt,
+      loadBalancers: signals,
     };
   }
 

@@ -2,6 +2,7 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
   EntityListenerRulesResponse,
+  EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
 } from '@cross-account-alb/plugin-aws-alb-common';
 
@@ -33,4 +34,15 @@ export interface AwsAlbService {
     entityRef: string | CompoundEntityRef;
     credentials: BackstageCredentials;
   }): Promise<EntityListenerRulesResponse>;
+
+  /**
+   * The golden signals (requests, 5xx, latency, host counts) of the entity's load
+   * balancers over `range` (`1h`, `3h` (default), `24h`, `7d`), from CloudWatch. Optional:
+   * without it the route answers 404.
+   */
+  getEntityLoadBalancerSignals?(options: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+    range?: string;
+  }): Promise<EntityLoadBalancerSignalsResponse>;
 }
