@@ -184,9 +184,18 @@ export function errorResponse(
 /** A mock API; each test sets what `getEntityLoadBalancers` answers. */
 export function mockAwsAlbApi(): jest.Mocked<AwsAlbApi> & {
   getEntityListenerRules: jest.Mock;
+  getEntityLoadBalancerSignals: jest.Mock;
 } {
   return {
     getEntityLoadBalancers: jest.fn(),
     getEntityListenerRules: jest.fn(),
+    // No signals unless a test gives some.
+    getEntityLoadBalancerSignals: jest.fn(async (_ref, { range }) => ({
+      entityRef: 'component:default/game-2048',
+      range,
+      periodSeconds: 300,
+      fetchedAt: '2026-12-01T07:00:00.000Z',
+      loadBalancers: [],
+    })),
   };
 }

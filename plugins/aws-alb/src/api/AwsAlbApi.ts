@@ -1,7 +1,9 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
+  AlbSignalsRange,
   EntityListenerRulesResponse,
+  EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
 } from '@cross-account-alb/plugin-aws-alb-common';
 
@@ -30,6 +32,15 @@ export interface AwsAlbApi {
     entityRef: CompoundEntityRef,
     options?: { signal?: AbortSignal },
   ): Promise<EntityListenerRulesResponse>;
+
+  /**
+   * The golden signals of the entity's load balancers from CloudWatch over a range.
+   * Optional: without it the tab shows no signals.
+   */
+  getEntityLoadBalancerSignals?(
+    entityRef: CompoundEntityRef,
+    options: { range: AlbSignalsRange; signal?: AbortSignal },
+  ): Promise<EntityLoadBalancerSignalsResponse>;
 }
 
 /** @public */

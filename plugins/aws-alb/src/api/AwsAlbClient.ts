@@ -2,7 +2,9 @@ import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  AlbSignalsRange,
   EntityListenerRulesResponse,
+  EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import type { AwsAlbApi } from './AwsAlbApi';
@@ -41,6 +43,17 @@ export class AwsAlbClient implements AwsAlbApi {
     return this.get<EntityListenerRulesResponse>(
       entityRef,
       'listener-rules',
+      options,
+    );
+  }
+
+  async getEntityLoadBalancerSignals(
+    entityRef: CompoundEntityRef,
+    options: { range: AlbSignalsRange; signal?: AbortSignal },
+  ): Promise<EntityLoadBalancerSignalsResponse> {
+    return this.get<EntityLoadBalancerSignalsResponse>(
+      entityRef,
+      `signals?range=${encodeURIComponent(options.range)}`,
       options,
     );
   }

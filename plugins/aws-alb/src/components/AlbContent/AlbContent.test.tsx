@@ -219,6 +219,124 @@ describe('AlbContent (legacy frontend system)', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows the golden signals with their status, and reads another range when picked', async () => {
+    const api = mockAwsAlbApi();
+    const lb = makeLoadBalancer(healthyTargets);
+    api.getEntityLoadBalancers.mockResolvedValue(makeResponse([lb]));
+    const points = (values: number[]) => ({
+      points: values.map((v, i) => ({
+        t: new Date(Date.UTC(2026, 11, 1, 6, i * 5)).toISOString(),
+        v,
+      })),
+      current: values[values.length - 1],
+    });
+    api.getEntityLoadBalancerSignals.mockImplementation(
+      async (_ref, { range }) => ({
+        entityRef: 'component:default/game-2048',
+        range,
+        periodSeconds: 300,
+        fetchedAt: '2026-12-01T07:00:00.000Z',
+        loadBalancers: [
+          {
+            loadBalancerArn: lb.arn,
+            requests: points([120, 130, 125]),
+            elb5xx: points([0, 0, 0]),
+            target5xx: points([0, 2, 50]),
+            errorRatePercent: points([0, 1.5, 40]),
+            p50Seconds: points([0.012, 0.013, 0.4]),
+            p99Seconds: points([0.2, 0.25, 8]),
+            rejectedConnections: points([0, 0, 0]),
+            targetGroups: [
+              {
+                arn: lb.targetGroups[0].arn,
+                name: lb.targetGroups[0].name,
+                healthy: points([3, 3, 0]),
+                unhealthy: points([0, 0, 3]),
+              },
+            ],
+            status: 'degraded',
+            statusReason: '5xx rate 40.0% is at or above 5%',
+          },
+        ],
+      }),
+    );
+    await render(annotatedEntity, api);
+    expect(
+      await screen.findByText('5xx rate 40.0% is at or above 5%'),
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('alb-signal-errors')).getByText('40.0 %'),
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('alb-signal-latency')).getByText(
+        '400 ms / 8000 ms',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('alb-signal-hosts')).getByText(
+        `${lb.targetGroups[0].name}: 3`,
+      ),
+    ).toBeInTheDocument();
+    expect(api.getEntityLoadBalancerSignals).toHaveBeenLastCalledWith(
+      expect.anything(),
+      expect.objectContaining({ range: '3h' }),
+    );
+    await userEvent.click(screen.getByRole('button', { name: '24h' }));
+    await waitFor(() =>
+      expect(api.getEntityLoadBalancerSignals).toHaveBeenLastCalledWith(
+        expect.anything(),
+        expect.objectContaining({ range: '24h' }),
+      ),
+    );
+  });
+
+  it('keeps the health when CloudWatch cannot be read, with a note on the signals', async () => {
+    const api = mockAwsAlbApi();
+    api.getEntityLoadBalancers.mockResolvedValue(
+      makeResponse([makeLoadBalancer(healthyTargets)]),
+    );
+    api.getEntityLoadBalancerSignals.mockRejectedValue(
+      new Error('AWS denied cloudwatch:GetMetricData to role x.'),
+    );
+    await render(annotatedEntity, api);
+    expect(
+      await screen.findByText(/The signals could not be read from CloudWatch/),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('alb-healthy-count')).toHaveTextContent('2 / 2');
+  });
+
+  it('says "no traffic yet" for a new load balancer without metrics', async () => {
+    const api = mockAwsAlbApi();
+    const lb = makeLoadBalancer(healthyTargets);
+    api.getEntityLoadBalancers.mockResolvedValue(makeResponse([lb]));
+    const empty = { points: [] };
+    api.getEntityLoadBalancerSignals.mockResolvedValue({
+      entityRef: 'component:default/game-2048',
+      range: '3h',
+      periodSeconds: 300,
+      fetchedAt: '2026-12-01T07:00:00.000Z',
+      loadBalancers: [
+        {
+          loadBalancerArn: lb.arn,
+          requests: empty,
+          elb5xx: empty,
+          target5xx: empty,
+          errorRatePercent: empty,
+          p50Seconds: empty,
+          p99Seconds: empty,
+          rejectedConnections: empty,
+          targetGroups: [],
+          status: 'no-traffic',
+          statusReason: 'No request in the last 3h',
+        },
+      ],
+    });
+    await render(annotatedEntity, api);
+    expect(
+      await screen.findByText(/No traffic yet: No request in the last 3h/),
+    ).toBeInTheDocument();
+  });
+
   it('renders the shared contract mock of the -common package', async () => {
     const api = mockAwsAlbApi();
     api.getEntityLoadBalancers.mockResolvedValue(

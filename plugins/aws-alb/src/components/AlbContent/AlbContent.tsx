@@ -16,6 +16,7 @@ import {
   MissingAlbAnnotation,
 } from '../shared/States';
 import { ListenerRulesCard } from './ListenerRulesCard';
+import { SignalsCard } from './SignalsCard';
 import { HealthSummaryCard } from './HealthSummaryCard';
 import {
   ListenersCard,
@@ -98,6 +99,9 @@ function AlbContentBody() {
           onRefresh={refresh}
           refreshIntervalSeconds={effectiveRefreshInterval(interval)}
         />
+      </Grid>
+      <Grid item xs={12}>
+        <SignalsCard entityRef={getCompoundEntityRef(entity)} />
       </Grid>
       {value.loadBalancers.map(lb => (
         <Fragment key={lb.arn}>
