@@ -9,3 +9,4 @@ export * from './types';
 export * from './formats';
 export * from './mocks';
 export * from './slice';
+export * from './permissions';

@@ -1,5 +1,10 @@
 import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { identityApiRef } from '@backstage/core-plugin-api';
+import {
+  TestApiProvider,
+  mockApis,
+  renderInTestApp,
+} from '@backstage/test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AwsSubnetPicker } from './AwsSubnetPicker';
@@ -43,7 +48,12 @@ function props(overrides: Record<string, any>) {
 
 async function render(element: JSX.Element, scaffolderApi: any) {
   return renderInTestApp(
-    <TestApiProvider apis={[[scaffolderApiRef, scaffolderApi]]}>
+    <TestApiProvider
+      apis={[
+        [scaffolderApiRef, scaffolderApi],
+        [identityApiRef, mockApis.identity({ token: 'user-token' })],
+      ]}
+    >
       {element}
     </TestApiProvider>,
   );
@@ -63,7 +73,8 @@ describe('AwsVpcPicker', () => {
     await render(<AwsVpcPicker {...p} />, scaffolderApi);
     await screen.findByText('1 VPC in 111111111111 (us-east-1).');
     expect(scaffolderApi.autocomplete).toHaveBeenCalledWith({
-      token: 'unused',
+      // The user's Backstage token: the provider checks the user may use the pickers.
+      token: 'user-token',
       provider: 'aws-cross-account',
       resource: 'vpcs',
       context: { networkAccountId: '111111111111', region: 'us-east-1' },
