@@ -37,8 +37,11 @@ export const portalFeatures = [
 
   // permission plugin
   import('@backstage/plugin-permission-backend'),
-  // See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  // Who may run which template and action, read which entity and use the network pickers:
+  // platform groups named in permission.awsCrossAccount.platformGroups (see the README).
+  import(
+    '@cross-account-alb/plugin-permission-backend-module-aws-cross-account'
+  ),
 
   // search plugin
   import('@backstage/plugin-search-backend'),
