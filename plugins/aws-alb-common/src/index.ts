@@ -10,3 +10,4 @@ export * from './formats';
 export * from './mocks';
 export * from './slice';
 export * from './permissions';
+export * from './annotationContract';
