@@ -16,7 +16,11 @@ export const DEFAULT_OPEN_ACTIONS = [
   'debug:log',
 ];
 
-/** A group (or user) granted the application template on a cluster it does not own. */
+/**
+ * A group (or user) granted the application template on a cluster it does not own.
+ *
+ * @public
+ */
 export interface ClusterGrant {
   /** The cluster's Resource entity, e.g. `resource:default/shop`. */
   cluster: string;
@@ -24,7 +28,11 @@ export interface ClusterGrant {
   to: string[];
 }
 
-/** Catalog entities only their owners (and the platform groups) may read. */
+/**
+ * Catalog entities only their owners (and the platform groups) may read.
+ *
+ * @public
+ */
 export interface OwnerOnlyRead {
   kind: string;
   /** `spec.type`; any type when absent. */
@@ -41,7 +49,9 @@ export interface AwsCrossAccountPolicyConfig {
   platformGroups: string[];
   /** Non-AWS scaffolder actions anyone may run. */
   openActions: string[];
+  /** Clusters granted to groups that do not own them. */
   clusterGrants: ClusterGrant[];
+  /** Entities only their owners and the platform groups may read. */
   ownerOnlyReads: OwnerOnlyRead[];
 }
 

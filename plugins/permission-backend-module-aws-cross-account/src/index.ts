@@ -6,4 +6,9 @@
  */
 export { permissionModuleAwsCrossAccountPolicy as default } from './module';
 export { AwsCrossAccountPolicy } from './policy';
-export type { AwsCrossAccountPolicyConfig } from './config';
+export type { ClusterScope } from './policy';
+export type {
+  AwsCrossAccountPolicyConfig,
+  ClusterGrant,
+  OwnerOnlyRead,
+} from './config';

@@ -34,7 +34,11 @@ import {
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { AwsCrossAccountPolicyConfig } from './config';
 
-/** A cluster the user may run the application template for, as its entity says. */
+/**
+ * A cluster the user may run the application template for, as its entity says.
+ *
+ * @public
+ */
 export interface ClusterScope {
   entityRef: string;
   clusterName: string;
@@ -160,6 +164,7 @@ export class AwsCrossAccountPolicy implements PermissionPolicy {
     });
   }
 
+  /** Decides one permission request for one user. */
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
