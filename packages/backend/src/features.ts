@@ -24,9 +24,8 @@ export const portalFeatures = [
 
   // auth plugin
   import('@backstage/plugin-auth-backend'),
-  // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
-  import('@backstage/plugin-auth-backend-module-guest-provider'),
-  // See https://backstage.io/docs/auth/guest/provider
+  // The sign-in providers are added by each backend: guestSignInFeatures below here, the
+  // sandbox's own guest sign-in (two identities) in packages/sandbox-backend.
 
   // catalog plugin
   import('@backstage/plugin-catalog-backend'),
@@ -58,4 +57,13 @@ export const portalFeatures = [
 
   // mcp actions plugin
   import('@backstage/plugin-mcp-actions-backend'),
+];
+
+/**
+ * The guest sign-in of the production backend (development only unless configured; see
+ * https://backstage.io/docs/auth/guest/provider). Replace it with your organisation's
+ * provider.
+ */
+export const guestSignInFeatures = [
+  import('@backstage/plugin-auth-backend-module-guest-provider'),
 ];

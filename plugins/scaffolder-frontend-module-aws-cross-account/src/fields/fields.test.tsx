@@ -133,6 +133,29 @@ describe('AwsVpcPicker', () => {
     await userEvent.type(screen.getByLabelText(/VPC ID/), VPC);
     expect(p.onChange).toHaveBeenLastCalledWith(VPC);
   });
+
+  it("shows a refusal's reason from the response body, not only its status", async () => {
+    const scaffolderApi = api(async () => {
+      throw Object.assign(new Error('Request failed with 403 Forbidden'), {
+        body: {
+          error: {
+            name: 'NotAllowedError',
+            message: "You may not list the network account's VPCs and subnets",
+          },
+        },
+      });
+    });
+    const p = props({
+      schema: { title: 'VPC ID' },
+      formContext: {
+        formData: { networkAccountId: '111111111111', region: 'us-east-1' },
+      },
+    });
+    await render(<AwsVpcPicker {...p} />, scaffolderApi);
+    await screen.findByText(
+      "Could not list the VPCs (You may not list the network account's VPCs and subnets); type the ID.",
+    );
+  });
 });
 
 describe('AwsSubnetPicker', () => {

@@ -71,9 +71,12 @@ export function useNetworkOptions(
             });
           }
         })
-        .catch((error: Error) => {
+        .catch((error: Error & { body?: { error?: { message?: string } } }) => {
           if (current) {
-            setState({ options: [], loading: false, error: error.message });
+            // A refusal's reason is in the response body (e.g. the 403 of a user who may
+            // not use the pickers); the error's own message is only the status.
+            const reason = error.body?.error?.message ?? error.message;
+            setState({ options: [], loading: false, error: reason });
           }
         });
     }, 300);
