@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -28,7 +29,7 @@ const cluster = (name: string, owner: string) => ({
   relations: [{ type: 'ownedBy', targetRef: owner }],
 });
 
-function policy(settings: Record<string, unknown>) {
+function policy(settings: JsonObject) {
   return new AwsCrossAccountPolicy({
     config: readPolicyConfig(
       new ConfigReader({ permission: { awsCrossAccount: settings } }),
@@ -76,7 +77,7 @@ describe('readPolicyConfig', () => {
       'permission.awsCrossAccount.openActions[0]: "aws:ram:share-subnets" acts in an AWS account',
     ],
   ])('refuses %j naming the key', (settings, message) => {
-    expect(() => policy(settings)).toThrow(message);
+    expect(() => policy(settings as JsonObject)).toThrow(message);
   });
 
   it('is required as a whole', () => {
