@@ -73,6 +73,45 @@ const userInfo = createServiceFactory({
 
 const actionsRegistry = actionsRegistryServiceMock();
 
+/** Every auditor event of the backend, with its outcome, as an audit log would record it. */
+interface AuditRecord {
+  plugin: string;
+  eventId: string;
+  meta: Record<string, any>;
+  outcome?: 'success' | 'fail';
+  error?: string;
+}
+const audit: AuditRecord[] = [];
+const auditor = createServiceFactory({
+  service: coreServices.auditor,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory: ({ plugin }) => ({
+    async createEvent(options: any) {
+      const record: AuditRecord = {
+        plugin: plugin.getId(),
+        eventId: options.eventId,
+        meta: { ...options.meta },
+      };
+      audit.push(record);
+      return {
+        async success(o?: any) {
+          Object.assign(record, {
+            outcome: 'success',
+            meta: { ...record.meta, ...o?.meta },
+          });
+        },
+        async fail(o: any) {
+          Object.assign(record, {
+            outcome: 'fail',
+            error: String(o?.error?.message ?? o?.error),
+            meta: { ...record.meta, ...o?.meta },
+          });
+        },
+      };
+    },
+  }),
+});
+
 describe('permissions: who may run which template', () => {
   let moto: MotoServer;
   let restore: () => void;
@@ -168,6 +207,7 @@ describe('permissions: who may run which template', () => {
           factory: () => actionsRegistry,
         }),
         userInfo,
+        auditor,
         permissionHttpAuthFactory,
         mockServices.rootConfig.factory({
           data: {
@@ -280,6 +320,30 @@ describe('permissions: who may run which template', () => {
     expect(run.steps).toContain('name:failed');
     expect(run.steps).not.toContain('name:completed');
     expect(run.awsCalls).toEqual([]);
+    // The refusal is an auditor event naming the user, the template, the accounts asked
+    // for and the refused step's action.
+    expect(
+      audit.filter(
+        e =>
+          e.plugin === 'scaffolder' &&
+          e.eventId === 'task' &&
+          e.meta.actionType === 'execution' &&
+          e.meta.createdBy === DEVELOPER,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        outcome: 'fail',
+        error:
+          'Unauthorized action: aws:catalog:check-cluster-name. The action is not allowed.',
+        meta: expect.objectContaining({
+          templateRef: 'template:default/eks-cross-account-cluster-onboarding',
+          taskParameters: expect.objectContaining({
+            networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+            workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+          }),
+        }),
+      }),
+    ]);
     const cluster = await request(server)
       .get(`/api/catalog/entities/by-name/resource/default/${CLUSTER}`)
       .set('Authorization', mockCredentials.user.header(PLATFORM));
@@ -327,6 +391,34 @@ describe('permissions: who may run which template', () => {
     expect(run.log).not.toContain('Unauthorized');
     expect(run.status).toBe('completed');
     expect(run.awsCalls).toContain('ec2:AuthorizeSecurityGroupIngress');
+    // Each granted mutation is an auditor event naming the user, template, step and account.
+    expect(
+      audit.filter(
+        e =>
+          e.eventId === 'aws-cross-account-mutation' &&
+          e.meta.initiator === DEVELOPER,
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          outcome: 'success',
+          meta: expect.objectContaining({
+            action: 'ec2:AuthorizeSecurityGroupIngress',
+            accountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+            templateRef: 'template:default/eks-cross-account-alb-application',
+            stepId: 'nodesg',
+          }),
+        }),
+        expect.objectContaining({
+          outcome: 'success',
+          meta: expect.objectContaining({
+            action: 'ec2:CreateSecurityGroup',
+            accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+            stepId: 'albsg',
+          }),
+        }),
+      ]),
+    );
     await waitForEntity('component:default/game-2048');
   });
 
