@@ -24,9 +24,8 @@ export const portalFeatures = [
 
   // auth plugin
   import('@backstage/plugin-auth-backend'),
-  // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
-  import('@backstage/plugin-auth-backend-module-guest-provider'),
-  // See https://backstage.io/docs/auth/guest/provider
+  // The sign-in providers are added by each backend: guestSignInFeatures below here, the
+  // sandbox's own guest sign-in (two identities) in packages/sandbox-backend.
 
   // catalog plugin
   import('@backstage/plugin-catalog-backend'),
@@ -37,8 +36,11 @@ export const portalFeatures = [
 
   // permission plugin
   import('@backstage/plugin-permission-backend'),
-  // See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  // Who may run which template and action, read which entity and use the network pickers:
+  // platform groups named in permission.awsCrossAccount.platformGroups (see the README).
+  import(
+    '@cross-account-alb/plugin-permission-backend-module-aws-cross-account'
+  ),
 
   // search plugin
   import('@backstage/plugin-search-backend'),
@@ -55,4 +57,13 @@ export const portalFeatures = [
 
   // mcp actions plugin
   import('@backstage/plugin-mcp-actions-backend'),
+];
+
+/**
+ * The guest sign-in of the production backend (development only unless configured; see
+ * https://backstage.io/docs/auth/guest/provider). Replace it with your organisation's
+ * provider.
+ */
+export const guestSignInFeatures = [
+  import('@backstage/plugin-auth-backend-module-guest-provider'),
 ];

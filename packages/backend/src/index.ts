@@ -4,10 +4,10 @@
  * portal is packages/sandbox-backend, which adds its modules to this same list.
  */
 import { createBackend } from '@backstage/backend-defaults';
-import { portalFeatures } from './features';
+import { guestSignInFeatures, portalFeatures } from './features';
 
 const backend = createBackend();
-for (const feature of portalFeatures) {
+for (const feature of [...portalFeatures, ...guestSignInFeatures]) {
   backend.add(feature);
 }
 backend.start();

@@ -9,3 +9,5 @@ export * from './types';
 export * from './formats';
 export * from './mocks';
 export * from './slice';
+export * from './permissions';
+export * from './annotationContract';

@@ -13,6 +13,8 @@ import {
 import { awsClientFactoryServiceRef } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { createReadClusterContractAction } from './actions/readClusterContract';
 import { createCheckClusterNameAction } from './actions/checkClusterName';
+import { authorizedAutocompleteHandler } from './autocomplete/authorizedAutocomplete';
+import { awsCrossAccountPermissions } from '@cross-account-alb/plugin-aws-alb-common';
 
 /**
  * Registers the cross-account ALB actions on the scaffolder, and the `aws-cross-account`
@@ -33,6 +35,9 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         auditor: coreServices.auditor,
         clients: awsClientFactoryServiceRef,
         catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
       async init({
         scaffolder,
@@ -41,7 +46,11 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         auditor,
         clients,
         catalog,
+        auth,
+        permissions,
+        permissionsRegistry,
       }) {
+        permissionsRegistry.addPermissions(awsCrossAccountPermissions);
         scaffolder.addActions(
           createReadClusterContractAction({ catalog }),
           createCheckClusterNameAction({ catalog, aws: { clients, auditor } }),
@@ -55,7 +64,12 @@ export const scaffolderModuleAwsCrossAccount = createBackendModule({
         ) {
           autocomplete.addAutocompleteProvider({
             id: NETWORK_AUTOCOMPLETE_PROVIDER,
-            handler: createNetworkAutocompleteHandler({ clients }),
+            handler: authorizedAutocompleteHandler({
+              handler: createNetworkAutocompleteHandler({ clients }),
+              auth,
+              permissions,
+              auditor,
+            }),
           });
         }
       },

@@ -54,9 +54,10 @@ describe('network autocomplete for the template forms', () => {
     request(server)
       .post(`/api/scaffolder/v2/autocomplete/aws-cross-account/${resource}`)
       .set('Authorization', mockCredentials.user.header())
-      // The scaffolder's route wants a token (it was made for SCM providers); this provider
-      // reads AWS with the portal's own roles and ignores it.
-      .send({ token: 'unused', context });
+      // The scaffolder's route hands providers only a token (it was made for SCM providers):
+      // the pickers send the user's Backstage token, which this provider verifies before it
+      // reads AWS with the portal's own roles (permissions: see permissions.test.ts).
+      .send({ token: mockCredentials.user.token(), context });
 
   it('lists the network account VPCs, the seeded one first, with its CIDR', async () => {
     const res = await ask('vpcs', {

@@ -167,7 +167,11 @@ async function main() {
       entities === undefined ? '' : ` (${entities} catalog entities)`;
     console.log(
       `\n[sandbox] Ready${count}: open http://localhost:3000 and sign in as guest. ` +
-        `Ctrl-C stops everything.\n`,
+        `Ctrl-C stops everything.\n` +
+        `[sandbox] The guest is the platform engineer (runs every template). To be the ` +
+        `application developer instead (the application template on app-team's clusters), ` +
+        `open http://localhost:7007/api/auth/sandbox/sign-in-as/app-developer; back: ` +
+        `.../sign-in-as/platform-engineer.\n`,
     );
   }
 }

@@ -12,6 +12,7 @@ import { chromium, Browser, Page } from 'playwright-core';
 const repoRoot = process.env.REPO_ROOT ?? process.cwd();
 const shotsDir = path.join(repoRoot, 'test-results', 'screenshots');
 const APP = 'http://localhost:3000';
+const BACKEND = 'http://localhost:7007';
 
 interface Check {
   name: string;
@@ -271,6 +272,112 @@ const checks: Check[] = [
         await shot(page, '06-alb-tab-dark');
       } finally {
         await page.evaluate(() => window.localStorage.removeItem('theme'));
+      }
+    },
+  },
+  {
+    name: 'the application developer sees the templates and gets a clear refusal for template 1',
+    async run(page) {
+      const { network } = JSON.parse(
+        fs.readFileSync(path.join(repoRoot, '.sandbox', 'state.json'), 'utf8'),
+      );
+      // The sandbox's identity picker: the guest sign-in is the application developer now.
+      await page.goto(`${BACKEND}/api/auth/sandbox/sign-in-as/app-developer`);
+      try {
+        await page.goto(`${APP}/settings`);
+        await page
+          .getByText('Application Developer')
+          .first()
+          .waitFor({ timeout: 60_000 });
+
+        // Every template is listed, as for anyone.
+        await page.goto(`${APP}/create`);
+        for (const title of [
+          /1\. EKS cluster on a shared VPC/,
+          /2\. AWS Load Balancer Controller/,
+          /4\. Tear down/,
+        ]) {
+          await page.getByText(title).first().waitFor({ timeout: 60_000 });
+        }
+        await shot(page, '07-app-developer-templates');
+
+        // Template 1's network pickers answer 403, and say why.
+        await page.goto(
+          `${APP}/create/templates/default/eks-cross-account-cluster-onboarding`,
+        );
+        await page
+          .getByRole('button', { name: /next/i })
+          .first()
+          .click({ timeout: 60_000 });
+        await page
+          .getByText(
+            /Could not list the VPCs \(You may not list the network account/,
+          )
+          .first()
+          .waitFor({ timeout: 60_000 });
+        await shot(page, '08-app-developer-pickers-refused');
+
+        // Running it anyway: refused at its first step, before any AWS call.
+        const taskId = await page.evaluate(
+          async ({ backend, values }) => {
+            const session = await fetch(
+              `${backend}/api/auth/guest/refresh?env=development`,
+              {
+                credentials: 'include',
+                headers: { 'X-Requested-With': 'XMLHttpRequest' },
+              },
+            ).then(r => r.json());
+            const res = await fetch(`${backend}/api/scaffolder/v2/tasks`, {
+              method: 'POST',
+              headers: {
+                'Content-Type': 'application/json',
+                Authorization: `Bearer ${session.backstageIdentity.token}`,
+              },
+              body: JSON.stringify({
+                templateRef:
+                  'template:default/eks-cross-account-cluster-onboarding',
+                values,
+              }),
+            });
+            const body = await res.json();
+            if (!body.id) throw new Error(JSON.stringify(body));
+            return body.id as string;
+          },
+          {
+            backend: BACKEND,
+            values: {
+              networkAccountId: '111111111111',
+              workloadAccountId: '222222222222',
+              region: 'us-east-1',
+              vpcId: network.vpcId,
+              publicSubnetIds: network.publicSubnets.map(
+                (s: { subnetId: string }) => s.subnetId,
+              ),
+              privateSubnetIds: network.privateSubnets.map(
+                (s: { subnetId: string }) => s.subnetId,
+              ),
+              sharePublicSubnets: false,
+              clusterName: 'dev-attempt',
+              kubernetesVersion: '1.33',
+              instanceType: 'm6i.large',
+              desiredSize: 2,
+              minSize: 2,
+              maxSize: 4,
+              owner: 'group:default/app-team',
+              publishTo: 'sandbox',
+            },
+          },
+        );
+        await page.goto(`${APP}/create/tasks/${taskId}`);
+        await page
+          .getByText(/Unauthorized action: aws:catalog:check-cluster-name/)
+          .first()
+          .waitFor({ timeout: 60_000 });
+        await shot(page, '09-app-developer-onboarding-refused');
+      } finally {
+        await page.goto(
+          `${BACKEND}/api/auth/sandbox/sign-in-as/platform-engineer`,
+        );
       }
     },
   },

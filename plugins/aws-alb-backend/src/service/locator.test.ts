@@ -57,6 +57,21 @@ describe('locatorFromEntity', () => {
       { [ARN]: 'arn:aws:ec2:us-east-1:111111111111:vpc/vpc-1' },
       /Annotation aws.amazon.com\/elbv2-load-balancer-arn is not a load balancer ARN/,
     ],
+    // The annotations are a contract: contradictions are refused, naming both.
+    [
+      { [ARN]: lbArn('a'), [ACC]: '999999999999' },
+      /Annotation aws.amazon.com\/account-id says account 999999999999 but aws.amazon.com\/elbv2-load-balancer-arn is in account/,
+    ],
+    [
+      { [ARN]: lbArn('a'), [REG]: 'eu-west-3' },
+      /Annotation aws.amazon.com\/region says eu-west-3 but aws.amazon.com\/elbv2-load-balancer-arn is in/,
+    ],
+    [
+      {
+        [ARN]: `arn:aws:elasticloadbalancing:not-a-region:${ACCOUNT}:loadbalancer/app/a/0123456789abcdef`,
+      },
+      /names the region "not-a-region", which is not an AWS region/,
+    ],
     [
       { [TAGS]: TAGS_ANNOTATION, [REG]: REGION },
       /Annotation aws.amazon.com\/account-id is required/,

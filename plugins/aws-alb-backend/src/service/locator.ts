@@ -12,6 +12,7 @@ import {
   LOAD_BALANCER_ARN_PATTERN,
   ANNOTATION_INGRESS,
   INGRESS_REF_PATTERN,
+  loadBalancerArnContradiction,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { partitionOf } from '@cross-account-alb/plugin-aws-cross-account-node';
 
@@ -95,13 +96,10 @@ export function locatorFromEntity(entity: Entity): LoadBalancerLocator {
         `Annotation ${ANNOTATION_ELBV2_LOAD_BALANCER_ARN} is not a load balancer ARN: "${arn}"; expected arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>`,
       );
     }
-    return {
-      kind: 'arn',
-      arn,
-      partition: match[1],
-      region: match[2],
-      accountId: match[3],
-    };
+    const located = { region: match[2], accountId: match[3] };
+    const contradiction = loadBalancerArnContradiction(annotations, located);
+    if (contradiction) throw new InputError(contradiction);
+    return { kind: 'arn', arn, partition: match[1], ...located };
   }
   if (tags) {
     const accountId = annotations[ANNOTATION_ACCOUNT_ID]?.trim();

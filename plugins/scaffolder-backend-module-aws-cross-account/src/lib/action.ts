@@ -126,6 +126,9 @@ export async function mutate<T extends JsonValue>(
         accountKind: step.scope.accountKind,
         initiator,
         taskId: ctx.task?.id ?? null,
+        // Which template and step asked for it, for the audit trail of granted mutations.
+        templateRef: ctx.templateInfo?.entityRef ?? null,
+        stepId: ctx.step?.id ?? null,
         ...(typeof step.resourceArn === 'string'
           ? { resourceArn: step.resourceArn }
           : {}),

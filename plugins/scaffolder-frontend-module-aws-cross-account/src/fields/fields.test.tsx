@@ -1,5 +1,10 @@
 import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { identityApiRef } from '@backstage/core-plugin-api';
+import {
+  TestApiProvider,
+  mockApis,
+  renderInTestApp,
+} from '@backstage/test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AwsSubnetPicker } from './AwsSubnetPicker';
@@ -43,7 +48,12 @@ function props(overrides: Record<string, any>) {
 
 async function render(element: JSX.Element, scaffolderApi: any) {
   return renderInTestApp(
-    <TestApiProvider apis={[[scaffolderApiRef, scaffolderApi]]}>
+    <TestApiProvider
+      apis={[
+        [scaffolderApiRef, scaffolderApi],
+        [identityApiRef, mockApis.identity({ token: 'user-token' })],
+      ]}
+    >
       {element}
     </TestApiProvider>,
   );
@@ -63,7 +73,8 @@ describe('AwsVpcPicker', () => {
     await render(<AwsVpcPicker {...p} />, scaffolderApi);
     await screen.findByText('1 VPC in 111111111111 (us-east-1).');
     expect(scaffolderApi.autocomplete).toHaveBeenCalledWith({
-      token: 'unused',
+      // The user's Backstage token: the provider checks the user may use the pickers.
+      token: 'user-token',
       provider: 'aws-cross-account',
       resource: 'vpcs',
       context: { networkAccountId: '111111111111', region: 'us-east-1' },
@@ -121,6 +132,29 @@ describe('AwsVpcPicker', () => {
     );
     await userEvent.type(screen.getByLabelText(/VPC ID/), VPC);
     expect(p.onChange).toHaveBeenLastCalledWith(VPC);
+  });
+
+  it("shows a refusal's reason from the response body, not only its status", async () => {
+    const scaffolderApi = api(async () => {
+      throw Object.assign(new Error('Request failed with 403 Forbidden'), {
+        body: {
+          error: {
+            name: 'NotAllowedError',
+            message: "You may not list the network account's VPCs and subnets",
+          },
+        },
+      });
+    });
+    const p = props({
+      schema: { title: 'VPC ID' },
+      formContext: {
+        formData: { networkAccountId: '111111111111', region: 'us-east-1' },
+      },
+    });
+    await render(<AwsVpcPicker {...p} />, scaffolderApi);
+    await screen.findByText(
+      "Could not list the VPCs (You may not list the network account's VPCs and subnets); type the ID.",
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { useApi } from '@backstage/core-plugin-api';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
 import { useEffect, useState } from 'react';
 
@@ -27,6 +27,7 @@ export function useNetworkOptions(
   context: Record<string, string> | undefined,
 ): NetworkOptions {
   const scaffolderApi = useApi(scaffolderApiRef);
+  const identityApi = useApi(identityApiRef);
   const [state, setState] = useState<NetworkOptions>({
     options: [],
     loading: false,
@@ -49,14 +50,19 @@ export function useNetworkOptions(
     let current = true;
     setState(previous => ({ ...previous, loading: true, error: undefined }));
     const timer = setTimeout(() => {
-      scaffolderApi.autocomplete!({
-        // Required by the scaffolder's route (made for SCM tokens); unused by this provider,
-        // which reads AWS with the portal's own roles.
-        token: 'unused',
-        provider: NETWORK_AUTOCOMPLETE_PROVIDER,
-        resource,
-        context: JSON.parse(key),
-      })
+      // The scaffolder's route passes providers only this token (it was made for SCM
+      // tokens); the provider reads AWS with the portal's own role, so it verifies the
+      // user's Backstage token and checks the user may run the template using the field.
+      identityApi
+        .getCredentials()
+        .then(({ token }) =>
+          scaffolderApi.autocomplete!({
+            token: token ?? '',
+            provider: NETWORK_AUTOCOMPLETE_PROVIDER,
+            resource,
+            context: JSON.parse(key),
+          }),
+        )
         .then(({ results }) => {
           if (current) {
             setState({
@@ -65,9 +71,12 @@ export function useNetworkOptions(
             });
           }
         })
-        .catch((error: Error) => {
+        .catch((error: Error & { body?: { error?: { message?: string } } }) => {
           if (current) {
-            setState({ options: [], loading: false, error: error.message });
+            // A refusal's reason is in the response body (e.g. the 403 of a user who may
+            // not use the pickers); the error's own message is only the status.
+            const reason = error.body?.error?.message ?? error.message;
+            setState({ options: [], loading: false, error: reason });
           }
         });
     }, 300);
@@ -75,7 +84,7 @@ export function useNetworkOptions(
       current = false;
       clearTimeout(timer);
     };
-  }, [key, resource, scaffolderApi]);
+  }, [key, resource, scaffolderApi, identityApi]);
 
   return state;
 }

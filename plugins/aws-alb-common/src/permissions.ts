@@ -1,0 +1,21 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * Reading the network account's VPCs and subnets through the scaffolder's
+ * `aws-cross-account` autocomplete provider (the `AwsVpcPicker` and `AwsSubnetPicker` form
+ * fields of the cluster onboarding template). A policy grants it to whoever may run that
+ * template; the provider answers 403 to anyone else.
+ *
+ * @public
+ */
+export const awsNetworkReadPermission = createPermission({
+  name: 'aws-cross-account.network.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Every permission the cross-account ALB plugins define.
+ *
+ * @public
+ */
+export const awsCrossAccountPermissions = [awsNetworkReadPermission];
