@@ -21,6 +21,10 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { EntityLoadBalancersResponse } from '@cross-account-alb/plugin-aws-alb-common';
 import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import request from 'supertest';
 import {
   ACCOUNT,
@@ -33,6 +37,7 @@ import {
 import { awsAlbPlugin } from './plugin';
 
 const elbv2Mock = mockClient(ElasticLoadBalancingV2Client);
+const cloudwatchMock = mockClient(CloudWatchClient);
 const taggingMock = mockClient(ResourceGroupsTaggingAPIClient);
 const ARN = lbArn('k8s-game');
 const OWNER = 'user:default/alice';
@@ -218,7 +223,46 @@ describe('aws-alb plugin', () => {
     expect(res.body.error.name).toBe('ServiceUnavailableError');
   });
 
-  it('the action answers with the same data and the caller credentials', async () => {
+  it('the action answers with the same data and the caller credentials, and the signals', async () => {
+    // CloudWatch refused (nothing cached yet): the health still answers, saying why the signals are missing.
+    cloudwatchMock.on(GetMetricDataCommand).rejects(
+      Object.assign(
+        new Error('not authorized to perform: cloudwatch:GetMetricData'),
+        {
+          name: 'AccessDenied',
+          $metadata: { httpStatusCode: 403 },
+        },
+      ),
+    );
+    const withoutSignals = await actionsRegistry.invoke({
+      id: 'test:get-entity-load-balancers',
+      input: { entityRef: 'component:default/game-2048' },
+      credentials: mockCredentials.user(OWNER),
+    });
+    expect(withoutSignals.output).toMatchObject({
+      loadBalancers: [{ arn: ARN }],
+      signalsError: expect.stringContaining('cloudwatch:GetMetricData'),
+    });
+    expect(withoutSignals.output).not.toHaveProperty('signals');
+
+    const minute = new Date('2026-12-01T07:00:00Z');
+    cloudwatchMock.on(GetMetricDataCommand).callsFake(input => ({
+      MetricDataResults: input.MetricDataQueries.map(
+        (q: { Id: string; MetricStat: { Metric: { MetricName: string } } }) => {
+          const value: Record<string, number> = {
+            RequestCount: 200,
+            HTTPCode_Target_5XX_Count: 20,
+            HTTPCode_ELB_5XX_Count: 0,
+            TargetResponseTime: 0.05,
+            UnHealthyHostCount: 1,
+          };
+          const v = value[q.MetricStat.Metric.MetricName];
+          return v === undefined
+            ? { Id: q.Id, Timestamps: [], Values: [] }
+            : { Id: q.Id, Timestamps: [minute], Values: [v] };
+        },
+      ),
+    }));
     const result = await actionsRegistry.invoke({
       id: 'test:get-entity-load-balancers',
       input: { entityRef: 'component:default/game-2048' },
@@ -227,7 +271,21 @@ describe('aws-alb plugin', () => {
     expect(result.output).toMatchObject({
       entityRef: 'component:default/game-2048',
       loadBalancers: [{ arn: ARN, name: 'k8s-game' }],
+      signals: [
+        {
+          loadBalancerArn: ARN,
+          status: 'degraded',
+          statusReason: '5xx rate 10.0% is at or above 5%',
+          requestsPerMinute: 200,
+          errorRatePercent: 10,
+          p50Milliseconds: 50,
+          p99Milliseconds: 50,
+        },
+      ],
     });
+    // One GetMetricData for the view (the refused one before it is the other call).
+    expect(cloudwatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(2);
+
     await expect(
       actionsRegistry.invoke({
         id: 'test:get-entity-load-balancers',

@@ -14,7 +14,7 @@ export function registerGetEntityLoadBalancersAction(options: {
     name: 'get-entity-load-balancers',
     title: 'Get the load balancers of an entity',
     description:
-      'Returns the Application Load Balancers of a catalog entity (from its aws.amazon.com/elbv2-load-balancer-arn or aws.amazon.com/elbv2-load-balancer-tags annotation): DNS name, state, listeners, target groups and the health of every target with its reason code. Answers come from a cache refreshed at most every few seconds; `stale: true` means AWS could not be read and `staleReason` says why.',
+      'Returns the Application Load Balancers of a catalog entity (from its aws.amazon.com/elbv2-load-balancer-arn or aws.amazon.com/elbv2-load-balancer-tags annotation): DNS name, state, listeners, target groups and the health of every target with its reason code, and the golden signals of the last hour from CloudWatch (requests, 5xx rate, p50/p99 response time, unhealthy hosts, and a status: ok, degraded or no-traffic, with the reason). One structured answer to "is it healthy?". Answers come from a cache refreshed at most every few seconds; `stale: true` means AWS could not be read and `staleReason` says why; `signalsError` says why the signals are missing.',
     attributes: { readOnly: true, destructive: false, idempotent: true },
     schema: {
       input: z =>
@@ -38,6 +38,24 @@ export function registerGetEntityLoadBalancersAction(options: {
             .describe(
               'Load balancers with listeners, targetGroups (targets with state, reasonCode, description; counts by state) and consoleUrl',
             ),
+          signals: z
+            .array(
+              z.object({
+                loadBalancerArn: z.string(),
+                status: z.enum(['ok', 'degraded', 'no-traffic']),
+                statusReason: z.string(),
+                requestsPerMinute: z.number().optional(),
+                errorRatePercent: z.number().optional(),
+                p50Milliseconds: z.number().optional(),
+                p99Milliseconds: z.number().optional(),
+                unhealthyHosts: z.number(),
+              }),
+            )
+            .optional()
+            .describe(
+              'The latest minute of the golden signals per load balancer, from CloudWatch',
+            ),
+          signalsError: z.string().optional(),
         }),
     },
     examples: [
@@ -51,10 +69,42 @@ export function registerGetEntityLoadBalancersAction(options: {
         entityRef: input.entityRef,
         credentials,
       });
+      // The signals are an addition: without them (CloudWatch throttled or denied) the
+      // health still answers, saying why the signals are missing.
+      let signals;
+      let signalsError: string | undefined;
+      if (service.getEntityLoadBalancerSignals) {
+        try {
+          const read = await service.getEntityLoadBalancerSignals({
+            entityRef: input.entityRef,
+            credentials,
+            range: '1h',
+          });
+          const ms = (v?: number) =>
+            v === undefined ? undefined : Math.round(v * 1000);
+          signals = read.loadBalancers.map(s => ({
+            loadBalancerArn: s.loadBalancerArn,
+            status: s.status,
+            statusReason: s.statusReason,
+            requestsPerMinute: s.requests.current,
+            errorRatePercent: s.errorRatePercent.current,
+            p50Milliseconds: ms(s.p50Seconds.current),
+            p99Milliseconds: ms(s.p99Seconds.current),
+            unhealthyHosts: s.targetGroups.reduce(
+              (n, tg) => n + (tg.unhealthy.current ?? 0),
+              0,
+            ),
+          }));
+        } catch (e) {
+          signalsError = (e as Error).message;
+        }
+      }
       return {
         output: {
           ...response,
           loadBalancers: response.loadBalancers.map(lb => ({ ...lb })),
+          ...(signals ? { signals } : {}),
+          ...(signalsError ? { signalsError } : {}),
         },
       };
     },
