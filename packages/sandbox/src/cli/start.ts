@@ -10,6 +10,7 @@ import { startMoto, MOTO_INSTALL_HINT } from '../moto';
 import { useSandboxEndpoint } from '../accounts';
 import { seedSandboxNetwork } from '../seed';
 import { seedSandboxAlb } from '../standins/seeding';
+import { sandboxPublishAlbMetrics } from '../standins/albMetrics';
 
 // Set by scripts/env.sh, which every entry point sources.
 const repoRoot = process.env.REPO_ROOT ?? process.cwd();
@@ -75,8 +76,9 @@ async function main() {
   });
   // demo-cart and demo-shop share one ALB through Ingress group demo-store: each tab shows
   // its own target group and rules, and names the other.
+  const store: Record<string, Awaited<ReturnType<typeof seedSandboxAlb>>> = {};
   for (const name of ['cart', 'shop']) {
-    await seedSandboxAlb({
+    store[name] = await seedSandboxAlb({
       clusterName: 'sandbox-demo',
       namespace: name,
       ingressName: name,
@@ -85,6 +87,35 @@ async function main() {
       replicas: 2,
     });
   }
+  // CloudWatch metrics for the demo ALBs, as ELB publishes them: three hours of history, then
+  // a minute at a time while the portal runs. shop's target group started failing half an
+  // hour ago (unhealthy hosts, 5xx, slow), so its tab shows what trouble looks like.
+  const started = new Date();
+  const metrics = (minutes: number, until: Date) =>
+    Promise.all(
+      [demo.loadBalancerArn, store.cart.loadBalancerArn].map(loadBalancerArn =>
+        sandboxPublishAlbMetrics({
+          networkAccountId: network.networkAccountId,
+          region: network.region,
+          loadBalancerArn,
+          minutes,
+          until,
+          failingTargetGroupArns: store.shop.targetGroupArns,
+          failingSince: new Date(started.getTime() - 30 * 60_000),
+        }),
+      ),
+    );
+  await metrics(180, started);
+  let published = started;
+  setInterval(() => {
+    const now = new Date();
+    const minutes = Math.floor((now.getTime() - published.getTime()) / 60_000);
+    if (minutes < 1) return;
+    published = new Date(published.getTime() + minutes * 60_000);
+    metrics(minutes, published).catch(e =>
+      console.error(`[sandbox] publishing ALB metrics failed: ${e}`),
+    );
+  }, 60_000).unref();
   const demoAlb = {
     arn: demo.loadBalancerArn,
     dnsName: demo.dnsName,
