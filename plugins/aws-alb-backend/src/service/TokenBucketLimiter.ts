@@ -28,10 +28,36 @@ export class LimiterSaturatedError extends Error {
 }
 
 /**
+ * One account's and region's budget of AWS calls. {@link TokenBucketLimiter} keeps it in this
+ * process; `RedisTokenBuckets` keeps it in Redis, shared by every replica.
+ */
+export interface CallBudget {
+  /**
+   * Waits for `count` tokens, taken at once, or throws {@link LimiterSaturatedError} without
+   * taking any when the wait would exceed `maxWaitMs` (default: the configured one).
+   */
+  acquire(count?: number, maxWaitMs?: number): Promise<void>;
+  /** Gives back tokens reserved but not used. */
+  refund(count: number): Promise<void> | void;
+  /** Milliseconds a request for `count` tokens made now would wait; takes nothing. */
+  peekWaitMs(count?: number): Promise<number>;
+  /**
+   * Takes as many tokens as are there now, up to `max`, but leaves `keep` in the bucket:
+   * the background sweep spends only what interactive views do not need. Never waits.
+   */
+  takeAvailable(max: number, keep: number): Promise<number>;
+}
+
+/** Budgets per account and region. */
+export interface CallBudgets {
+  get(accountId: string, region: string): CallBudget;
+}
+
+/**
  * A token bucket with a FIFO queue. Reservations are made synchronously, so concurrent
  * callers never over-draw: each caller learns the exact moment its token becomes available.
  */
-export class TokenBucketLimiter {
+export class TokenBucketLimiter implements CallBudget {
   private tokens: number;
   private last: number;
   private readonly now: () => number;
@@ -90,10 +116,21 @@ export class TokenBucketLimiter {
     this.refill();
     this.tokens = Math.min(this.options.burst, this.tokens + count);
   }
+
+  async peekWaitMs(count = 1): Promise<number> {
+    return this.estimateWaitMs(Math.min(count, this.options.burst));
+  }
+
+  async takeAvailable(max: number, keep: number): Promise<number> {
+    this.refill();
+    const taken = Math.max(0, Math.floor(Math.min(max, this.tokens - keep)));
+    this.tokens -= taken;
+    return taken;
+  }
 }
 
 /** One bucket per AWS account and region, created on first use. */
-export class AccountRegionLimiters {
+export class AccountRegionLimiters implements CallBudgets {
   private readonly buckets = new Map<string, TokenBucketLimiter>();
 
   constructor(private readonly options: TokenBucketOptions) {}

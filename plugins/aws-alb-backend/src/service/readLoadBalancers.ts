@@ -56,7 +56,7 @@ export function consoleUrl(
   return `https://${host}/ec2/home?region=${region}#LoadBalancer:loadBalancerArn=${arn}`;
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
+export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size)
     out.push(items.slice(i, i + size));
@@ -142,7 +142,7 @@ async function findArnsByTags(
   return { arns: [...tags.keys()].sort(), targetGroupArns, tags };
 }
 
-function isTargetGroupNotFound(e: unknown): boolean {
+export function isTargetGroupNotFound(e: unknown): boolean {
   const cause = e instanceof AwsCallError ? e.cause : e;
   const name = (cause as { name?: string })?.name;
   return (
@@ -151,7 +151,7 @@ function isTargetGroupNotFound(e: unknown): boolean {
 }
 
 /** DescribeTargetHealth for each group (one group per call), bounded in parallel. */
-async function describeTargetHealth(
+export async function describeTargetHealth(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArns: string[],
   concurrency: number,
@@ -184,7 +184,7 @@ async function describeTargetHealth(
   return byArn;
 }
 
-async function describeLoadBalancers(
+export async function describeLoadBalancers(
   elbv2: ElasticLoadBalancingV2Client,
   arns: string[],
   tolerateMissing: boolean,
@@ -233,7 +233,7 @@ async function describeLoadBalancers(
   return batches.flat();
 }
 
-async function describeListeners(
+export async function describeListeners(
   elbv2: ElasticLoadBalancingV2Client,
   loadBalancerArn: string,
 ): Promise<Listener[]> {
@@ -301,7 +301,7 @@ function toTarget(d: TargetHealthDescription): AlbTarget {
   };
 }
 
-function toTargetGroup(
+export function toTargetGroup(
   tg: TargetGroup,
   health: TargetHealthDescription[],
 ): AlbTargetGroup {
@@ -362,7 +362,7 @@ function toAction(a: Action): AlbListenerAction {
   };
 }
 
-function toListener(l: Listener): AlbListener {
+export function toListener(l: Listener): AlbListener {
   return {
     arn: l.ListenerArn ?? '',
     port: l.Port,
