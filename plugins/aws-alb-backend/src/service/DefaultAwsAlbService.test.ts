@@ -417,6 +417,7 @@ describe('readAwsAlbSettings', () => {
         headroomCalls: 2,
         listenersTtlMs: 600_000,
         entitiesRefreshMs: 60_000,
+        minAgeMs: 45_000,
       },
     });
   });

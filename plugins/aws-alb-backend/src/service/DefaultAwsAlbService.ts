@@ -86,6 +86,7 @@ export const DEFAULTS = {
   sweepHeadroomCalls: 2,
   listenersTtlSeconds: 600,
   entitiesRefreshSeconds: 60,
+  sweepMinAgeSeconds: 45,
 };
 
 /** Reads `awsAlb.*` and `aws.accounts`. */
@@ -144,6 +145,8 @@ export function readAwsAlbSettings(config: Config): AwsAlbSettings {
         positive('sweep.listenersTtlSeconds', DEFAULTS.listenersTtlSeconds) *
         1000,
       entitiesRefreshMs: DEFAULTS.entitiesRefreshSeconds * 1000,
+      minAgeMs:
+        positive('sweep.minAgeSeconds', DEFAULTS.sweepMinAgeSeconds) * 1000,
     },
     ...((store === 'redis' || store === 'valkey') && connection
       ? {

@@ -45,6 +45,11 @@ export interface SweepSettings {
   listenersTtlMs: number;
   /** How often the list of annotated entities is read from the catalog. */
   entitiesRefreshMs: number;
+  /**
+   * Answers younger than this are not refreshed by the sweep, even with budget to spare: the
+   * ELBv2 budget is shared with every cluster's controller. Views show the age.
+   */
+  minAgeMs: number;
 }
 
 export interface HealthSweepOptions {
@@ -164,7 +169,7 @@ export class HealthSweep {
     );
     // Never read before read; among equals, the ones someone asked for; then the oldest.
     return candidates
-      .filter(c => c.age >= settings.cacheTtlMs)
+      .filter(c => c.age >= Math.max(settings.minAgeMs, settings.cacheTtlMs))
       .sort((a, b) => {
         const na = a.entry ? 1 : 0;
         const nb = b.entry ? 1 : 0;
