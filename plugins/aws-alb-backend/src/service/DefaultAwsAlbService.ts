@@ -300,10 +300,12 @@ export class DefaultAwsAlbService implements AwsAlbService {
         targetHealthConcurrency: settings.targetHealthConcurrency,
         allowedAccountIds: settings.allowedAccountIds,
         callsPerSecond: settings.rateLimit.callsPerSecond,
+        burst: settings.rateLimit.burst,
       },
-      readSingle: async (locator, key) => {
+      expectedSingleCalls: (locator, entry) => expectedCalls(locator, entry),
+      readSingle: async (locator, key, prepaidCalls) => {
         await this.refresh(locator, key, await this.readCache(key), {
-          prepaid: true,
+          prepaidCalls,
         });
       },
       now: this.now,
@@ -547,7 +549,8 @@ export class DefaultAwsAlbService implements AwsAlbService {
     locator: LoadBalancerLocator,
     key: string,
     cached: CacheEntry | undefined,
-    options?: { prepaid?: boolean },
+    /** The sweep took this many tokens already. */
+    options?: { prepaidCalls?: number },
   ): Promise<Snapshot> {
     const { settings, clientFactory, cache, logger } = this.options;
     const started = this.now();
@@ -566,13 +569,13 @@ export class DefaultAwsAlbService implements AwsAlbService {
         cached !== undefined &&
         this.now() - Date.parse(cached.fetchedAt) < settings.staleTtlMs;
       let budgetOptions: { prepaid?: boolean; maxWaitMs?: number } | undefined;
-      if (options?.prepaid) budgetOptions = { prepaid: true };
+      if (options?.prepaidCalls) budgetOptions = { prepaid: true };
       else if (canServeStale) budgetOptions = { maxWaitMs: 0 };
       const loadBalancers = clientFactory.withBudget
         ? await clientFactory.withBudget(
             locator.accountId,
             locator.region,
-            expectedCalls(locator, cached),
+            options?.prepaidCalls ?? expectedCalls(locator, cached),
             read,
             budgetOptions,
           )

@@ -64,9 +64,21 @@ export interface HealthSweepOptions {
     targetHealthConcurrency: number;
     allowedAccountIds: string[];
     callsPerSecond: number;
+    burst: number;
   };
-  /** Reads one ARN-located entity (no batching applies) with `calls` tokens prepaid. */
-  readSingle(locator: LoadBalancerLocator, key: string): Promise<void>;
+  /**
+   * Reads one ARN-located entity (no batching applies), its
+   * `expectedSingleCalls(locator, entry)` tokens prepaid by the sweep.
+   */
+  readSingle(
+    locator: LoadBalancerLocator,
+    key: string,
+    prepaidCalls: number,
+  ): Promise<void>;
+  expectedSingleCalls(
+    locator: LoadBalancerLocator,
+    entry: CacheEntry | undefined,
+  ): number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -179,19 +191,28 @@ export class HealthSweep {
       });
   }
 
-  /** Takes `count` tokens now, or none: waits until they are there or `deadline` passes. */
+  /**
+   * Takes `count` tokens at once (at most what the bucket can hold above the headroom: the
+   * calls beyond take a token each as they go), waiting until they are there; 0 when
+   * `deadline` would pass first. Tokens are never held while waiting: a read starts as soon
+   * as it has its tokens, so the bucket's bound holds for calls, not only for tokens.
+   */
   private async take(
     budget: CallBudget,
-    count: number,
+    wanted: number,
     deadline: number,
-  ): Promise<boolean> {
-    const { headroomCalls, callsPerSecond } = this.options.settings;
+  ): Promise<number> {
+    const { headroomCalls, callsPerSecond, burst } = this.options.settings;
+    const count = Math.max(
+      1,
+      Math.min(wanted, Math.floor(burst - headroomCalls)),
+    );
     for (;;) {
       const got = await budget.takeAvailable(count, headroomCalls);
-      if (got === count) return true;
+      if (got === count) return count;
       if (got > 0) await budget.refund(got);
       const waitMs = Math.max(50, ((count - got) / callsPerSecond) * 1000);
-      if (this.now() + waitMs > deadline) return false;
+      if (this.now() + waitMs > deadline) return 0;
       await this.sleep(waitMs);
     }
   }
@@ -230,13 +251,18 @@ export class HealthSweep {
       if (first.locator.kind === 'arn') {
         // No batching for ARN-located entities: the single read, paid up front.
         const budget = this.budget(first.locator);
-        if (!(await this.take(budget, 4, deadline))) break;
+        const single = this.options.expectedSingleCalls(
+          first.locator,
+          first.entry,
+        );
+        const taken = await this.take(budget, single, deadline);
+        if (!taken) break;
         await this.options
-          .readSingle(first.locator, first.key)
+          .readSingle(first.locator, first.key, taken)
           .catch(e =>
             this.options.logger.warn(`aws-alb sweep: ${first.key}: ${e}`),
           );
-        report.calls += 4;
+        report.calls += taken;
         report.entitiesRefreshed++;
       } else {
         const batch = this.nextBatch(planned);
@@ -291,10 +317,12 @@ export class HealthSweep {
       locator: c.locator as FleetItem['locator'],
       previous: c.entry?.loadBalancers,
     }));
-    const structureCalls = expectedStructureCalls(items);
-    if (!(await this.take(budget, structureCalls, deadline))) {
-      return { entities: 0, calls: 0 };
-    }
+    const structureCalls = await this.take(
+      budget,
+      expectedStructureCalls(items),
+      deadline,
+    );
+    if (!structureCalls) return { entities: 0, calls: 0 };
     const clients = await clientFactory.getClients(accountId, region);
     const prepaid = <T>(calls: number, fn: () => Promise<T>) =>
       clientFactory.withBudget

@@ -1,0 +1,239 @@
+import { AuthService } from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
+import {
+  FaultProxy,
+  MotoServer,
+  SANDBOX_NETWORK_ACCOUNT_ID,
+  sandboxAwsConfig,
+  sandboxCredentialsManager,
+  seedSandboxNetwork,
+  startFaultProxy,
+  startMoto,
+  useSandboxEndpoint,
+} from 'sandbox';
+import { MemoryCache, entity } from './__testUtils__/fixtures';
+import { createLbcAlb, networkElbv2 } from './__testUtils__/motoAlb';
+import { DefaultAlbAwsClientFactory } from './service/clients';
+import {
+  DefaultAwsAlbService,
+  readAwsAlbSettings,
+} from './service/DefaultAwsAlbService';
+import { AccountRegionLimiters } from './service/TokenBucketLimiter';
+
+jest.setTimeout(180_000);
+
+/** 23 entities: two sweep batches (20 + 3); app-0 has two target groups. */
+const FLEET = 23;
+
+const fleetEntity = (i: number) =>
+  entity(
+    {
+      'aws.amazon.com/elbv2-load-balancer-tags': `elbv2.k8s.aws/cluster=fleet,ingress.k8s.aws/stack=fleet/app-${i}`,
+      'aws.amazon.com/account-id': SANDBOX_NETWORK_ACCOUNT_ID,
+      'aws.amazon.com/region': 'us-east-1',
+    },
+    `app-${i}`,
+  );
+const notDeployed = entity(
+  {
+    'aws.amazon.com/elbv2-load-balancer-tags':
+      'elbv2.k8s.aws/cluster=fleet,ingress.k8s.aws/stack=fleet/not-deployed',
+    'aws.amazon.com/account-id': SANDBOX_NETWORK_ACCOUNT_ID,
+    'aws.amazon.com/region': 'us-east-1',
+  },
+  'not-deployed',
+);
+const entities = [
+  ...Array.from({ length: FLEET }, (_, i) => fleetEntity(i)),
+  notDeployed,
+];
+const auth = {
+  getOwnServiceCredentials: async () => mockCredentials.service(),
+} as unknown as AuthService;
+
+describe('the health sweep against moto_server', () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  let restore: () => void;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    const network = await seedSandboxNetwork();
+    const elbv2 = await networkElbv2();
+    for (let i = 0; i < FLEET; i++) {
+      await createLbcAlb({
+        elbv2,
+        network,
+        name: `fleet-app-${i}`,
+        cluster: 'fleet',
+        stack: `fleet/app-${i}`,
+        targetGroups: i === 0 ? 2 : 1,
+        targetsPerGroup: 2,
+      });
+    }
+    restore();
+    proxy = await startFaultProxy({ target: moto.endpoint });
+    restore = useSandboxEndpoint(proxy.endpoint);
+  });
+  afterAll(async () => {
+    restore?.();
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  function setUp(limits: { ratePerSecond: number; burst: number }) {
+    let clock = Date.now();
+    const settings = readAwsAlbSettings(
+      new ConfigReader({ aws: sandboxAwsConfig() }),
+    );
+    const limiters = new AccountRegionLimiters({ ...limits, maxWaitMs: 0 });
+    const clientFactory = new DefaultAlbAwsClientFactory({
+      awsClients: createAwsClientFactory({
+        credentialsManager: sandboxCredentialsManager(),
+      }),
+      limiters,
+      maxAttempts: 1,
+    });
+    const service = new DefaultAwsAlbService({
+      catalog: catalogServiceMock({ entities }),
+      cache: new MemoryCache(),
+      logger: mockServices.logger.mock(),
+      settings,
+      clientFactory,
+      now: () => clock,
+    });
+    // The single-read path, for comparison: no sweep, its own cache.
+    const single = new DefaultAwsAlbService({
+      catalog: catalogServiceMock({ entities }),
+      cache: new MemoryCache(),
+      logger: mockServices.logger.mock(),
+      settings,
+      clientFactory: new DefaultAlbAwsClientFactory({
+        awsClients: createAwsClientFactory({
+          credentialsManager: sandboxCredentialsManager(),
+        }),
+        limiters: new AccountRegionLimiters({
+          ratePerSecond: 1000,
+          burst: 1000,
+          maxWaitMs: 0,
+        }),
+        maxAttempts: 1,
+      }),
+    });
+    return {
+      settings,
+      service,
+      single,
+      limiters,
+      sweep: service.createSweep(auth),
+      advance: (ms: number) => {
+        clock += ms;
+      },
+    };
+  }
+  const view = (service: DefaultAwsAlbService, name: string) =>
+    service.getEntityLoadBalancers({
+      entityRef: `component:default/${name}`,
+      credentials: mockCredentials.user(),
+    });
+  const readCounts = (from: number) => {
+    const counts: Record<string, number> = {};
+    for (const c of proxy.calls.slice(from)) {
+      if (c.service === 'sts') continue;
+      counts[c.action] = (counts[c.action] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  it('reads the fleet in batches: health first, listeners on the next pass, same data as single reads', async () => {
+    const { service, single, sweep, advance, settings } = setUp({
+      ratePerSecond: 200,
+      burst: 40,
+    });
+    let mark = proxy.calls.length;
+    const first = await sweep.run(60_000);
+    expect(first.entitiesRefreshed).toBe(FLEET + 1);
+    // Two batches: one tag lookup and 20-ARN describes each; health one group a call.
+    expect(readCounts(mark)).toEqual({
+      GetResources: 2,
+      DescribeLoadBalancers: 2,
+      DescribeTargetGroups: 2,
+      DescribeTargetHealth: FLEET + 1,
+    });
+
+    mark = proxy.calls.length;
+    const cold = await view(service, 'app-0');
+    expect(readCounts(mark)).toEqual({});
+    expect(cold.listenersPending).toBe(true);
+    const reference = await view(single, 'app-0');
+    expect(cold.loadBalancers.map(lb => ({ ...lb, listeners: [] }))).toEqual(
+      reference.loadBalancers.map(lb => ({ ...lb, listeners: [] })),
+    );
+    expect(cold.loadBalancers[0].targetGroups).toHaveLength(2);
+    await expect(view(service, 'not-deployed')).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
+
+    // Past the sweep's minimum age: the next pass also reads the listeners, once each.
+    advance(settings.sweep!.minAgeMs + 1);
+    mark = proxy.calls.length;
+    const second = await sweep.run(60_000);
+    expect(second.entitiesRefreshed).toBe(FLEET + 1);
+    expect(readCounts(mark)).toEqual({
+      GetResources: 2,
+      DescribeLoadBalancers: 2,
+      DescribeTargetGroups: 2,
+      DescribeTargetHealth: FLEET + 1,
+      DescribeListeners: FLEET,
+    });
+    const warm = await view(service, 'app-0');
+    expect(warm.listenersPending).toBeUndefined();
+    expect(warm.loadBalancers).toEqual(reference.loadBalancers);
+
+    // Fresh answers are left alone.
+    mark = proxy.calls.length;
+    expect((await sweep.run(60_000)).entitiesRefreshed).toBe(0);
+    expect(readCounts(mark)).toEqual({});
+  });
+
+  it('answers a never-read entity "queued" when the budget is spent, and the sweep reads it first', async () => {
+    const { service, sweep, limiters } = setUp({
+      ratePerSecond: 0.001,
+      burst: 8,
+    });
+    const budget = limiters.get(SANDBOX_NETWORK_ACCOUNT_ID, 'us-east-1');
+    expect(await budget.takeAvailable(8, 0)).toBe(8);
+    const mark = proxy.calls.length;
+    const res = await view(service, 'app-7');
+    expect(res).toMatchObject({
+      loadBalancers: [],
+      queued: { expectedWaitSeconds: expect.any(Number) },
+    });
+    expect(res.queued!.expectedWaitSeconds).toBeGreaterThanOrEqual(1);
+    expect(readCounts(mark)).toEqual({});
+    // With nothing in the bucket the sweep spends nothing either.
+    expect((await sweep.run(500)).calls).toBe(0);
+    expect(readCounts(mark)).toEqual({});
+  });
+
+  it('puts entities someone asked for ahead of the others', async () => {
+    const { service, sweep, limiters } = setUp({
+      ratePerSecond: 0.001,
+      burst: 8,
+    });
+    const budget = limiters.get(SANDBOX_NETWORK_ACCOUNT_ID, 'us-east-1');
+    await budget.takeAvailable(8, 0);
+    await view(service, 'app-21'); // queued, and wanted
+    await budget.refund(8);
+    // Enough for one small batch: a tag lookup, two describes and one health read (+2 kept).
+    const run = await sweep.run(1000);
+    expect(run.entitiesRefreshed).toBeGreaterThanOrEqual(1);
+    const res = await view(service, 'app-21');
+    expect(res.queued).toBeUndefined();
+    expect(res.loadBalancers[0].name).toBe('fleet-app-21');
+  });
+});
