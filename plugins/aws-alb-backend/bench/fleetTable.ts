@@ -13,8 +13,12 @@ export function printFleetTable(options: {
   burst: number;
   delayMs: number;
   oldColdMedianMs: number;
+  oldColdMs: number[];
   newColdMedianMs: number;
   newColdMs: number[];
+  /** Seconds between two listener reads of one load balancer. */
+  listenersTtlSeconds: number;
+  sweepFrequencySeconds: number;
 }) {
   const { fleets, rate, burst } = options;
   const sizes = [
@@ -34,6 +38,17 @@ export function printFleetTable(options: {
     isRun(c)
       ? `${round(c.peakCallsIn10s / 10, 2)}/s (${c.peakCallsIn10s} in 10 s)`
       : 'not run';
+  /**
+   * Calls per refresh in the steady state: health alone (measured) plus one DescribeListeners
+   * per load balancer per listener TTL, i.e. cycle / TTL per refresh, with the cycle measured.
+   */
+  const amortized = (c: Cell) => {
+    if (!isRun(c) || !c.steady || !c.steady.refreshes) return undefined;
+    const { calls, refreshes, listenerCalls, seconds } = c.steady;
+    const health = (calls - listenerCalls) / refreshes;
+    const cycleS = (c.entities / refreshes) * seconds;
+    return health + cycleS / options.listenersTtlSeconds;
+  };
   const perAlb = (c: Cell) => {
     if (!isRun(c)) return 'not run';
     if (c.path === 'new') {
@@ -42,16 +57,20 @@ export function printFleetTable(options: {
       return `${round(
         calls / refreshes,
         2,
-      )} (${calls} calls / ${refreshes} refreshes; of which DescribeListeners ${listenerCalls}, health alone ${round(
+      )} measured (${calls} calls / ${refreshes} refreshes, of which DescribeListeners ${listenerCalls}: the catch-up after the cold start); health alone ${round(
         (calls - listenerCalls) / refreshes,
         2,
-      )})`;
+      )}, + listeners once per ${options.listenersTtlSeconds} s = ${round(
+        amortized(c)!,
+        2,
+      )}`;
     }
     const reads = c.outcomesByMinute.reduce((n, o) => n + o.fresh, 0);
     return reads
       ? `${round(c.readCalls / reads, 2)} (${c.readCalls} / ${reads} reads)`
       : 'no reads';
   };
+  let reference: { c: number; r: number } | undefined;
   for (const n of sizes) {
     const old = fleets[`old-${n}`];
     const naive = fleets[`naive-${n}`];
@@ -70,9 +89,7 @@ export function printFleetTable(options: {
       cell(perAlb),
       '≤ 1.5 (floor 1)',
       pass(
-        newRun?.steady && newRun.steady.refreshes
-          ? newRun.steady.calls / newRun.steady.refreshes <= 1.5
-          : undefined,
+        amortized(fresh) !== undefined ? amortized(fresh)! <= 1.5 : undefined,
       ),
     ]);
     rows.push([
@@ -108,19 +125,27 @@ export function printFleetTable(options: {
     ]);
     const age = newRun?.oldestAgeS;
     const steady = newRun?.steady;
-    const c =
-      steady && steady.refreshes ? steady.calls / steady.refreshes : undefined;
+    const c = amortized(fresh);
     const sweepRate =
       steady && steady.seconds ? steady.calls / steady.seconds : undefined;
-    const formula =
-      c && sweepRate
-        ? `formula N × c / r + f = ${n} × ${round(c, 2)} / ${round(
-            sweepRate,
-            2,
-          )} + 10 = ${round((n * c) / sweepRate + 10)} s`
-        : `formula N × c / r + f = ${n} × ~1.15 / ~${rate} + 10 ≈ ${round(
-            (n * 1.15) / rate + 10,
-          )} s (c, r not measured: no steady state in the run)`;
+    if (c && sweepRate) reference ??= { c, r: sweepRate };
+    const f = options.sweepFrequencySeconds;
+    let formula: string;
+    if (c && sweepRate) {
+      formula = `formula N × c / r + f = ${n} × ${round(c, 2)} / ${round(
+        sweepRate,
+        2,
+      )} + ${f} = ${round((n * c) / sweepRate + f)} s`;
+    } else if (reference) {
+      formula = `formula N × c / r + f, c and r measured at the smaller fleet: ${n} × ${round(
+        reference.c,
+        2,
+      )} / ${round(reference.r, 2)} + ${f} = ${round(
+        (n * reference.c) / reference.r + f,
+      )} s`;
+    } else {
+      formula = 'formula N × c / r + f (c, r not measured in this run)';
+    }
     rows.push([
       `${n}: oldest health age at steady state (new)`,
       age
@@ -150,9 +175,11 @@ export function printFleetTable(options: {
   }
   rows.push([
     'cold single view (row 1), median',
-    `old ${options.oldColdMedianMs} ms; new ${
-      options.newColdMedianMs
-    } ms (runs ${options.newColdMs.join(', ')})`,
+    `old ${options.oldColdMedianMs} ms (runs ${options.oldColdMs.join(
+      ', ',
+    )}); new ${options.newColdMedianMs} ms (runs ${options.newColdMs.join(
+      ', ',
+    )}), interleaved`,
     'new no slower than old (±10 %)',
     pass(options.newColdMedianMs <= options.oldColdMedianMs * 1.1),
   ]);

@@ -481,8 +481,14 @@ async function main() {
       return service;
     };
     await view(newColdService(), 'component:default/bench-main');
+    // Interleaved with the old path's cold view, so both see the same machine load.
     const newCold: number[] = [];
+    const oldColdInterleaved: number[] = [];
     for (let run = 0; run < COLD_RUNS; run++) {
+      await refill();
+      const o = performance.now();
+      await view(newService(), 'component:default/bench-main');
+      oldColdInterleaved.push(performance.now() - o);
       await refill();
       const replica = newColdService();
       const t = performance.now();
@@ -624,6 +630,7 @@ async function main() {
       },
       fleets,
       newColdMs: newCold.map(v => round(v)),
+      oldColdInterleavedMs: oldColdInterleaved.map(v => round(v)),
       warmHttp: {
         views: warmHttp.length,
         awsCalls: warmHttpCalls,
@@ -714,9 +721,12 @@ async function main() {
       rate,
       burst,
       delayMs: DELAY_MS,
-      oldColdMedianMs: round(median(ours)),
+      oldColdMedianMs: round(median(oldColdInterleaved)),
+      oldColdMs: oldColdInterleaved.map(v => round(v)),
       newColdMedianMs: round(median(newCold)),
       newColdMs: newCold.map(v => round(v)),
+      listenersTtlSeconds: settings.sweep!.listenersTtlMs / 1000,
+      sweepFrequencySeconds: settings.sweep!.frequencyMs / 1000,
     });
 
     const dir = path.resolve(__dirname, '..', 'bench-results');

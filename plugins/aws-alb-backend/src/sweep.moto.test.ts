@@ -178,7 +178,8 @@ describe('the health sweep against moto_server', () => {
       name: 'NotFoundError',
     });
 
-    // Past the sweep's minimum age: the next pass also reads the listeners, once each.
+    // Past the sweep's minimum age: the next passes also read listeners, at most 5 a batch
+    // (app-0 to app-4 in the first batch, app-20 to app-22 in the second).
     advance(settings.sweep!.minAgeMs + 1);
     mark = proxy.calls.length;
     const second = await sweep.run(60_000);
@@ -188,11 +189,22 @@ describe('the health sweep against moto_server', () => {
       DescribeLoadBalancers: 2,
       DescribeTargetGroups: 2,
       DescribeTargetHealth: FLEET + 1,
-      DescribeListeners: FLEET,
+      DescribeListeners: 8,
     });
     const warm = await view(service, 'app-0');
     expect(warm.listenersPending).toBeUndefined();
     expect(warm.loadBalancers).toEqual(reference.loadBalancers);
+    // Three more passes read the other 15, each load balancer's listeners once.
+    for (let pass = 0; pass < 3; pass++) {
+      advance(settings.sweep!.minAgeMs + 1);
+      await sweep.run(60_000);
+    }
+    expect(readCounts(mark).DescribeListeners).toBe(FLEET);
+    for (let i = 0; i < FLEET; i++) {
+      expect(
+        (await view(service, `app-${i}`)).listenersPending,
+      ).toBeUndefined();
+    }
 
     // Fresh answers are left alone.
     mark = proxy.calls.length;
