@@ -1,5 +1,10 @@
 import { AuthService } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { randomUUID } from 'node:crypto';
+import {
+  TestCaches,
+  mockCredentials,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -21,7 +26,13 @@ import {
   DefaultAwsAlbService,
   readAwsAlbSettings,
 } from './service/DefaultAwsAlbService';
-import { AccountRegionLimiters } from './service/TokenBucketLimiter';
+import { RedisTokenBuckets } from './service/RedisTokenBuckets';
+import {
+  AccountRegionLimiters,
+  CallBudgets,
+} from './service/TokenBucketLimiter';
+
+const caches = TestCaches.create({ ids: ['REDIS_7'] });
 
 jest.setTimeout(180_000);
 
@@ -86,11 +97,30 @@ describe('the health sweep against moto_server', () => {
   });
 
   function setUp(limits: { ratePerSecond: number; burst: number }) {
+    return replica(
+      new AccountRegionLimiters({ ...limits, maxWaitMs: 0 }),
+      new MemoryCache(),
+      // The service's settings say the same as the bucket: the sweep paces itself by them.
+      {
+        rateLimit: {
+          callsPerSecond: limits.ratePerSecond,
+          burst: limits.burst,
+          maxWaitMs: 0,
+        },
+      },
+    );
+  }
+
+  /** A backend replica: its own client factory and budget object, the given cache. */
+  function replica(
+    limiters: CallBudgets,
+    cache: MemoryCache,
+    awsAlb: object = {},
+  ) {
     let clock = Date.now();
     const settings = readAwsAlbSettings(
-      new ConfigReader({ aws: sandboxAwsConfig() }),
+      new ConfigReader({ aws: sandboxAwsConfig(), awsAlb }),
     );
-    const limiters = new AccountRegionLimiters({ ...limits, maxWaitMs: 0 });
     const clientFactory = new DefaultAlbAwsClientFactory({
       awsClients: createAwsClientFactory({
         credentialsManager: sandboxCredentialsManager(),
@@ -100,7 +130,7 @@ describe('the health sweep against moto_server', () => {
     });
     const service = new DefaultAwsAlbService({
       catalog: catalogServiceMock({ entities }),
-      cache: new MemoryCache(),
+      cache,
       logger: mockServices.logger.mock(),
       settings,
       clientFactory,
@@ -129,7 +159,8 @@ describe('the health sweep against moto_server', () => {
       service,
       single,
       limiters,
-      sweep: service.createSweep(auth),
+      clientFactory,
+      sweep: () => service.createSweep(auth),
       advance: (ms: number) => {
         clock += ms;
       },
@@ -150,10 +181,9 @@ describe('the health sweep against moto_server', () => {
   };
 
   it('reads the fleet in batches: health first, listeners on the next pass, same data as single reads', async () => {
-    const { service, single, sweep, advance, settings } = setUp({
-      ratePerSecond: 200,
-      burst: 40,
-    });
+    const up = setUp({ ratePerSecond: 200, burst: 40 });
+    const { service, single, advance, settings } = up;
+    const sweep = up.sweep();
     let mark = proxy.calls.length;
     const first = await sweep.run(60_000);
     expect(first.entitiesRefreshed).toBe(FLEET + 1);
@@ -161,7 +191,8 @@ describe('the health sweep against moto_server', () => {
     expect(readCounts(mark)).toEqual({
       GetResources: 2,
       DescribeLoadBalancers: 2,
-      DescribeTargetGroups: 2,
+      // 21 groups in the first batch (app-0 has two): 20 ARNs a call.
+      DescribeTargetGroups: 3,
       DescribeTargetHealth: FLEET + 1,
     });
 
@@ -187,7 +218,8 @@ describe('the health sweep against moto_server', () => {
     expect(readCounts(mark)).toEqual({
       GetResources: 2,
       DescribeLoadBalancers: 2,
-      DescribeTargetGroups: 2,
+      // 21 groups in the first batch (app-0 has two): 20 ARNs a call.
+      DescribeTargetGroups: 3,
       DescribeTargetHealth: FLEET + 1,
       DescribeListeners: 8,
     });
@@ -213,10 +245,9 @@ describe('the health sweep against moto_server', () => {
   });
 
   it('answers a never-read entity "queued" when the budget is spent, and the sweep reads it first', async () => {
-    const { service, sweep, limiters } = setUp({
-      ratePerSecond: 0.001,
-      burst: 8,
-    });
+    const up = setUp({ ratePerSecond: 0.001, burst: 8 });
+    const { service, limiters } = up;
+    const sweep = up.sweep();
     const budget = limiters.get(SANDBOX_NETWORK_ACCOUNT_ID, 'us-east-1');
     expect(await budget.takeAvailable(8, 0)).toBe(8);
     const mark = proxy.calls.length;
@@ -233,10 +264,9 @@ describe('the health sweep against moto_server', () => {
   });
 
   it('puts entities someone asked for ahead of the others', async () => {
-    const { service, sweep, limiters } = setUp({
-      ratePerSecond: 0.001,
-      burst: 8,
-    });
+    const up = setUp({ ratePerSecond: 0.001, burst: 8 });
+    const { service, limiters } = up;
+    const sweep = up.sweep();
     const budget = limiters.get(SANDBOX_NETWORK_ACCOUNT_ID, 'us-east-1');
     await budget.takeAvailable(8, 0);
     await view(service, 'app-21'); // queued, and wanted
@@ -247,5 +277,106 @@ describe('the health sweep against moto_server', () => {
     const res = await view(service, 'app-21');
     expect(res.queued).toBeUndefined();
     expect(res.loadBalancers[0].name).toBe('fleet-app-21');
+  });
+
+  describe('two replicas sharing Redis', () => {
+    if (!caches.supports('REDIS_7')) {
+      // Needs BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING (or Docker).
+      // eslint-disable-next-line jest/no-disabled-tests, jest/expect-expect
+      it.skip('needs a Redis 7', () => {});
+      return;
+    }
+    const open: RedisTokenBuckets[] = [];
+    afterAll(() => Promise.all(open.map(b => b.close())));
+    const redisBudget = (
+      connection: string,
+      keyPrefix: string,
+      limits: { ratePerSecond: number; burst: number; maxWaitMs: number },
+    ) => {
+      const budgets = new RedisTokenBuckets({
+        connection,
+        keyPrefix,
+        ...limits,
+        logger: mockServices.logger.mock(),
+      });
+      open.push(budgets);
+      return budgets;
+    };
+
+    it('spend one budget together: calls through both stay within burst + rate × time', async () => {
+      const { connection } = await caches.init('REDIS_7');
+      const prefix = `aws-alb-test-${randomUUID()}`;
+      const limits = { ratePerSecond: 2, burst: 6, maxWaitMs: 2000 };
+      const cache = new MemoryCache();
+      const replicas = [0, 1].map(
+        () =>
+          replica(redisBudget(connection, prefix, limits), cache, {
+            sweep: { enabled: false },
+            rateLimit: { callsPerSecond: 2, burst: 6, maxWaitMs: 2000 },
+          }).service,
+      );
+      const mark = proxy.calls.length;
+      const started = Date.now();
+      // Every entity at once, half through each replica: 23 reads of 5 calls wanted.
+      const results = await Promise.allSettled(
+        entities.map((e, i) => view(replicas[i % 2], e.metadata.name)),
+      );
+      const elapsedS = (Date.now() - started) / 1000;
+      const calls = Object.values(readCounts(mark)).reduce((a, b) => a + b, 0);
+      expect(
+        results.filter(r => r.status === 'fulfilled').length,
+      ).toBeGreaterThan(0);
+      // One bucket: at most the burst plus what refilled while the reads ran. Two buckets of
+      // the same size would have allowed twice the burst at once.
+      expect(calls).toBeLessThanOrEqual(
+        limits.burst + Math.ceil(limits.ratePerSecond * elapsedS),
+      );
+      expect(calls).toBeGreaterThanOrEqual(5);
+    });
+
+    it('a never-read entity is queued on one replica, and the sweep on the other answers it', async () => {
+      const { connection } = await caches.init('REDIS_7');
+      const prefix = `aws-alb-test-${randomUUID()}`;
+      // Room for one 6-call read (app-0 has two groups), then 4 calls: not a second read,
+      // but one sweep batch (tag lookup, two describes, one target health).
+      const limits = { ratePerSecond: 0.001, burst: 10, maxWaitMs: 0 };
+      const cache = new MemoryCache();
+      const awsAlb = {
+        sweep: { headroomCalls: 0 },
+        rateLimit: { callsPerSecond: 0.001, burst: 10, maxWaitMs: 0 },
+      };
+      const a = replica(redisBudget(connection, prefix, limits), cache, awsAlb);
+      const b = replica(redisBudget(connection, prefix, limits), cache, awsAlb);
+      const sweepA = a.sweep();
+      b.sweep(); // b runs no sweep: the scheduler's global task runs on one replica only
+
+      let mark = proxy.calls.length;
+      const first = await view(a.service, 'app-0');
+      expect(first.loadBalancers).toHaveLength(1);
+      expect(readCounts(mark)).toEqual({
+        GetResources: 1,
+        DescribeLoadBalancers: 1,
+        DescribeListeners: 1,
+        DescribeTargetGroups: 1,
+        DescribeTargetHealth: 2,
+      });
+      mark = proxy.calls.length;
+      const queued = await view(b.service, 'app-1');
+      expect(queued.queued?.expectedWaitSeconds).toBeGreaterThanOrEqual(1);
+      expect(readCounts(mark)).toEqual({});
+
+      const run = await sweepA.run(2000);
+      expect(run.entitiesRefreshed).toBeGreaterThanOrEqual(1);
+      expect(readCounts(mark)).toEqual({
+        GetResources: 1,
+        DescribeLoadBalancers: 1,
+        DescribeTargetGroups: 1,
+        DescribeTargetHealth: 1,
+      });
+      const answered = await view(b.service, 'app-1');
+      expect(answered.queued).toBeUndefined();
+      expect(answered.loadBalancers[0].name).toBe('fleet-app-1');
+      expect(answered.listenersPending).toBe(true);
+    });
   });
 });

@@ -102,6 +102,9 @@ async function findByTags(
             'elasticloadbalancing:targetgroup',
           ],
           TagFilters: filters,
+          // The most AWS allows: 20 entities' load balancers and groups, each with the
+          // controller's 3-4 tags, fit one page (the default of 100 tags would not).
+          TagsPerPage: 500,
           PaginationToken: pageToken,
         }),
       ),
