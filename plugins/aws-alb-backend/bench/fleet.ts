@@ -12,7 +12,7 @@ import { JsonValue } from '@backstage/types';
 import { ProxiedCall } from 'sandbox';
 import { CacheEntry } from '../src/service/cacheEntries';
 import { DefaultAwsAlbService } from '../src/service/DefaultAwsAlbService';
-import { HealthSweep, SweepRunReport } from '../src/service/HealthSweep';
+import { AwsAlbHealthSweep, SweepRunReport } from '../src/service/HealthSweep';
 
 export type ReadPath = 'old' | 'naive' | 'new';
 
@@ -101,7 +101,7 @@ export async function runFleet(options: {
     replica: number,
     ref: string,
   ): Promise<{ stale: boolean; fetchedAt: string; queued?: unknown }>;
-  sweep?: HealthSweep;
+  sweep?: AwsAlbHealthSweep;
   sweepFrequencyMs?: number;
   cacheTtlMs: number;
   minutes: number;

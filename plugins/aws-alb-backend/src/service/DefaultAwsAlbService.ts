@@ -32,7 +32,7 @@ import {
   wantKey,
 } from './cacheEntries';
 import { toBackstageError } from './errors';
-import { HealthSweep, SweepSettings } from './HealthSweep';
+import { AwsAlbHealthSweep, HealthSweep, SweepSettings } from './HealthSweep';
 import {
   LoadBalancerLocator,
   describeTags,
@@ -283,7 +283,7 @@ export class DefaultAwsAlbService implements AwsAlbService {
   }
 
   /** The background sweep over this service's cache and budget; the caller schedules it. */
-  createSweep(auth: AuthService): HealthSweep {
+  createSweep(auth: AuthService): AwsAlbHealthSweep {
     const { settings } = this.options;
     if (!settings.sweep) throw new Error('awsAlb.sweep is not configured');
     this.sweepCreated = true;

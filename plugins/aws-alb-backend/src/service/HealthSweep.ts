@@ -40,7 +40,11 @@ import { CallBudget } from './TokenBucketLimiter';
  */
 export const LISTENERS_PER_BATCH = 5;
 
-/** Settings of the background sweep (`awsAlb.sweep.*`). */
+/**
+ * Settings of the background sweep (`awsAlb.sweep.*`).
+ *
+ * @public
+ */
 export interface SweepSettings {
   enabled: boolean;
   /** How often the scheduler starts a run; a run lasts up to 90 % of it. */
@@ -102,11 +106,25 @@ interface Candidate extends Target {
   due: boolean;
 }
 
-/** What one run did, for logs and the benchmark. */
+/**
+ * What one run of the sweep did, for logs and the benchmark.
+ *
+ * @public
+ */
 export interface SweepRunReport {
   entitiesRefreshed: number;
   calls: number;
   neverRead: number;
+}
+
+/**
+ * The background sweep as the scheduler (or a benchmark) runs it.
+ *
+ * @public
+ */
+export interface AwsAlbHealthSweep {
+  /** One run: refreshes entities until `durationMs` has passed or all are fresh. */
+  run(durationMs: number): Promise<SweepRunReport>;
 }
 
 /**
@@ -115,7 +133,7 @@ export interface SweepRunReport {
  * Runs as one global task of Backstage's scheduler (one runner across replicas); all its
  * state (answers, ages, who asked) is in the shared cache, so any replica can take over.
  */
-export class HealthSweep {
+export class HealthSweep implements AwsAlbHealthSweep {
   private targets?: { at: number; list: Target[] };
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -423,11 +441,14 @@ export class HealthSweep {
       }
     };
     await writeReady();
+    // A batch started is finished, up to one more frequency past the run's end (global tasks
+    // do not overlap, the next run waits): cut short, its tag lookup and describes are wasted.
+    const finishBy = deadline + settings.frequencyMs;
     while (queue.length > 0) {
       const n = await this.takeSome(
         budget,
         Math.min(queue.length, settings.targetHealthConcurrency),
-        deadline,
+        finishBy,
       );
       if (n === 0) break;
       const unit = queue.splice(0, n);

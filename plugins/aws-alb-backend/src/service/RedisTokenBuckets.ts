@@ -66,15 +66,17 @@ return {granted, math.ceil(wait), taken}
 
 type RedisClient = ReturnType<typeof createClient>;
 
-/** Options of {@link RedisTokenBuckets}. */
+/**
+ * Options of {@link RedisTokenBuckets}.
+ *
+ * @public
+ */
 export interface RedisTokenBucketsOptions extends TokenBucketOptions {
   /** `redis://…` (or `rediss://…`), as `backend.cache.connection`. */
   connection: string;
   /** Prefix of the bucket keys; replicas of one portal must use the same. */
   keyPrefix: string;
   logger: LoggerService;
-  /** Injected client, for tests. */
-  client?: RedisClient;
 }
 
 class RedisTokenBucket implements CallBudget {
@@ -165,19 +167,17 @@ export class RedisTokenBuckets implements CallBudgets {
   private connect(): Promise<RedisClient> {
     if (!this.client) {
       this.client = (async () => {
-        const client =
-          this.options.client ??
-          createClient({
-            url: this.options.connection,
-            // Fail fast: while Redis is away, calls use the fallback bucket instead of
-            // queueing behind a reconnect; the next call after that connects again.
-            disableOfflineQueue: true,
-            socket: {
-              connectTimeout: 2000,
-              reconnectStrategy: retries =>
-                retries >= 2 ? new Error('Redis unreachable') : 100,
-            },
-          });
+        const client = createClient({
+          url: this.options.connection,
+          // Fail fast: while Redis is away, calls use the fallback bucket instead of
+          // queueing behind a reconnect; the next call after that connects again.
+          disableOfflineQueue: true,
+          socket: {
+            connectTimeout: 2000,
+            reconnectStrategy: retries =>
+              retries >= 2 ? new Error('Redis unreachable') : 100,
+          },
+        });
         client.on('error', () => {
           // Reported by the failing eval below; without a listener node-redis would throw.
         });

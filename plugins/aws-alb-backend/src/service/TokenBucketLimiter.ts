@@ -1,4 +1,8 @@
-/** Options of a {@link TokenBucketLimiter}. */
+/**
+ * Options of a {@link TokenBucketLimiter}.
+ *
+ * @public
+ */
 export interface TokenBucketOptions {
   /** Tokens added per second. */
   ratePerSecond: number;
@@ -13,7 +17,11 @@ export interface TokenBucketOptions {
   now?: () => number;
 }
 
-/** Thrown when the limiter refuses a call because the queue is longer than `maxWaitMs`. */
+/**
+ * Thrown when the limiter refuses a call because the queue is longer than `maxWaitMs`.
+ *
+ * @public
+ */
 export class LimiterSaturatedError extends Error {
   readonly retryAfterMs: number;
   constructor(key: string, retryAfterMs: number) {
@@ -30,6 +38,8 @@ export class LimiterSaturatedError extends Error {
 /**
  * One account's and region's budget of AWS calls. {@link TokenBucketLimiter} keeps it in this
  * process; `RedisTokenBuckets` keeps it in Redis, shared by every replica.
+ *
+ * @public
  */
 export interface CallBudget {
   /**
@@ -48,7 +58,11 @@ export interface CallBudget {
   takeAvailable(max: number, keep: number): Promise<number>;
 }
 
-/** Budgets per account and region. */
+/**
+ * Budgets per account and region.
+ *
+ * @public
+ */
 export interface CallBudgets {
   get(accountId: string, region: string): CallBudget;
 }
@@ -56,6 +70,8 @@ export interface CallBudgets {
 /**
  * A token bucket with a FIFO queue. Reservations are made synchronously, so concurrent
  * callers never over-draw: each caller learns the exact moment its token becomes available.
+ *
+ * @public
  */
 export class TokenBucketLimiter implements CallBudget {
   private tokens: number;
@@ -129,7 +145,11 @@ export class TokenBucketLimiter implements CallBudget {
   }
 }
 
-/** One bucket per AWS account and region, created on first use. */
+/**
+ * One bucket per AWS account and region, created on first use, in this process.
+ *
+ * @public
+ */
 export class AccountRegionLimiters implements CallBudgets {
   private readonly buckets = new Map<string, TokenBucketLimiter>();
 
