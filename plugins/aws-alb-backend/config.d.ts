@@ -42,8 +42,10 @@ export interface Config {
     };
     /**
      * The portal's own budget for ELBv2 and Resource Groups Tagging API calls, per account
-     * and region and per backend replica. AWS's Describe bucket (about 10 calls/s) is shared
-     * with the AWS Load Balancer Controller, so keep this well below it.
+     * and region. With `backend.cache.store` redis or valkey it is one budget for all backend
+     * replicas together (kept in Redis); with the memory cache, each replica has its own.
+     * AWS's Describe bucket (about 10 calls/s) is shared with the AWS Load Balancer
+     * Controller, so keep this well below it.
      */
     rateLimit?: {
       /** Sustained calls per second. Default 4. */
@@ -60,5 +62,24 @@ export interface Config {
     targetHealthConcurrency?: number;
     /** Attempts per AWS call, with the SDK's adaptive retry on throttling. Default 3. */
     maxAttempts?: number;
+    /**
+     * The background sweep: a scheduled task (one runner across replicas) that keeps every
+     * annotated entity's answer fresh within the budget, batching entities (one tag lookup,
+     * DescribeLoadBalancers and DescribeTargetGroups for 20 at a time). Views then never wait
+     * for AWS on an entity with an answer, and a never-read entity with no budget left is
+     * answered "queued" with its expected wait instead of 503.
+     */
+    sweep?: {
+      /** Default true. */
+      enabled?: boolean;
+      /** How often a run starts; a run lasts up to 90 % of it. Default 10. */
+      frequencySeconds?: number;
+      /** Calls always left in the bucket for interactive views. Default 2. */
+      headroomCalls?: number;
+      /** Answers younger than this are not refreshed by the sweep. Default 45. */
+      minAgeSeconds?: number;
+      /** How long listeners are kept before the sweep reads them again. Default 600. */
+      listenersTtlSeconds?: number;
+    };
   };
 }

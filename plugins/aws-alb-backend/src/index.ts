@@ -20,3 +20,20 @@ export {
 } from './service/clients';
 export type { AlbAwsClients } from './service/readLoadBalancers';
 export { AwsThrottledError } from './service/errors';
+export {
+  AccountRegionLimiters,
+  LimiterSaturatedError,
+  TokenBucketLimiter,
+  type CallBudget,
+  type CallBudgets,
+  type TokenBucketOptions,
+} from './service/TokenBucketLimiter';
+export {
+  RedisTokenBuckets,
+  type RedisTokenBucketsOptions,
+} from './service/RedisTokenBuckets';
+export type {
+  AwsAlbHealthSweep,
+  SweepRunReport,
+  SweepSettings,
+} from './service/HealthSweep';

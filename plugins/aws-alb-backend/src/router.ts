@@ -33,6 +33,14 @@ export async function createRouter(
       });
       // The backend caches; a browser or proxy cache would hide `stale` and the fresh answer.
       res.setHeader('Cache-Control', 'no-store');
+      if (response.queued) {
+        // Accepted: the read is queued; the body says how long to wait.
+        res.setHeader(
+          'Retry-After',
+          String(response.queued.expectedWaitSeconds),
+        );
+        res.status(202);
+      }
       res.json(response);
     },
   );

@@ -234,6 +234,23 @@ export interface EntityLoadBalancersResponse {
   stale: boolean;
   /** Why the answer is stale. */
   staleReason?: string;
+  /**
+   * How old the answer was when it was given, in seconds, by the backend's clock (the
+   * background sweep keeps answers within a couple of minutes; a view does not wait for AWS
+   * when there is an answer to show).
+   */
+  ageSeconds?: number;
+  /**
+   * True when the listeners have not been read yet: after a cold start the backend reads
+   * target health for every entity first, and listeners (which change rarely) after that.
+   */
+  listenersPending?: boolean;
+  /**
+   * Set when nothing has been read for this entity yet and the portal's AWS call budget is
+   * spent: the entity is read next, in about `expectedWaitSeconds`. `loadBalancers` is empty
+   * and `fetchedAt` is the time of this answer. Served with HTTP 202.
+   */
+  queued?: { expectedWaitSeconds: number };
 }
 
 /** Stable ID of the read-only action the backend registers in the actions registry. */

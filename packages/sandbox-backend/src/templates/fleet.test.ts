@@ -203,6 +203,8 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
             // Every read goes to AWS (the test looks right after each change), within a
             // budget that five entities read in a row fit in.
             awsAlb: {
+              // Each view reads AWS (no background sweep serving the last answer).
+              sweep: { enabled: false },
               cache: { ttlSeconds: 0.001 },
               rateLimit: { callsPerSecond: 50, burst: 50 },
             },

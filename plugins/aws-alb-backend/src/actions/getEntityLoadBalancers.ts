@@ -14,7 +14,7 @@ export function registerGetEntityLoadBalancersAction(options: {
     name: 'get-entity-load-balancers',
     title: 'Get the load balancers of an entity',
     description:
-      'Returns the Application Load Balancers of a catalog entity (from its aws.amazon.com/elbv2-load-balancer-arn or aws.amazon.com/elbv2-load-balancer-tags annotation): DNS name, state, listeners, target groups and the health of every target with its reason code, and the golden signals of the last hour from CloudWatch (requests, 5xx rate, p50/p99 response time, unhealthy hosts, and a status: ok, degraded or no-traffic, with the reason). One structured answer to "is it healthy?". Answers come from a cache refreshed at most every few seconds; `stale: true` means AWS could not be read and `staleReason` says why; `signalsError` says why the signals are missing.',
+      'Returns the Application Load Balancers of a catalog entity (from its aws.amazon.com/elbv2-load-balancer-arn or aws.amazon.com/elbv2-load-balancer-tags annotation): DNS name, state, listeners, target groups and the health of every target with its reason code, and the golden signals of the last hour from CloudWatch (requests, 5xx rate, p50/p99 response time, unhealthy hosts, and a status: ok, degraded or no-traffic, with the reason). One structured answer to "is it healthy?". Answers come from a cache kept fresh in the background; `stale: true` means AWS could not be read and `staleReason` says why; `ageSeconds` is the answer\'s age; `queued` means the entity was never read and the portal\'s AWS budget is spent: ask again after `queued.expectedWaitSeconds`; `signalsError` says why the signals are missing.',
     attributes: { readOnly: true, destructive: false, idempotent: true },
     schema: {
       input: z =>
@@ -31,6 +31,20 @@ export function registerGetEntityLoadBalancersAction(options: {
           fetchedAt: z.string(),
           stale: z.boolean(),
           staleReason: z.string().optional(),
+          ageSeconds: z
+            .number()
+            .optional()
+            .describe('How old the answer was when given, in seconds'),
+          listenersPending: z
+            .boolean()
+            .optional()
+            .describe('Listeners not read yet (health is read first)'),
+          queued: z
+            .object({ expectedWaitSeconds: z.number() })
+            .optional()
+            .describe(
+              'Never read yet and the AWS budget is spent: ask again after expectedWaitSeconds; loadBalancers is empty',
+            ),
           loadBalancers: z
             .array(
               z.object({ arn: z.string(), name: z.string() }).passthrough(),

@@ -412,7 +412,37 @@ describe('readAwsAlbSettings', () => {
       rateLimit: { callsPerSecond: 4, burst: 8, maxWaitMs: 2000 },
       maxAttempts: 3,
       sharedCache: false,
+      sweep: {
+        enabled: true,
+        frequencyMs: 10_000,
+        headroomCalls: 2,
+        listenersTtlMs: 600_000,
+        entitiesRefreshMs: 60_000,
+        minAgeMs: 45_000,
+      },
     });
+  });
+
+  it('shares the call budget through Redis when the cache is Redis', () => {
+    const s = readAwsAlbSettings(
+      new ConfigReader({
+        backend: {
+          cache: {
+            store: 'redis',
+            connection: 'redis://cache:6379',
+            redis: { client: { namespace: 'portal' } },
+          },
+        },
+      }),
+    );
+    expect(s.sharedBudget).toEqual({
+      connection: 'redis://cache:6379',
+      keyPrefix: 'aws-alb:portal',
+    });
+    expect(
+      readAwsAlbSettings(new ConfigReader({ backend: { cache: {} } }))
+        .sharedBudget,
+    ).toBeUndefined();
   });
 
   it('knows when replicas share the cache', () => {

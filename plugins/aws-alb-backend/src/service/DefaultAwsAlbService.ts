@@ -1,8 +1,10 @@
 import {
+  AuthService,
   BackstageCredentials,
   CacheService,
   LoggerService,
   RootConfigService,
+  SchedulerService,
 } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
@@ -31,7 +33,14 @@ import {
   iamRoleArn,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AlbAwsClientFactory, DefaultAlbAwsClientFactory } from './clients';
+import {
+  CacheEntry,
+  SWEEP_STATUS_KEY,
+  SweepStatus,
+  wantKey,
+} from './cacheEntries';
 import { toBackstageError } from './errors';
+import { AwsAlbHealthSweep, HealthSweep, SweepSettings } from './HealthSweep';
 import {
   LoadBalancerLocator,
   describeTags,
@@ -41,7 +50,8 @@ import {
 } from './locator';
 import { readLoadBalancers } from './readLoadBalancers';
 import { ReadLease } from './ReadLease';
-import { AccountRegionLimiters } from './TokenBucketLimiter';
+import { RedisTokenBuckets } from './RedisTokenBuckets';
+import { AccountRegionLimiters, CallBudgets } from './TokenBucketLimiter';
 import { AwsAlbService } from './types';
 
 /** Settings read from `awsAlb.*`, with their defaults. */
@@ -64,6 +74,15 @@ export interface AwsAlbSettings {
    * do reads take a lease in it, so that replicas do not read the same ALB at once.
    */
   sharedCache: boolean;
+  /**
+   * The background sweep that keeps annotated entities fresh. When enabled, views never wait
+   * for AWS on an entity that has an answer (they get it with its age), and a view of a
+   * never-read entity when the budget is spent is answered "queued" instead of 503.
+   * Absent: the behaviour before the sweep (tests of the single read path).
+   */
+  sweep?: SweepSettings;
+  /** Where the shared call budget lives: Redis (`backend.cache.store: redis/valkey`), else this process. */
+  sharedBudget?: { connection: string; keyPrefix: string };
 }
 
 export const DEFAULTS = {
@@ -75,6 +94,11 @@ export const DEFAULTS = {
   burst: 8,
   maxWaitMs: 2000,
   maxAttempts: 3,
+  sweepFrequencySeconds: 10,
+  sweepHeadroomCalls: 2,
+  listenersTtlSeconds: 600,
+  entitiesRefreshSeconds: 60,
+  sweepMinAgeSeconds: 45,
 };
 
 /** Reads `awsAlb.*` and `aws.accounts`. */
@@ -91,6 +115,8 @@ export function readAwsAlbSettings(config: Config): AwsAlbSettings {
     }
   }
   const explicit = plugin?.getOptionalStringArray('allowedAccountIds');
+  const store = config.getOptionalString('backend.cache.store') ?? 'memory';
+  const connection = config.getOptionalString('backend.cache.connection');
   const positive = (key: string, fallback: number) => {
     const value = plugin?.getOptionalNumber(key) ?? fallback;
     if (!(value > 0)) {
@@ -120,9 +146,35 @@ export function readAwsAlbSettings(config: Config): AwsAlbSettings {
         plugin?.getOptionalNumber('rateLimit.maxWaitMs') ?? DEFAULTS.maxWaitMs,
     },
     maxAttempts: Math.floor(positive('maxAttempts', DEFAULTS.maxAttempts)),
-    sharedCache:
-      (config.getOptionalString('backend.cache.store') ?? 'memory') !==
-      'memory',
+    sharedCache: store !== 'memory',
+    sweep: {
+      enabled: plugin?.getOptionalBoolean('sweep.enabled') ?? true,
+      frequencyMs:
+        positive('sweep.frequencySeconds', DEFAULTS.sweepFrequencySeconds) *
+        1000,
+      headroomCalls:
+        plugin?.getOptionalNumber('sweep.headroomCalls') ??
+        DEFAULTS.sweepHeadroomCalls,
+      listenersTtlMs:
+        positive('sweep.listenersTtlSeconds', DEFAULTS.listenersTtlSeconds) *
+        1000,
+      entitiesRefreshMs: DEFAULTS.entitiesRefreshSeconds * 1000,
+      minAgeMs:
+        positive('sweep.minAgeSeconds', DEFAULTS.sweepMinAgeSeconds) * 1000,
+    },
+    ...((store === 'redis' || store === 'valkey') && connection
+      ? {
+          sharedBudget: {
+            connection,
+            // Replicas of one portal share the cache namespace; so they share the budget.
+            keyPrefix: `aws-alb:${
+              config.getOptionalString(
+                `backend.cache.${store}.client.namespace`,
+              ) ?? 'default'
+            }`,
+          },
+        }
+      : {}),
   };
 }
 
@@ -153,18 +205,14 @@ interface RulesCacheEntry {
   rules: AlbListenerRule[];
 }
 
-/** What is stored in the cache for one locator. */
-interface CacheEntry {
-  v: 1;
-  fetchedAt: string;
-  loadBalancers: AlbLoadBalancer[];
-}
-
 interface Snapshot {
   fetchedAt: string;
   loadBalancers: AlbLoadBalancer[];
   stale: boolean;
   staleReason?: string;
+  listenersPending?: boolean;
+  /** Nothing read yet and no budget now: the sweep reads it first, in about this long. */
+  queued?: { expectedWaitSeconds: number };
 }
 
 export interface DefaultAwsAlbServiceOptions {
@@ -192,6 +240,8 @@ export class DefaultAwsAlbService implements AwsAlbService {
   private readonly inflight = new Map<string, Promise<Snapshot>>();
   private readonly now: () => number;
   private readonly lease: ReadLease;
+  /** Views rely on the sweep only once there is one. */
+  private sweepCreated = false;
 
   static fromConfig(
     config: RootConfigService,
@@ -201,30 +251,95 @@ export class DefaultAwsAlbService implements AwsAlbService {
       logger: LoggerService;
       /** Defaults to a factory of its own over `aws.accounts`. */
       awsClients?: AwsClientFactory;
+      /** With both, the sweep runs as a global scheduled task (one runner across replicas). */
+      scheduler?: SchedulerService;
+      auth?: AuthService;
     },
   ): DefaultAwsAlbService {
     const settings = readAwsAlbSettings(config);
+    const bucket = {
+      ratePerSecond: settings.rateLimit.callsPerSecond,
+      burst: settings.rateLimit.burst,
+      maxWaitMs: settings.rateLimit.maxWaitMs,
+    };
+    const limiters: CallBudgets = settings.sharedBudget
+      ? new RedisTokenBuckets({
+          ...bucket,
+          ...settings.sharedBudget,
+          logger: deps.logger,
+        })
+      : new AccountRegionLimiters(bucket);
     const awsClients = deps.awsClients ?? createAwsClientFactory({ config });
     const clientFactory = new DefaultAlbAwsClientFactory({
       awsClients,
-      limiters: new AccountRegionLimiters({
-        ratePerSecond: settings.rateLimit.callsPerSecond,
-        burst: settings.rateLimit.burst,
-        maxWaitMs: settings.rateLimit.maxWaitMs,
-      }),
+      limiters,
       maxAttempts: settings.maxAttempts,
     });
-    const signals = new SignalsReader({
-      awsClients,
-      cache: deps.cache,
-      logger: deps.logger,
-      settings: readSignalsSettings(config),
-    });
-    return new DefaultAwsAlbService({
+    const service = new DefaultAwsAlbService({
       ...deps,
-      settings,
+      settings:
+        deps.scheduler && deps.auth
+          ? settings
+          : { ...settings, sweep: undefined },
       clientFactory,
-      signals,
+      signals: new SignalsReader({
+        awsClients,
+        cache: deps.cache,
+        logger: deps.logger,
+        settings: readSignalsSettings(config),
+      }),
+    });
+    if (deps.scheduler && deps.auth && settings.sweep?.enabled) {
+      const sweep = service.createSweep(deps.auth);
+      const frequencyMs = settings.sweep.frequencyMs;
+      deps.scheduler
+        .scheduleTask({
+          id: 'aws-alb-health-sweep',
+          scope: 'global',
+          frequency: { milliseconds: frequencyMs },
+          timeout: { milliseconds: frequencyMs * 3 },
+          initialDelay: { seconds: 1 },
+          fn: async () => {
+            await sweep.run(frequencyMs * 0.9);
+          },
+        })
+        .catch(e =>
+          deps.logger.error(
+            `aws-alb could not schedule the health sweep: ${e}`,
+          ),
+        );
+    }
+    return service;
+  }
+
+  /** The background sweep over this service's cache and budget; the caller schedules it. */
+  createSweep(auth: AuthService): AwsAlbHealthSweep {
+    const { settings } = this.options;
+    if (!settings.sweep) throw new Error('awsAlb.sweep is not configured');
+    this.sweepCreated = true;
+    return new HealthSweep({
+      catalog: this.options.catalog,
+      auth,
+      cache: this.options.cache,
+      logger: this.options.logger,
+      clientFactory: this.options.clientFactory,
+      settings: {
+        ...settings.sweep,
+        cacheTtlMs: settings.cacheTtlMs,
+        staleTtlMs: settings.staleTtlMs,
+        targetHealthConcurrency: settings.targetHealthConcurrency,
+        allowedAccountIds: settings.allowedAccountIds,
+        callsPerSecond: settings.rateLimit.callsPerSecond,
+        burst: settings.rateLimit.burst,
+      },
+      expectedSingleCalls: (locator, entry) => expectedCalls(locator, entry),
+      readSingle: async (locator, key, prepaidCalls) => {
+        await this.refresh(locator, key, await this.readCache(key), {
+          prepaidCalls,
+        });
+      },
+      now: this.now,
+      sleep: this.options.sleep,
     });
   }
 
@@ -263,6 +378,17 @@ export class DefaultAwsAlbService implements AwsAlbService {
     this.assertAccountAllowed(locator.accountId);
 
     const snapshot = await this.getSnapshot(locator);
+    if (snapshot.queued) {
+      return {
+        entityRef: stringifyEntityRef(entity),
+        accountId: locator.accountId,
+        region: locator.region,
+        loadBalancers: [],
+        fetchedAt: snapshot.fetchedAt,
+        stale: false,
+        queued: snapshot.queued,
+      };
+    }
     if (snapshot.loadBalancers.length === 0) {
       throw new NotFoundError(
         locator.kind === 'tags'
@@ -283,8 +409,13 @@ export class DefaultAwsAlbService implements AwsAlbService {
         ? sliceForIngress(snapshot.loadBalancers, ingress)
         : snapshot.loadBalancers,
       fetchedAt: snapshot.fetchedAt,
+      ageSeconds: Math.max(
+        0,
+        Math.floor((this.now() - Date.parse(snapshot.fetchedAt)) / 1000),
+      ),
       stale: snapshot.stale,
       ...(snapshot.staleReason ? { staleReason: snapshot.staleReason } : {}),
+      ...(snapshot.listenersPending ? { listenersPending: true } : {}),
     };
   }
 
@@ -397,6 +528,54 @@ export class DefaultAwsAlbService implements AwsAlbService {
     return `v1:${locatorCacheKey(locator)}`;
   }
 
+  private fromEntry(entry: CacheEntry): Snapshot {
+    return {
+      fetchedAt: entry.fetchedAt,
+      loadBalancers: entry.loadBalancers,
+      stale: false,
+      ...(entry.listenersFetchedAt || entry.loadBalancers.length === 0
+        ? {}
+        : { listenersPending: true }),
+    };
+  }
+
+  /** Tells the sweep someone looked at this entity: it reads it before the others. */
+  private markWanted(key: string) {
+    this.options.cache
+      .set(wantKey(key), 1, { ttl: this.options.settings.staleTtlMs })
+      .catch(() => {});
+  }
+
+  private async queued(key: string): Promise<Snapshot> {
+    this.markWanted(key);
+    let status: SweepStatus | undefined;
+    try {
+      status = (await this.options.cache.get<JsonValue>(
+        SWEEP_STATUS_KEY,
+      )) as unknown as SweepStatus | undefined;
+    } catch {
+      status = undefined;
+    }
+    const { callsPerSecond } = this.options.settings.rateLimit;
+    // Wanted never-read entities are read first, in batches: ours comes after those ahead.
+    const ahead = (status?.wantedNeverRead ?? 0) + 1;
+    const perEntity = status?.callsPerEntity ?? 1.2;
+    const rate = Math.min(
+      status?.callsPerSecond ?? callsPerSecond,
+      callsPerSecond,
+    );
+    const expectedWaitSeconds = Math.max(
+      1,
+      Math.ceil((ahead * perEntity) / Math.max(rate, 0.1)),
+    );
+    return {
+      fetchedAt: new Date(this.now()).toISOString(),
+      loadBalancers: [],
+      stale: false,
+      queued: { expectedWaitSeconds },
+    };
+  }
+
   private async readCache(key: string): Promise<CacheEntry | undefined> {
     try {
       const value = await this.options.cache.get<JsonValue>(key);
@@ -419,12 +598,31 @@ export class DefaultAwsAlbService implements AwsAlbService {
   private async getSnapshot(locator: LoadBalancerLocator): Promise<Snapshot> {
     const key = this.cacheKey(locator);
     const cached = await this.readCache(key);
+    const ageMs = cached ? this.now() - Date.parse(cached.fetchedAt) : Infinity;
     if (this.isFresh(cached)) {
-      return {
-        fetchedAt: cached.fetchedAt,
-        loadBalancers: cached.loadBalancers,
-        stale: false,
-      };
+      return this.fromEntry(cached);
+    }
+    const { sweep, staleTtlMs, rateLimit } = this.options.settings;
+    const sweepOn = sweep?.enabled && this.sweepCreated;
+    if (sweepOn) {
+      // The sweep keeps answers fresh: a view never waits for AWS when there is one.
+      if (cached && ageMs < staleTtlMs) {
+        this.markWanted(key);
+        return this.fromEntry(cached as CacheEntry);
+      }
+      // Never read (or too old to show): read now only if the budget is there without
+      // taking what the sweep leaves for others; else the sweep reads it first, batched.
+      const budget = this.options.clientFactory.budget?.(
+        locator.accountId,
+        locator.region,
+      );
+      const calls = expectedCalls(locator, cached) + sweep.headroomCalls;
+      const wait = budget
+        ? await budget
+            .peekWaitMs(Math.min(calls, rateLimit.burst))
+            .catch(() => 0)
+        : 0;
+      if (wait > 0) return this.queued(key);
     }
     // Identical concurrent requests share one read of AWS: in this process through the
     // promise, across replicas through a lease in the shared cache.
@@ -435,7 +633,12 @@ export class DefaultAwsAlbService implements AwsAlbService {
       );
       this.inflight.set(key, pending);
     }
-    return pending;
+    if (!sweepOn) return pending;
+    return pending.catch(e => {
+      // Budget spent between the look and the read: queued, not an error.
+      if ((e as { ownBudget?: boolean })?.ownBudget) return this.queued(key);
+      throw e;
+    });
   }
 
   private async readOnce(
@@ -458,11 +661,7 @@ export class DefaultAwsAlbService implements AwsAlbService {
           : undefined;
       });
       if (answer) {
-        return {
-          fetchedAt: answer.fetchedAt,
-          loadBalancers: answer.loadBalancers,
-          stale: false,
-        };
+        return this.fromEntry(answer);
       }
       // The other replica failed or died without an answer: read for ourselves.
       return this.refresh(locator, key, await this.readCache(key));
@@ -478,6 +677,8 @@ export class DefaultAwsAlbService implements AwsAlbService {
     locator: LoadBalancerLocator,
     key: string,
     cached: CacheEntry | undefined,
+    /** The sweep took this many tokens already. */
+    options?: { prepaidCalls?: number },
   ): Promise<Snapshot> {
     const { settings, clientFactory, cache, logger } = this.options;
     const started = this.now();
@@ -495,19 +696,24 @@ export class DefaultAwsAlbService implements AwsAlbService {
       const canServeStale =
         cached !== undefined &&
         this.now() - Date.parse(cached.fetchedAt) < settings.staleTtlMs;
+      let budgetOptions: { prepaid?: boolean; maxWaitMs?: number } | undefined;
+      if (options?.prepaidCalls) budgetOptions = { prepaid: true };
+      else if (canServeStale) budgetOptions = { maxWaitMs: 0 };
       const loadBalancers = clientFactory.withBudget
         ? await clientFactory.withBudget(
             locator.accountId,
             locator.region,
-            expectedCalls(locator, cached),
+            options?.prepaidCalls ?? expectedCalls(locator, cached),
             read,
-            canServeStale ? { maxWaitMs: 0 } : undefined,
+            budgetOptions,
           )
         : await read();
+      const fetchedAt = new Date(this.now()).toISOString();
       const entry: CacheEntry = {
         v: 1,
-        fetchedAt: new Date(this.now()).toISOString(),
+        fetchedAt,
         loadBalancers,
+        listenersFetchedAt: fetchedAt,
       };
       // Kept past the TTL so it can be served stale when AWS fails.
       await cache

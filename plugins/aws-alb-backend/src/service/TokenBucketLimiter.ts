@@ -1,4 +1,8 @@
-/** Options of a {@link TokenBucketLimiter}. */
+/**
+ * Options of a {@link TokenBucketLimiter}.
+ *
+ * @public
+ */
 export interface TokenBucketOptions {
   /** Tokens added per second. */
   ratePerSecond: number;
@@ -13,7 +17,11 @@ export interface TokenBucketOptions {
   now?: () => number;
 }
 
-/** Thrown when the limiter refuses a call because the queue is longer than `maxWaitMs`. */
+/**
+ * Thrown when the limiter refuses a call because the queue is longer than `maxWaitMs`.
+ *
+ * @public
+ */
 export class LimiterSaturatedError extends Error {
   readonly retryAfterMs: number;
   constructor(key: string, retryAfterMs: number) {
@@ -28,10 +36,44 @@ export class LimiterSaturatedError extends Error {
 }
 
 /**
+ * One account's and region's budget of AWS calls. {@link TokenBucketLimiter} keeps it in this
+ * process; `RedisTokenBuckets` keeps it in Redis, shared by every replica.
+ *
+ * @public
+ */
+export interface CallBudget {
+  /**
+   * Waits for `count` tokens, taken at once, or throws {@link LimiterSaturatedError} without
+   * taking any when the wait would exceed `maxWaitMs` (default: the configured one).
+   */
+  acquire(count?: number, maxWaitMs?: number): Promise<void>;
+  /** Gives back tokens reserved but not used. */
+  refund(count: number): Promise<void> | void;
+  /** Milliseconds a request for `count` tokens made now would wait; takes nothing. */
+  peekWaitMs(count?: number): Promise<number>;
+  /**
+   * Takes as many tokens as are there now, up to `max`, but leaves `keep` in the bucket:
+   * the background sweep spends only what interactive views do not need. Never waits.
+   */
+  takeAvailable(max: number, keep: number): Promise<number>;
+}
+
+/**
+ * Budgets per account and region.
+ *
+ * @public
+ */
+export interface CallBudgets {
+  get(accountId: string, region: string): CallBudget;
+}
+
+/**
  * A token bucket with a FIFO queue. Reservations are made synchronously, so concurrent
  * callers never over-draw: each caller learns the exact moment its token becomes available.
+ *
+ * @public
  */
-export class TokenBucketLimiter {
+export class TokenBucketLimiter implements CallBudget {
   private tokens: number;
   private last: number;
   private readonly now: () => number;
@@ -90,10 +132,25 @@ export class TokenBucketLimiter {
     this.refill();
     this.tokens = Math.min(this.options.burst, this.tokens + count);
   }
+
+  async peekWaitMs(count = 1): Promise<number> {
+    return this.estimateWaitMs(Math.min(count, this.options.burst));
+  }
+
+  async takeAvailable(max: number, keep: number): Promise<number> {
+    this.refill();
+    const taken = Math.max(0, Math.floor(Math.min(max, this.tokens - keep)));
+    this.tokens -= taken;
+    return taken;
+  }
 }
 
-/** One bucket per AWS account and region, created on first use. */
-export class AccountRegionLimiters {
+/**
+ * One bucket per AWS account and region, created on first use, in this process.
+ *
+ * @public
+ */
+export class AccountRegionLimiters implements CallBudgets {
   private readonly buckets = new Map<string, TokenBucketLimiter>();
 
   constructor(private readonly options: TokenBucketOptions) {}

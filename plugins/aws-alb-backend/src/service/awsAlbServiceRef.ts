@@ -26,13 +26,25 @@ export const awsAlbServiceRef = createServiceRef<AwsAlbService>({
         logger: coreServices.logger,
         catalog: catalogServiceRef,
         awsClients: awsClientFactoryServiceRef,
+        scheduler: coreServices.scheduler,
+        auth: coreServices.auth,
       },
-      factory: ({ config, cache, logger, catalog, awsClients }) =>
+      factory: ({
+        config,
+        cache,
+        logger,
+        catalog,
+        awsClients,
+        scheduler,
+        auth,
+      }) =>
         DefaultAwsAlbService.fromConfig(config, {
           cache,
           logger,
           catalog,
           awsClients,
+          scheduler,
+          auth,
         }),
     }),
 });

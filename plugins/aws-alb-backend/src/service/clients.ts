@@ -3,7 +3,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AlbAwsClients } from './readLoadBalancers';
-import { AccountRegionLimiters } from './TokenBucketLimiter';
+import { CallBudget, CallBudgets } from './TokenBucketLimiter';
 
 /** Gives the reader AWS clients for one account and region. */
 export interface AlbAwsClientFactory {
@@ -18,8 +18,14 @@ export interface AlbAwsClientFactory {
     region: string,
     calls: number,
     fn: () => Promise<T>,
-    options?: { maxWaitMs?: number },
+    options?: {
+      maxWaitMs?: number;
+      /** The tokens were already taken (by the sweep's `takeAvailable`): do not acquire. */
+      prepaid?: boolean;
+    },
   ): Promise<T>;
+  /** The account's and region's call budget, when the factory has one. */
+  budget?(accountId: string, region: string): CallBudget;
 }
 
 /** Tokens reserved for the read running in this async context. */
@@ -32,7 +38,8 @@ const reservations = new AsyncLocalStorage<Reservation>();
 export interface DefaultAlbAwsClientFactoryOptions {
   /** Builds clients acting in an account; the plugin takes `awsClientFactoryServiceRef`. */
   awsClients: AwsClientFactory;
-  limiters: AccountRegionLimiters;
+  /** Per account and region: in this process, or shared by replicas through Redis. */
+  limiters: CallBudgets;
   /** SDK attempts per call (adaptive retry mode). */
   maxAttempts: number;
 }
@@ -55,7 +62,7 @@ interface MiddlewareClient {
  */
 function attachLimiter(
   client: MiddlewareClient,
-  limiters: AccountRegionLimiters,
+  limiters: CallBudgets,
   accountId: string,
   region: string,
 ) {
@@ -100,10 +107,10 @@ export class DefaultAlbAwsClientFactory implements AlbAwsClientFactory {
     region: string,
     calls: number,
     fn: () => Promise<T>,
-    options?: { maxWaitMs?: number },
+    options?: { maxWaitMs?: number; prepaid?: boolean },
   ): Promise<T> {
     const limiter = this.options.limiters.get(accountId, region);
-    await limiter.acquire(calls, options?.maxWaitMs);
+    if (!options?.prepaid) await limiter.acquire(calls, options?.maxWaitMs);
     const reservation = {
       limiterKey: `${accountId}/${region}`,
       remaining: calls,
@@ -111,8 +118,12 @@ export class DefaultAlbAwsClientFactory implements AlbAwsClientFactory {
     try {
       return await reservations.run(reservation, fn);
     } finally {
-      limiter.refund(reservation.remaining);
+      await limiter.refund(reservation.remaining);
     }
+  }
+
+  budget(accountId: string, region: string): CallBudget {
+    return this.options.limiters.get(accountId, region);
   }
 
   private async create(

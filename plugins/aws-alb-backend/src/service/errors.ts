@@ -17,9 +17,17 @@ import { LimiterSaturatedError } from './TokenBucketLimiter';
  */
 export class AwsThrottledError extends ServiceUnavailableError {
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number, cause?: unknown) {
+  /** True when the portal's own budget refused the read (not AWS throttling). */
+  readonly ownBudget: boolean;
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    cause?: unknown,
+    ownBudget = false,
+  ) {
     super(message, cause);
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.ownBudget = ownBudget;
   }
 }
 
@@ -69,6 +77,8 @@ export function toBackstageError(e: unknown, ctx: AwsErrorContext): Error {
     return new AwsThrottledError(
       `${cause.message}; nothing cached for this load balancer yet, retry shortly`,
       cause.retryAfterMs / 1000,
+      undefined,
+      true,
     );
   }
   if (kind === 'throttled') {

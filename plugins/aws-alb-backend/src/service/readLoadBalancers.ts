@@ -57,7 +57,7 @@ export function consoleUrl(
   return `https://${host}/ec2/home?region=${region}#LoadBalancer:loadBalancerArn=${arn}`;
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
+export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size)
     out.push(items.slice(i, i + size));
@@ -155,7 +155,7 @@ async function findArnsByTags(
   };
 }
 
-function isTargetGroupNotFound(e: unknown): boolean {
+export function isTargetGroupNotFound(e: unknown): boolean {
   const cause = e instanceof AwsCallError ? e.cause : e;
   const name = (cause as { name?: string })?.name;
   return (
@@ -164,7 +164,7 @@ function isTargetGroupNotFound(e: unknown): boolean {
 }
 
 /** DescribeTargetHealth for each group (one group per call), bounded in parallel. */
-async function describeTargetHealth(
+export async function describeTargetHealth(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArns: string[],
   concurrency: number,
@@ -197,7 +197,7 @@ async function describeTargetHealth(
   return byArn;
 }
 
-async function describeLoadBalancers(
+export async function describeLoadBalancers(
   elbv2: ElasticLoadBalancingV2Client,
   arns: string[],
   tolerateMissing: boolean,
@@ -246,7 +246,7 @@ async function describeLoadBalancers(
   return batches.flat();
 }
 
-async function describeListeners(
+export async function describeListeners(
   elbv2: ElasticLoadBalancingV2Client,
   loadBalancerArn: string,
 ): Promise<Listener[]> {
@@ -314,7 +314,7 @@ function toTarget(d: TargetHealthDescription): AlbTarget {
   };
 }
 
-function toTargetGroup(
+export function toTargetGroup(
   tg: TargetGroup,
   health: TargetHealthDescription[],
   controllerResource: string | undefined,
@@ -378,7 +378,7 @@ export function toAction(a: Action): AlbListenerAction {
   };
 }
 
-function toListener(l: Listener): AlbListener {
+export function toListener(l: Listener): AlbListener {
   return {
     arn: l.ListenerArn ?? '',
     port: l.Port,

@@ -79,6 +79,18 @@ export function useEntityLoadBalancers(
     return () => clearTimeout(id);
   }, [error, refresh]);
 
+  // A queued answer (never read yet, budget spent) is asked again when it is expected.
+  const queuedWait = state.value?.queued?.expectedWaitSeconds;
+  const queuedAt = state.value?.fetchedAt;
+  useEffect(() => {
+    if (queuedWait === undefined) {
+      return undefined;
+    }
+    const wait = Math.min(Math.max(queuedWait, 2), MAX_AUTO_RETRY_SECONDS);
+    const id = setTimeout(refresh, wait * 1000);
+    return () => clearTimeout(id);
+  }, [queuedWait, queuedAt, refresh]);
+
   useEffect(() => {
     const seconds = effectiveRefreshInterval(intervalSeconds);
     if (!seconds) {

@@ -32,6 +32,14 @@ function CardBody() {
       </Typography>
     );
   }
+  if (value?.queued) {
+    return (
+      <Typography variant="body2">
+        Queued: not read yet, expected in about{' '}
+        {value.queued.expectedWaitSeconds} s.
+      </Typography>
+    );
+  }
   if (!value || value.loadBalancers.length === 0) {
     return (
       <Typography variant="body2">

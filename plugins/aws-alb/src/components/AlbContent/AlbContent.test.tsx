@@ -355,4 +355,41 @@ describe('AlbContent (legacy frontend system)', () => {
       within(draining).getByText('Target.DeregistrationInProgress'),
     ).toBeInTheDocument();
   });
+
+  it('shows a queued answer with its expected wait, then the data when it comes', async () => {
+    const api = mockAwsAlbApi();
+    api.getEntityLoadBalancers
+      .mockResolvedValueOnce(
+        makeResponse([], { queued: { expectedWaitSeconds: 2 } }),
+      )
+      .mockResolvedValue(
+        makeResponse([makeLoadBalancer(healthyTargets)], {
+          ageSeconds: 85,
+        }),
+      );
+    await render(annotatedEntity, api);
+    expect(await screen.findByText('Queued')).toBeInTheDocument();
+    expect(screen.getByText(/expected in about 2 s/)).toBeInTheDocument();
+    expect(
+      screen.queryByText(/has not been created yet/),
+    ).not.toBeInTheDocument();
+    // Asked again by itself once the expected wait has passed.
+    expect(
+      await screen.findByText('read 85 s ago', {}, { timeout: 4000 }),
+    ).toBeInTheDocument();
+    expect(api.getEntityLoadBalancers).toHaveBeenCalledTimes(2);
+  });
+
+  it('says when the listeners are not read yet', async () => {
+    const api = mockAwsAlbApi();
+    api.getEntityLoadBalancers.mockResolvedValue(
+      makeResponse([makeLoadBalancer(healthyTargets)], {
+        listenersPending: true,
+      }),
+    );
+    await render(annotatedEntity, api);
+    expect(
+      await screen.findByText(/Listeners not read yet/),
+    ).toBeInTheDocument();
+  });
 });

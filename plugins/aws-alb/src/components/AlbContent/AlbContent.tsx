@@ -13,6 +13,7 @@ import { classifyError } from '../../lib/errors';
 import {
   AlbErrorPanel,
   AlbNotCreatedState,
+  AlbQueuedState,
   MissingAlbAnnotation,
 } from '../shared/States';
 import { ListenerRulesCard } from './ListenerRulesCard';
@@ -47,6 +48,14 @@ function AlbContentBody() {
   const classified = error
     ? classifyError(error, { lookupByTags: isLookupByTags(entity) })
     : undefined;
+  if (value?.queued && !error) {
+    return (
+      <AlbQueuedState
+        expectedWaitSeconds={value.queued.expectedWaitSeconds}
+        onRefresh={refresh}
+      />
+    );
+  }
   if (
     classified?.kind === 'not-created' ||
     (!error && value && value.loadBalancers.length === 0)
@@ -91,10 +100,20 @@ function AlbContentBody() {
           />
         </Grid>
       )}
+      {value.listenersPending && (
+        <Grid item xs={12}>
+          <WarningPanel
+            severity="info"
+            title="Listeners not read yet"
+            message="Target health is read first for every entity after the portal starts; the listeners follow within minutes."
+          />
+        </Grid>
+      )}
       <Grid item xs={12}>
         <HealthSummaryCard
           loadBalancers={value.loadBalancers}
           fetchedAt={value.fetchedAt}
+          ageSeconds={value.ageSeconds}
           loading={loading}
           onRefresh={refresh}
           refreshIntervalSeconds={effectiveRefreshInterval(interval)}

@@ -29,14 +29,23 @@ function Field(props: { label: string; children: React.ReactNode }) {
 }
 
 /** Status at a glance: overall status, healthy/total, ALB state, last update, refresh. */
+/** `read 85 s ago`, `read 3 min ago`. */
+export function formatAge(seconds: number): string {
+  if (seconds < 5) return 'read just now';
+  if (seconds < 120) return `read ${seconds} s ago`;
+  return `read ${Math.round(seconds / 60)} min ago`;
+}
+
 export function HealthSummaryCard(props: {
   loadBalancers: AlbLoadBalancer[];
   fetchedAt: string;
+  /** Age of the answer when the backend gave it, by the backend's clock. */
+  ageSeconds?: number;
   loading: boolean;
   onRefresh: () => void;
   refreshIntervalSeconds?: number;
 }) {
-  const { loadBalancers, fetchedAt, loading, onRefresh } = props;
+  const { loadBalancers, fetchedAt, ageSeconds, loading, onRefresh } = props;
   const summary = summarizeHealth(loadBalancers);
   const interval = props.refreshIntervalSeconds;
   return (
@@ -82,6 +91,11 @@ export function HealthSummaryCard(props: {
           <Typography variant="body1" component="span">
             {formatTime(fetchedAt)}
           </Typography>
+          {ageSeconds !== undefined ? (
+            <Typography variant="caption" color="textSecondary" component="div">
+              {formatAge(ageSeconds)}
+            </Typography>
+          ) : null}
           {interval ? (
             <Typography variant="caption" color="textSecondary" component="div">
               Refreshes every {interval} s

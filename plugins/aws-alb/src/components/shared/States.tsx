@@ -105,6 +105,36 @@ export function AlbNotCreatedState(props: {
   );
 }
 
+/**
+ * Nothing has been read for this entity yet and the portal's AWS budget is in use: the read
+ * is queued (the backend reads it before entities nobody looks at). Not an error.
+ */
+export function AlbQueuedState(props: {
+  expectedWaitSeconds: number;
+  onRefresh: () => void;
+}) {
+  return (
+    <InfoCard title="Queued">
+      <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+        <Typography variant="body1">
+          This load balancer has not been read yet and the portal&apos;s AWS
+          call budget is in use: the read is queued, expected in about{' '}
+          {props.expectedWaitSeconds} s.
+        </Typography>
+        <Typography variant="body2" color="textSecondary">
+          The page asks again by itself. The budget is shared by all of the
+          portal&apos;s backends and with the AWS Load Balancer Controller.
+        </Typography>
+        <Box>
+          <Button variant="outlined" onClick={props.onRefresh}>
+            Check now
+          </Button>
+        </Box>
+      </Box>
+    </InfoCard>
+  );
+}
+
 const ERROR_TITLES: Record<
   Exclude<ClassifiedError['kind'], 'not-created'>,
   string
