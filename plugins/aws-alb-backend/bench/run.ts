@@ -46,6 +46,10 @@ import {
 } from '../src/service/DefaultAwsAlbService';
 import { mapWithConcurrency } from '../src/service/readLoadBalancers';
 import { AccountRegionLimiters } from '../src/service/TokenBucketLimiter';
+import {
+  readSignalsSettings,
+  SignalsReader,
+} from '../src/service/SignalsReader';
 import { startFaultProxyProcess } from './proxyProcess';
 import { FleetResult, runFleet } from './fleet';
 import { printFleetTable } from './fleetTable';
@@ -290,6 +294,54 @@ async function main() {
       );
     }
     const minimumCalls = 1 + 1 + 1 + 1 + 4; // GetResources, DescribeLoadBalancers, DescribeListeners, DescribeTargetGroups, 4 × DescribeTargetHealth
+
+    // 1c: a cold view with the golden signals, as the tab makes it: the health view, then
+    // the signals (CloudWatch, its own budget) of the load balancers it found; then again.
+    await refill();
+    const signalsService = new DefaultAwsAlbService({
+      catalog,
+      cache: new MemoryCache(),
+      logger: silentLogger,
+      settings,
+      clientFactory,
+      signals: new SignalsReader({
+        awsClients: createAwsClientFactory({ credentialsManager }),
+        cache: new MemoryCache(),
+        logger: silentLogger,
+        settings: readSignalsSettings(config),
+      }),
+    });
+    const signalsMark = (await proxy.calls()).length;
+    await view(signalsService, 'component:default/bench-main');
+    const healthOnlyCalls = countBy(await proxy.calls(signalsMark));
+    const signalsOnlyMark = (await proxy.calls()).length;
+    const signalsStart = performance.now();
+    await signalsService.getEntityLoadBalancerSignals({
+      entityRef: 'component:default/bench-main',
+      credentials,
+      range: '3h',
+    });
+    const signalsColdMs = performance.now() - signalsStart;
+    const signalsCalls = countBy(await proxy.calls(signalsOnlyMark));
+    const warmSignalsMark = (await proxy.calls()).length;
+    await view(signalsService, 'component:default/bench-main');
+    await signalsService.getEntityLoadBalancerSignals({
+      entityRef: 'component:default/bench-main',
+      credentials,
+      range: '3h',
+    });
+    const warmSignalsCalls = (await proxy.calls(warmSignalsMark)).length;
+    const sumOf = (counts: Record<string, number>, prefix: string) =>
+      Object.entries(counts)
+        .filter(([k]) => k.startsWith(prefix))
+        .reduce((n, [, v]) => n + v, 0);
+    const signalsExtraElbv2 =
+      sumOf(signalsCalls, 'elasticloadbalancing:') +
+      sumOf(signalsCalls, 'tag:');
+    const signalsCloudWatch = sumOf(signalsCalls, 'cloudwatch:');
+    const healthElbv2 =
+      sumOf(healthOnlyCalls, 'elasticloadbalancing:') +
+      sumOf(healthOnlyCalls, 'tag:');
 
     // 3: 100 concurrent viewers of one entity, cold cache.
     await refill();
@@ -614,6 +666,12 @@ async function main() {
           2,
         ),
       },
+      coldViewWithSignals: {
+        healthCalls: healthOnlyCalls,
+        signalsCalls,
+        signalsColdMs: round(signalsColdMs),
+        warmCalls: warmSignalsCalls,
+      },
       callsPerColdView: {
         byAction: callsPerView,
         readCalls: readCallsPerView,
@@ -670,6 +728,18 @@ async function main() {
           .join(', ')})`,
         `minimum ${minimumCalls}`,
         pass(readCallsPerView === minimumCalls),
+      ],
+      [
+        '2b. cold view with golden signals',
+        `health ${healthElbv2} ELBv2 calls, then signals: +${signalsCloudWatch} CloudWatch, +${signalsExtraElbv2} ELBv2 (${round(
+          signalsColdMs,
+        )} ms); warm, both: ${warmSignalsCalls} calls`,
+        '≤ 1 CloudWatch call more, no ELBv2 call more; warm 0',
+        pass(
+          signalsCloudWatch <= 1 &&
+            signalsExtraElbv2 === 0 &&
+            warmSignalsCalls === 0,
+        ),
       ],
       [
         '3. 100 concurrent viewers, one entity',

@@ -213,6 +213,9 @@ describe('permissions: who may run which template', () => {
           data: {
             aws: sandboxAwsConfig(),
             sandbox: { enabled: true, publishDirectory: publishDir },
+            // Each view reads AWS: a never-read entity answers at once, not "queued" while
+            // the background sweep spends the budget.
+            awsAlb: { sweep: { enabled: false } },
             permission: {
               enabled: true,
               awsCrossAccount: {
