@@ -239,6 +239,66 @@ const checks: Check[] = [
     },
   },
   {
+    name: 'the golden signals chart a failing target group in red, in light and dark themes',
+    async run(page) {
+      for (const theme of ['light', 'dark']) {
+        await page.evaluate(
+          t => window.localStorage.setItem('theme', t),
+          theme,
+        );
+        try {
+          await page.goto(`${APP}/catalog/default/component/demo-shop/aws-alb`);
+          const card = page.getByTestId('alb-signal-hosts').first();
+          await card.waitFor({ timeout: 60_000 });
+          // shop's target group has been failing for half an hour: degraded, its 3 hosts
+          // unhealthy, the line drawn in the theme's error colour.
+          await page
+            .getByText(/5xx rate \d+\.\d% is at or above 5%|Unhealthy hosts in/)
+            .first()
+            .waitFor({ timeout: 30_000 });
+          await card.getByText(/k8s-shop-shop-[0-9a-f]+: 2/).waitFor();
+          const stroke = await card
+            .locator('path.recharts-line-curve')
+            .first()
+            .getAttribute('stroke');
+          const rgb = await page.evaluate(color => {
+            const el = document.createElement('div');
+            el.style.color = color ?? '';
+            document.body.appendChild(el);
+            const value = getComputedStyle(el).color;
+            el.remove();
+            return (value.match(/\d+/g) ?? []).map(Number);
+          }, stroke);
+          if (!(rgb[0] > 150 && rgb[1] < 120 && rgb[2] < 120)) {
+            throw new Error(
+              `the failing target group's line is ${stroke} (${rgb.join(
+                ',',
+              )}), not red, in the ${theme} theme`,
+            );
+          }
+          // Every range reads.
+          await page.getByRole('button', { name: '24h' }).click();
+          await page
+            .getByTestId('alb-signal-requests')
+            .first()
+            .locator('path.recharts-line-curve')
+            .first()
+            .waitFor({ timeout: 30_000 });
+          await page.getByRole('button', { name: '1h' }).click();
+          await page
+            .getByTestId('alb-signal-requests')
+            .first()
+            .locator('path.recharts-line-curve')
+            .first()
+            .waitFor({ timeout: 30_000 });
+          await shot(page, `08-alb-signals-${theme}`);
+        } finally {
+          await page.evaluate(() => window.localStorage.removeItem('theme'));
+        }
+      }
+    },
+  },
+  {
     name: 'the load balancer tab reads in the dark theme',
     async run(page) {
       // The theme the user picks in Settings, as the app stores it.

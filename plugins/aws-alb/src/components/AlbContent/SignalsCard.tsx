@@ -237,7 +237,8 @@ export function SignalsCard(props: { entityRef: CompoundEntityRef }) {
   useEffect(() => {
     if (!api.getEntityLoadBalancerSignals) return undefined;
     const controller = new AbortController();
-    setState(s => ({ ...s, loading: true }));
+    // Another range: the old range's charts would read as this one's, so they go.
+    setState({ loading: true });
     api
       .getEntityLoadBalancerSignals(
         { namespace, kind, name },
