@@ -457,6 +457,9 @@ export function createEnsureCertificateAction(
               .map(r => `${r.name} CNAME ${r.value}`)
               .join(', ')} in zone ${input.hostedZoneName}`,
           );
+          // ACM may already have read it (it was there before, or ACM was quick): look
+          // again at once before waiting.
+          continue;
         }
         if (Date.now() + pollIntervalMs > deadline) {
           throw new Error(
