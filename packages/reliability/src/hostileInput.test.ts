@@ -2,12 +2,18 @@
  * Hostile input to every action input, table-driven: wrong formats, empty, over-long, unicode
  * look-alikes, injection strings, wrong types, and the semantic traps (same account on both
  * sides, subnets in one AZ, a private ALB subnet, a VPC or security group from elsewhere, an
- * issuer that is not EKS or points at loopback). Each must be refused with a message naming
+ * issuer that is not EKS or points at loopback, a host name outside its zone, a zone that is not
+ * the one named). Each must be refused with a message naming
  * the field, before any mutating AWS call (counted at the fault proxy in front of moto).
  */
 import { CreateSubnetCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { JsonObject, JsonValue } from '@backstage/types';
-import { SandboxNetwork } from 'sandbox';
+import {
+  SANDBOX_DNS_ACCOUNT_ID as DNS,
+  SANDBOX_DNS_ZONE_NAME as ZONE_NAME,
+  SandboxNetwork,
+  seedSandboxDnsZone,
+} from 'sandbox';
 import {
   FlakySandbox,
   NETWORK,
@@ -158,6 +164,7 @@ const extra: {
   sameAzPrivateSubnetId?: string;
   albGroupId?: string;
   nodeGroupId?: string;
+  hostedZoneId?: string;
 } = {};
 
 /** Valid inputs of every action, for the seeded sandbox. */
@@ -226,6 +233,15 @@ function baseInputs(): Record<string, JsonObject> {
       albSecurityGroupId: extra.albGroupId!,
       fromPort: 8080,
       toPort: 8080,
+    },
+    'aws:acm:ensure-certificate': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      hostName: `hostile.${ZONE_NAME}`,
+      dnsAccountId: DNS,
+      hostedZoneId: extra.hostedZoneId!,
+      hostedZoneName: ZONE_NAME,
+      waitTimeoutSeconds: 30,
     },
     'aws:elbv2:check-no-load-balancers': {
       networkAccountId: NETWORK,
@@ -362,6 +378,39 @@ function semanticCases(): Case[] {
       'node group that does not exist',
       { nodeSecurityGroupId: 'sg-0123456789abcdef0' },
     ),
+    c('aws:acm:ensure-certificate', 'hostName', 'name outside the zone', {
+      hostName: 'hostile.example.org',
+    }),
+    c(
+      'aws:acm:ensure-certificate',
+      'hostName',
+      'name ending like the zone without being in it',
+      { hostName: `hostile.bad${ZONE_NAME}` },
+    ),
+    c('aws:acm:ensure-certificate', 'hostName', 'wildcard name', {
+      hostName: `*.${ZONE_NAME}`,
+    }),
+    c('aws:acm:ensure-certificate', 'hostName', 'upper-case name', {
+      hostName: `Hostile.${ZONE_NAME}`,
+    }),
+    c(
+      'aws:acm:ensure-certificate',
+      'hostedZoneId',
+      'zone that does not exist',
+      { hostedZoneId: 'Z0000000000000000000000' },
+    ),
+    c(
+      'aws:acm:ensure-certificate',
+      'hostedZoneName',
+      'zone ID of another zone than the one named',
+      { hostedZoneName: 'other.test', hostName: 'hostile.other.test' },
+    ),
+    c(
+      'aws:acm:ensure-certificate',
+      'dnsAccountId',
+      'account Backstage has no role in',
+      { dnsAccountId: '444444444444' },
+    ),
     ...issuers.flatMap(([kind, url]) => [
       c('aws:iam:ensure-oidc-provider', 'oidcIssuerUrl', kind, {
         oidcIssuerUrl: url,
@@ -396,6 +445,7 @@ beforeAll(async () => {
     run.outputs['aws:ec2:ensure-alb-security-group'].securityGroupId;
   extra.nodeGroupId =
     run.outputs['aws:eks:describe-cluster'].clusterSecurityGroupId;
+  extra.hostedZoneId = (await seedSandboxDnsZone()).hostedZoneId;
 });
 afterAll(() => sandbox?.stop());
 
@@ -408,6 +458,7 @@ const ACTION_IDS = [
   'aws:iam:ensure-load-balancer-controller-role',
   'aws:ec2:ensure-alb-security-group',
   'aws:ec2:allow-alb-to-nodes',
+  'aws:acm:ensure-certificate',
   'aws:elbv2:check-no-load-balancers',
   'aws:ec2:revoke-alb-to-nodes',
   'aws:ec2:delete-alb-security-group',

@@ -58,6 +58,20 @@ behaviour through the SDK):
    rule references (in any account of a shared VPC). AWS refuses both with
    DependencyViolation ("resource sg-… has a dependent object"): a teardown must revoke the
    node rules that name the ALB's group and wait for the ALB to go before deleting it.
+11. ACM issues every requested certificate after a fixed wait (ACM_VALIDATION_WAIT, 60 s)
+   whatever DNS holds, and gives every certificate of every account the same validation
+   record. On AWS a DNS-validated certificate stays PENDING_VALIDATION until, for each of its
+   domain names, the CNAME ACM asked for is found in public DNS, then becomes ISSUED; the
+   record's name (`_<32 hex>.<domain>.`) and value (`_<32 hex>.<random>.acm-validations.aws.`)
+   are ACM's per account and domain name: a second certificate for the same name in the same
+   account gets the same record (it is what lets ACM renew without a person), another account
+   or another name a different one, and `*.example.com` shares the record of `example.com`.
+   The patch gives each (account, domain) its own record and issues a certificate only once
+   every record is in a public Route 53 hosted zone of the domain, in any sandbox account (the
+   sandbox has no registrar: every public zone counts as delegated; a private zone never
+   does, ACM reads public DNS). A certificate requested without ValidationMethod DNS gets no
+   record and stays pending (the sandbox sends no validation e-mail). While pending, a
+   certificate has no serial, validity dates or IssuedAt; IssuedAt is when it was issued.
 12. CloudWatch GetMetricData answers no value for a percentile statistic (p50, p99, p99.9):
    moto computes only Sum, Average, Minimum, Maximum and SampleCount. CloudWatch computes
    percentiles from the values published in each period (PutMetricData Values/Counts);
@@ -827,6 +841,170 @@ def _delete_security_group(self: Any, name: str | None = None, group_id: str | N
 SecurityGroupBackend.delete_security_group = _delete_security_group  # type: ignore[method-assign]
 
 
+# --- Gap 11: ACM issues a DNS-validated certificate once its CNAME is in a public zone ------
+
+from moto.acm.models import AWSCertificateManagerBackend, CertBundle  # noqa: E402
+from moto.acm.responses import AWSCertificateManagerResponse  # noqa: E402
+from moto.core.utils import utcnow  # noqa: E402
+from moto.route53.models import route53_backends  # noqa: E402
+
+_require(CertBundle, "check", "describe", "generate_cert")
+_require(AWSCertificateManagerBackend, "request_certificate", "get_certificate")
+_require(AWSCertificateManagerResponse, "request_certificate", "acm_backend", "_get_param")
+
+# (account, domain without "*.") -> the CNAME ACM asks for; made on first use, then kept.
+_acm_records: dict[tuple[str, str], dict[str, str]] = {}
+_acm_records_lock = threading.Lock()
+
+
+def _acm_base_domain(domain: str) -> str:
+    base = domain[2:] if domain.startswith("*.") else domain
+    return base.lower().rstrip(".")
+
+
+def _acm_validation_record(account_id: str, domain: str) -> dict[str, str]:
+    base = _acm_base_domain(domain)
+    with _acm_records_lock:
+        record = _acm_records.get((account_id, base))
+        if record is None:
+            alphabet = "abcdefghijklmnopqrstuvwxyz"
+            label = "".join(secrets.choice(alphabet) for _ in range(10))
+            record = {
+                "Name": f"_{secrets.token_hex(16)}.{base}.",
+                "Type": "CNAME",
+                "Value": f"_{secrets.token_hex(16)}.{label}.acm-validations.aws.",
+            }
+            _acm_records[(account_id, base)] = record
+        return record
+
+
+def _acm_domains(bundle: Any) -> list[str]:
+    names = [bundle.common_name]
+    try:
+        import cryptography.x509
+
+        sans = bundle._cert.extensions.get_extension_for_oid(
+            cryptography.x509.OID_SUBJECT_ALTERNATIVE_NAME
+        ).value
+        names += [str(item.value) for item in sans]
+    except Exception:
+        pass
+    return list(dict.fromkeys(names))
+
+
+def _dns_has_cname(name: str, value: str) -> bool:
+    """Whether a public hosted zone of the name, in any account, holds that CNAME."""
+    wanted_name = name.lower().rstrip(".")
+    wanted_value = value.lower().rstrip(".")
+    for account_id in list(route53_backends.keys()):
+        for partition in list(route53_backends[account_id].keys()):
+            backend = route53_backends[account_id][partition]
+            for zone in list(backend.zones.values()):
+                if zone.private_zone:
+                    continue
+                zone_name = zone.name.lower().rstrip(".")
+                if wanted_name != zone_name and not wanted_name.endswith(f".{zone_name}"):
+                    continue
+                for rrset in list(zone.rrsets):
+                    if (
+                        rrset.type == "CNAME"
+                        and rrset.name.lower().rstrip(".") == wanted_name
+                        and any(str(v).lower().rstrip(".") == wanted_value for v in rrset.records)
+                    ):
+                        return True
+    return False
+
+
+def _acm_validated_domains(bundle: Any) -> set[str]:
+    if getattr(bundle, "_sandbox_validation_method", None) != "DNS":
+        return set()
+    account_id = bundle.arn.split(":")[4]
+    done = set()
+    for domain in _acm_domains(bundle):
+        record = _acm_validation_record(account_id, domain)
+        if _dns_has_cname(record["Name"], record["Value"]):
+            done.add(domain)
+    return done
+
+
+_orig_cert_check = CertBundle.check
+
+
+def _cert_check(self: Any) -> None:
+    if self.type != "AMAZON_ISSUED" or not hasattr(self, "_sandbox_validation_method"):
+        _orig_cert_check(self)
+        return
+    now = utcnow()
+    if self._not_valid_after(self._cert) <= now:
+        self.status = "EXPIRED"
+        return
+    if self.status == "PENDING_VALIDATION":
+        domains = _acm_domains(self)
+        if domains and _acm_validated_domains(self) >= set(domains):
+            self.status = "ISSUED"
+            self._sandbox_issued_at = now
+
+
+_orig_cert_describe = CertBundle.describe
+
+
+def _cert_describe(self: Any) -> dict[str, Any]:
+    result = _orig_cert_describe(self)
+    method = getattr(self, "_sandbox_validation_method", None)
+    if self.type != "AMAZON_ISSUED" or method is None:
+        return result
+    from moto.acm.models import datetime_to_epoch
+
+    cert = result["Certificate"]
+    account_id = self.arn.split(":")[4]
+    validated = _acm_validated_domains(self) if self.status == "PENDING_VALIDATION" else set()
+    options = []
+    for domain in _acm_domains(self):
+        option: dict[str, Any] = {
+            "DomainName": domain,
+            "ValidationDomain": domain,
+            "ValidationMethod": method,
+        }
+        if self.status == "ISSUED" or domain in validated:
+            option["ValidationStatus"] = "SUCCESS"
+        else:
+            option["ValidationStatus"] = "PENDING_VALIDATION"
+        if method == "DNS":
+            option["ResourceRecord"] = dict(_acm_validation_record(account_id, domain))
+        options.append(option)
+    cert["DomainValidationOptions"] = options
+    if self.status == "PENDING_VALIDATION":
+        for key in ("IssuedAt", "NotBefore", "NotAfter", "Serial"):
+            cert.pop(key, None)
+    elif getattr(self, "_sandbox_issued_at", None) is not None:
+        cert["IssuedAt"] = datetime_to_epoch(self._sandbox_issued_at)
+    return result
+
+
+CertBundle.check = _cert_check  # type: ignore[method-assign]
+CertBundle.describe = _cert_describe  # type: ignore[method-assign]
+
+_orig_request_certificate_response = AWSCertificateManagerResponse.request_certificate
+
+
+def _request_certificate_response(self: Any) -> Any:
+    result = _orig_request_certificate_response(self)
+    body = result[0] if isinstance(result, tuple) else result
+    try:
+        arn = json.loads(body).get("CertificateArn")
+    except (TypeError, ValueError):
+        arn = None
+    bundle = self.acm_backend._certificates.get(arn) if arn else None
+    if bundle is not None and bundle.type == "AMAZON_ISSUED" and not hasattr(
+        bundle, "_sandbox_validation_method"
+    ):
+        bundle._sandbox_validation_method = (
+            "DNS" if self._get_param("ValidationMethod") == "DNS" else "EMAIL"
+        )
+    return result
+
+
+AWSCertificateManagerResponse.request_certificate = _request_certificate_response  # type: ignore[method-assign]
 # --- Gap 12: percentile statistics in GetMetricData ---------------------------------------
 
 import math  # noqa: E402

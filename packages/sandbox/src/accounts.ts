@@ -24,10 +24,22 @@ export const SANDBOX_WORKLOAD_ACCOUNT_IDS = [
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   SANDBOX_SECOND_WORKLOAD_ACCOUNT_ID,
 ];
+/**
+ * The DNS account: holds the public hosted zone the applications' names live in, as many
+ * organizations keep DNS apart from both the network and the workload accounts. Backstage
+ * writes certificate validation records there with its own role (SANDBOX_DNS_ROLE_NAME).
+ */
+export const SANDBOX_DNS_ACCOUNT_ID = '555555555555';
+/** Every account of the sandbox's Organization besides the network account. */
+export const SANDBOX_MEMBER_ACCOUNT_IDS = [
+  ...SANDBOX_WORKLOAD_ACCOUNT_IDS,
+  SANDBOX_DNS_ACCOUNT_ID,
+];
 export const SANDBOX_REGION = 'us-east-1';
 /** Role names Backstage assumes in each account, as in app-config.yaml. */
 export const SANDBOX_NETWORK_ROLE_NAME = 'backstage-alb-network';
 export const SANDBOX_WORKLOAD_ROLE_NAME = 'backstage-alb-workload';
+export const SANDBOX_DNS_ROLE_NAME = 'backstage-alb-dns';
 
 /**
  * moto accepts any key pair; these stand in for the portal's own identity (the default
@@ -50,6 +62,7 @@ export function sandboxAwsConfig() {
         accountId,
         roleName: SANDBOX_WORKLOAD_ROLE_NAME,
       })),
+      { accountId: SANDBOX_DNS_ACCOUNT_ID, roleName: SANDBOX_DNS_ROLE_NAME },
     ],
   };
 }

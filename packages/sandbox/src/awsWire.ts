@@ -12,8 +12,10 @@ export interface RequestParams {
   form: URLSearchParams;
   /** The JSON body (RAM, EKS, the tagging API), `{}` when there is none. */
   json: Record<string, any>;
-  /** The REST path (EKS cluster names live there). */
+  /** The REST path (EKS cluster names, Route 53 hosted zone IDs live there). */
   path: string;
+  /** The body as sent (Route 53's REST-XML requests carry their parameters there). */
+  text: string;
 }
 
 export function readParams(
@@ -35,7 +37,12 @@ export function readParams(
       // Not JSON: a form or an empty body.
     }
   }
-  return { form, json, path: decodeURIComponent(parsed.pathname) };
+  return {
+    form,
+    json,
+    path: decodeURIComponent(parsed.pathname),
+    text: body,
+  };
 }
 
 /** Values of a numbered list: `prefix.1`, `prefix.2`, … (EC2 `GroupId.1`, IAM `member.N`). */
@@ -75,7 +82,7 @@ export function ec2TagSpecifications(
   return specs;
 }
 
-export type Protocol = 'ec2' | 'query' | 'json' | 'restJson';
+export type Protocol = 'ec2' | 'query' | 'json' | 'restJson' | 'restXml';
 
 /** An HTTP answer to write back to the caller. */
 export interface WireResponse {
@@ -86,8 +93,8 @@ export interface WireResponse {
 
 /**
  * An error as the service answers it, in its protocol: EC2's `<Response><Errors>`, the query
- * protocol's `<ErrorResponse>` (IAM, ELBv2, STS), JSON's `__type` (the tagging API) and
- * REST-JSON's `x-amzn-errortype` (RAM, EKS).
+ * protocol's `<ErrorResponse>` (IAM, ELBv2, STS; REST-XML's Route 53 answers the same shape),
+ * JSON's `__type` (the tagging API, ACM) and REST-JSON's `x-amzn-errortype` (RAM, EKS).
  */
 export function awsErrorResponse(
   protocol: Protocol,
@@ -108,7 +115,7 @@ export function awsErrorResponse(
       body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${escaped}</Message></Error></Errors><RequestID>${id}</RequestID></Response>`,
     };
   }
-  if (protocol === 'query') {
+  if (protocol === 'query' || protocol === 'restXml') {
     return {
       status,
       headers: xml,
@@ -143,6 +150,7 @@ export function accessDeniedResponse(
     query: 'AccessDenied',
     json: 'AccessDeniedException',
     restJson: 'AccessDeniedException',
+    restXml: 'AccessDenied',
   };
   return awsErrorResponse(
     protocol,

@@ -151,6 +151,30 @@ const RAM_OPERATIONS = [
 ];
 const RAM_BY_PATH = new Map(RAM_OPERATIONS.map(op => [op.toLowerCase(), op]));
 
+/** Route 53's REST routes (API version 2013-04-01) that the project and the sandbox use. */
+export function route53Operation(
+  method: string,
+  path: string,
+): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] !== '2013-04-01') return undefined;
+  const [, kind, id, sub] = parts;
+  if (kind === 'hostedzonesbyname') return 'ListHostedZonesByName';
+  if (kind === 'change' && id) return 'GetChange';
+  if (kind !== 'hostedzone') return undefined;
+  if (!id) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones';
+  if (sub === 'rrset') {
+    return method === 'POST'
+      ? 'ChangeResourceRecordSets'
+      : 'ListResourceRecordSets';
+  }
+  if (sub) return undefined;
+  if (method === 'GET') return 'GetHostedZone';
+  if (method === 'DELETE') return 'DeleteHostedZone';
+  if (method === 'POST') return 'UpdateHostedZoneComment';
+  return undefined;
+}
+
 /** EKS's REST routes that the project and the stand-ins use, by method and path shape. */
 function eksOperation(method: string, path: string): string | undefined {
   const parts = path.split('/').filter(Boolean);
@@ -249,6 +273,15 @@ export function identifyAwsCall(req: {
   const rpc = /\/service\/[^/]+\/operation\/([^/?]+)/.exec(url.pathname);
   if (rpc) return { service, action: rpc[1], protocol: 'json', accessKeyId };
   let action: string | undefined;
+  if (service === 'route53') {
+    return {
+      service,
+      action:
+        route53Operation(method, url.pathname) ?? `${method} ${url.pathname}`,
+      protocol: 'restXml',
+      accessKeyId,
+    };
+  }
   if (service === 'ram') {
     action = RAM_BY_PATH.get(url.pathname.replace(/^\/+|\/+$/g, ''));
   } else if (service === 'eks') {
@@ -285,7 +318,7 @@ export function faultResponse(
       'fault-proxy',
     );
   }
-  if (protocol === 'query') {
+  if (protocol === 'query' || protocol === 'restXml') {
     return awsErrorResponse(
       protocol,
       throttle

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
+  SANDBOX_DNS_ACCOUNT_ID,
+  SANDBOX_DNS_ROLE_NAME,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_NETWORK_ROLE_NAME,
   SANDBOX_REGION,
@@ -267,6 +269,8 @@ export async function startMoto(
       workloadAccountIds: SANDBOX_WORKLOAD_ACCOUNT_IDS,
       networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
       workloadRoleName: SANDBOX_WORKLOAD_ROLE_NAME,
+      dnsAccountIds: [SANDBOX_DNS_ACCOUNT_ID],
+      dnsRoleName: SANDBOX_DNS_ROLE_NAME,
       ...(options.iam || {}),
     });
   } catch (e) {

@@ -18,6 +18,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
+  CreateVpcCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DescribeSecurityGroupsCommand,
@@ -45,8 +46,19 @@ import {
   GetMetricDataCommand,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
+import {
+  ACMClient,
+  DescribeCertificateCommand,
+  RequestCertificateCommand,
+} from '@aws-sdk/client-acm';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { MotoServer, startMoto } from './moto';
 import {
+  SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
@@ -55,11 +67,20 @@ import {
 } from './accounts';
 import {
   SandboxNetwork,
+  seedSandboxDnsZone,
   seedSandboxNetwork,
   shareSandboxSubnets,
 } from './seed';
 
 jest.setTimeout(60_000);
+
+async function sandboxEc2Of(accountId: string) {
+  return new EC2Client({
+    region: SANDBOX_REGION,
+    credentials: (await sandboxAdminCredentials(accountId))
+      .sdkCredentialProvider,
+  });
+}
 
 /**
  * Each test here failed against plain moto 5.2.1 and passes against the sandbox launcher
@@ -671,6 +692,129 @@ describe('sandbox moto patches', () => {
       }),
     );
     expect(MetricDataResults.map(r => r.Values)).toEqual([[50], [99], [100]]);
+  });
+
+  it('issues a DNS-validated certificate only once its own CNAME is in a public zone of the domain', async () => {
+    const zone = await seedSandboxDnsZone();
+    expect(await seedSandboxDnsZone()).toEqual(zone);
+    const asAdmin = async (accountId: string) =>
+      (await sandboxAdminCredentials(accountId)).sdkCredentialProvider;
+    const acmA = new ACMClient({
+      region: SANDBOX_REGION,
+      credentials: await asAdmin(SANDBOX_NETWORK_ACCOUNT_ID),
+    });
+    const acmB = new ACMClient({
+      region: SANDBOX_REGION,
+      credentials: await asAdmin(SANDBOX_WORKLOAD_ACCOUNT_ID),
+    });
+    const route53 = new Route53Client({
+      region: SANDBOX_REGION,
+      credentials: await asAdmin(SANDBOX_DNS_ACCOUNT_ID),
+    });
+    const request = async (
+      acm: ACMClient,
+      DomainName: string,
+      ValidationMethod: 'DNS' | 'EMAIL' = 'DNS',
+    ) =>
+      (
+        await acm.send(
+          new RequestCertificateCommand({ DomainName, ValidationMethod }),
+        )
+      ).CertificateArn!;
+    const describe = async (acm: ACMClient, CertificateArn: string) =>
+      (await acm.send(new DescribeCertificateCommand({ CertificateArn })))
+        .Certificate!;
+    const recordOf = async (acm: ACMClient, arn: string) =>
+      (await describe(acm, arn)).DomainValidationOptions![0].ResourceRecord!;
+
+    const shop = await request(acmA, 'shop.example.test');
+    const shopAgain = await request(acmA, 'shop.example.test');
+    const cart = await request(acmA, 'cart.example.test');
+    const shopInB = await request(acmB, 'shop.example.test');
+    const byEmail = await request(acmA, 'mail.example.test', 'EMAIL');
+
+    const pending = await describe(acmA, shop);
+    expect(pending.Status).toBe('PENDING_VALIDATION');
+    expect(pending.DomainValidationOptions).toEqual([
+      expect.objectContaining({
+        DomainName: 'shop.example.test',
+        ValidationMethod: 'DNS',
+        ValidationStatus: 'PENDING_VALIDATION',
+      }),
+    ]);
+    // A pending certificate has no serial, validity or issue date yet.
+    expect(pending.NotAfter).toBeUndefined();
+    expect(pending.IssuedAt).toBeUndefined();
+    const record = await recordOf(acmA, shop);
+    expect(record.Type).toBe('CNAME');
+    expect(record.Name).toMatch(/^_[0-9a-f]{32}\.shop\.example\.test\.$/);
+    expect(record.Value).toMatch(
+      /^_[0-9a-f]{32}\.[a-z]{10}\.acm-validations\.aws\.$/,
+    );
+    // ACM's record is per account and domain name: the same for a second certificate of
+    // that name in the account, another for another name or another account.
+    expect(await recordOf(acmA, shopAgain)).toEqual(record);
+    expect((await recordOf(acmA, cart)).Name).not.toBe(record.Name);
+    expect((await recordOf(acmB, shopInB)).Name).not.toBe(record.Name);
+    expect((await recordOf(acmB, shopInB)).Value).not.toBe(record.Value);
+    expect(
+      (await describe(acmA, byEmail)).DomainValidationOptions?.[0]
+        ?.ResourceRecord,
+    ).toBeUndefined();
+
+    const upsert = (HostedZoneId: string, Name: string, Value: string) =>
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: {
+                  Name,
+                  Type: 'CNAME',
+                  TTL: 300,
+                  ResourceRecords: [{ Value }],
+                },
+              },
+            ],
+          },
+        }),
+      );
+    // A wrong value, or the right record in a private zone, validates nothing.
+    await upsert(
+      zone.hostedZoneId,
+      record.Name!,
+      '_wrong.acm-validations.aws.',
+    );
+    const ec2Dns = await sandboxEc2Of(SANDBOX_DNS_ACCOUNT_ID);
+    const { Vpc } = await ec2Dns.send(
+      new CreateVpcCommand({ CidrBlock: '10.99.0.0/16' }),
+    );
+    const { HostedZone: privateZone } = await route53.send(
+      new CreateHostedZoneCommand({
+        Name: 'example.test',
+        CallerReference: 'private-example-test',
+        HostedZoneConfig: { PrivateZone: true },
+        VPC: { VPCId: Vpc!.VpcId!, VPCRegion: SANDBOX_REGION },
+      }),
+    );
+    await upsert(privateZone!.Id!, record.Name!, record.Value!);
+    expect((await describe(acmA, shop)).Status).toBe('PENDING_VALIDATION');
+
+    await upsert(zone.hostedZoneId, record.Name!, record.Value!);
+    const issued = await describe(acmA, shop);
+    expect(issued.Status).toBe('ISSUED');
+    expect(issued.DomainValidationOptions?.[0]?.ValidationStatus).toBe(
+      'SUCCESS',
+    );
+    expect(issued.IssuedAt).toBeInstanceOf(Date);
+    expect(issued.NotAfter!.getTime()).toBeGreaterThan(Date.now());
+    // The same record validates the account's other certificate of that name, not the others.
+    expect((await describe(acmA, shopAgain)).Status).toBe('ISSUED');
+    expect((await describe(acmA, cart)).Status).toBe('PENDING_VALIDATION');
+    expect((await describe(acmB, shopInB)).Status).toBe('PENDING_VALIDATION');
+    expect((await describe(acmA, byEmail)).Status).toBe('PENDING_VALIDATION');
   });
 
   it('lets an existing account join an Organization by invitation, and leave it', async () => {

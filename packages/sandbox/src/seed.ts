@@ -29,10 +29,16 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import {
+  CreateHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  SANDBOX_DNS_ACCOUNT_ID,
+  SANDBOX_MEMBER_ACCOUNT_IDS,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
-  SANDBOX_WORKLOAD_ACCOUNT_IDS,
   sandboxAdminClients,
 } from './accounts';
 import { subnetArn } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -101,10 +107,10 @@ async function sandboxOrganizationOf(
 }
 
 /**
- * Puts both sandbox accounts in one AWS Organization, as subnet sharing requires, idempotently:
+ * Puts the sandbox accounts in one AWS Organization, as subnet sharing requires, idempotently:
  * the network account makes it (and so is its management account), enables RAM sharing with
- * it, and invites the workload account (which the sandbox's moto accepts at once). Returns
- * the Organization's ID.
+ * it, and invites the workload accounts and the DNS account (which the sandbox's moto accepts
+ * at once). Returns the Organization's ID.
  */
 export async function ensureSandboxOrganization(): Promise<string> {
   const networkOrganizations = () =>
@@ -124,7 +130,7 @@ export async function ensureSandboxOrganization(): Promise<string> {
     });
     await ram.send(new EnableSharingWithAwsOrganizationCommand({}));
   }
-  for (const accountId of SANDBOX_WORKLOAD_ACCOUNT_IDS) {
+  for (const accountId of SANDBOX_MEMBER_ACCOUNT_IDS) {
     if ((await sandboxOrganizationOf(accountId)) !== organizationId) {
       await (
         await networkOrganizations()
@@ -356,4 +362,51 @@ export async function shareSandboxSubnets(
     }),
   );
   return { resourceShareArn: created.resourceShare!.resourceShareArn! };
+}
+
+/** The public hosted zone seeded in the sandbox's DNS account. */
+export const SANDBOX_DNS_ZONE_NAME = 'example.test';
+
+/** Where the applications' names live in the sandbox: the DNS account's public zone. */
+export interface SandboxDnsZone {
+  accountId: string;
+  /** The bare ID (`Z…`), as the actions and the form take it. */
+  hostedZoneId: string;
+  /** Without the trailing dot. */
+  zoneName: string;
+}
+
+/**
+ * Seeds the DNS account's public hosted zone (SANDBOX_DNS_ZONE_NAME) as its administrator,
+ * idempotently: an existing public zone of that name is returned. Route 53 allows several
+ * zones of one name; the seed keeps to one.
+ */
+export async function seedSandboxDnsZone(): Promise<SandboxDnsZone> {
+  const route53 = await sandboxAdminClients().client(Route53Client, {
+    accountId: SANDBOX_DNS_ACCOUNT_ID,
+    region: SANDBOX_REGION,
+  });
+  const { HostedZones = [] } = await route53.send(
+    new ListHostedZonesByNameCommand({ DNSName: SANDBOX_DNS_ZONE_NAME }),
+  );
+  let zone = HostedZones.find(
+    z => z.Name === `${SANDBOX_DNS_ZONE_NAME}.` && !z.Config?.PrivateZone,
+  );
+  if (!zone) {
+    ({ HostedZone: zone } = await route53.send(
+      new CreateHostedZoneCommand({
+        Name: SANDBOX_DNS_ZONE_NAME,
+        CallerReference: `sandbox-seed-${SANDBOX_DNS_ZONE_NAME}`,
+        HostedZoneConfig: {
+          Comment: "Sandbox DNS account: the applications' public zone",
+          PrivateZone: false,
+        },
+      }),
+    ));
+  }
+  return {
+    accountId: SANDBOX_DNS_ACCOUNT_ID,
+    hostedZoneId: zone!.Id!.replace(/^\/hostedzone\//, ''),
+    zoneName: SANDBOX_DNS_ZONE_NAME,
+  };
 }

@@ -46,6 +46,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:iam:ensure-load-balancer-controller-role',
       'aws:ec2:ensure-alb-security-group',
       'aws:ec2:allow-alb-to-nodes',
+      'aws:acm:ensure-certificate',
       'aws:elbv2:check-no-load-balancers',
       'aws:ec2:revoke-alb-to-nodes',
       'aws:ec2:delete-alb-security-group',

@@ -5,6 +5,16 @@
  * the application in the catalog; a second run of every template creates nothing new.
  */
 import {
+  ACMClient,
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+} from '@aws-sdk/client-acm';
+import {
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   ElasticLoadBalancingV2Client,
@@ -31,6 +41,8 @@ import {
   sandboxAwsConfig,
   sandboxAdminCredentials,
   SandboxNetwork,
+  SANDBOX_DNS_ACCOUNT_ID,
+  seedSandboxDnsZone,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -54,7 +66,11 @@ describe('templates as real tasks in the sandbox', () => {
     const { sdkCredentialProvider: credentials } =
       await sandboxAdminCredentials(accountId);
     const opts = { region: SANDBOX_REGION, credentials };
-    return { elb: new ElasticLoadBalancingV2Client(opts) };
+    return {
+      elb: new ElasticLoadBalancingV2Client(opts),
+      acm: new ACMClient(opts),
+      route53: new Route53Client(opts),
+    };
   }
 
   async function waitForEntity(ref: string) {
@@ -317,5 +333,119 @@ describe('templates as real tasks in the sandbox', () => {
     expect((await recipeInventory(network, CLUSTER)).shares).toEqual(
       sharesBefore,
     );
+  });
+  it('gives an application with a host name an issued certificate, its record in the DNS account and an HTTPS listener; a re-run changes nothing', async () => {
+    // Runs after the golden path: the cluster and its controller exist.
+    const zone = await seedSandboxDnsZone();
+    const dns = await clients(SANDBOX_DNS_ACCOUNT_ID);
+    const records = async () =>
+      (
+        await dns.route53.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zone.hostedZoneId,
+          }),
+        )
+      ).ResourceRecordSets ?? [];
+    const before = await records();
+    const shop = {
+      ...application,
+      name: 'shop',
+      namespace: 'shop',
+      hostName: 'shop.example.test',
+      dnsAccountId: SANDBOX_DNS_ACCOUNT_ID,
+      hostedZoneId: zone.hostedZoneId,
+      hostedZoneName: zone.zoneName,
+    };
+    await runTask('eks-cross-account-alb-application', shop);
+
+    const a = await clients(SANDBOX_NETWORK_ACCOUNT_ID);
+    const { CertificateSummaryList = [] } = await a.acm.send(
+      new ListCertificatesCommand({}),
+    );
+    const mine = CertificateSummaryList.filter(
+      c => c.DomainName === 'shop.example.test',
+    );
+    expect(mine).toHaveLength(1);
+    const { Certificate } = await a.acm.send(
+      new DescribeCertificateCommand({
+        CertificateArn: mine[0].CertificateArn,
+      }),
+    );
+    expect(Certificate?.Status).toBe('ISSUED');
+    const record = Certificate!.DomainValidationOptions![0].ResourceRecord!;
+    const after = await records();
+    expect(after).toEqual([
+      ...before,
+      {
+        Name: record.Name,
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: record.Value }],
+      },
+    ]);
+
+    // The ALB the stand-in controller made from the generated Ingress.
+    const { LoadBalancers = [] } = await a.elb.send(
+      new DescribeLoadBalancersCommand({}),
+    );
+    const { TagDescriptions = [] } = await a.elb.send(
+      new DescribeTagsCommand({
+        ResourceArns: LoadBalancers.map(lb => lb.LoadBalancerArn!),
+      }),
+    );
+    const alb = TagDescriptions.find(d =>
+      d.Tags?.some(
+        t => t.Key === 'ingress.k8s.aws/stack' && t.Value === 'shop/shop',
+      ),
+    )!.ResourceArn!;
+    const listeners = async () =>
+      (
+        (
+          await a.elb.send(
+            new DescribeListenersCommand({ LoadBalancerArn: alb }),
+          )
+        ).Listeners ?? []
+      )
+        .sort((x, y) => x.Port! - y.Port!)
+        .map(l => ({
+          arn: l.ListenerArn,
+          port: l.Port,
+          protocol: l.Protocol,
+          certificates: (l.Certificates ?? []).map(c => c.CertificateArn),
+          action: l.DefaultActions?.[0]?.Type,
+          redirect: l.DefaultActions?.[0]?.RedirectConfig,
+        }));
+    const first = await listeners();
+    expect(first).toEqual([
+      expect.objectContaining({
+        port: 80,
+        protocol: 'HTTP',
+        action: 'redirect',
+        redirect: expect.objectContaining({
+          Protocol: 'HTTPS',
+          Port: '443',
+          StatusCode: 'HTTP_301',
+        }),
+      }),
+      expect.objectContaining({
+        port: 443,
+        protocol: 'HTTPS',
+        certificates: [mine[0].CertificateArn],
+      }),
+    ]);
+
+    // Again: the same certificate, record and listeners.
+    const counts = await inventory();
+    await runTask('eks-cross-account-alb-application', shop);
+    expect(await inventory()).toEqual(counts);
+    expect(
+      (
+        await a.acm.send(new ListCertificatesCommand({}))
+      ).CertificateSummaryList!.filter(
+        c => c.DomainName === 'shop.example.test',
+      ),
+    ).toHaveLength(1);
+    expect(await records()).toEqual(after);
+    expect(await listeners()).toEqual(first);
   });
 });

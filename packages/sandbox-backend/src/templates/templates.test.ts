@@ -223,6 +223,65 @@ describe('software templates (dry-run through the scaffolder API)', () => {
       'aws.amazon.com/region': SANDBOX_REGION,
     });
   });
+  it('application exposure with a host name asks for the certificate and writes an HTTPS Ingress', async () => {
+    const input = {
+      name: 'shop',
+      cluster: `resource:default/${clusterName}`,
+      owner: 'group:default/guests',
+      namespace: 'shop',
+      image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+      containerPort: 80,
+      replicas: 2,
+      scheme: 'internet-facing',
+      healthCheckPath: '/',
+      hostName: 'shop.example.test',
+      dnsAccountId: '555555555555',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      hostedZoneName: 'example.test',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=shop',
+    };
+    const result = await backend.dryRun('alb-application', input);
+    expect(result.status).toBe(200);
+    const ingress = parseKubernetes(result.files['kubernetes/app.yaml'])[3];
+    expect(ingress.metadata.annotations).toMatchObject({
+      'alb.ingress.kubernetes.io/listen-ports':
+        '[{"HTTP": 80}, {"HTTPS": 443}]',
+      // The dry-run's placeholder for the certificate the run would ensure.
+      'alb.ingress.kubernetes.io/certificate-arn': `arn:aws:acm:${SANDBOX_REGION}:${SANDBOX_NETWORK_ACCOUNT_ID}:certificate/00000000-0000-0000-0000-000000000000`,
+      'alb.ingress.kubernetes.io/ssl-redirect': '443',
+      'alb.ingress.kubernetes.io/ssl-policy':
+        'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    });
+    expect(ingress.spec.rules[0].host).toBe('shop.example.test');
+    // The dry-run shows the certificate step and the ALB group opened on 443 too.
+    expect(result.log.join('\n')).toContain(
+      'would ensure an ACM certificate for shop.example.test',
+    );
+    expect(result.log.join('\n')).toContain('open on 80, 443');
+
+    // Without a host name: plain HTTP, no host rule, no certificate step.
+    const { hostName, dnsAccountId, hostedZoneId, hostedZoneName, ...plain } =
+      input;
+    const http = await backend.dryRun('alb-application', plain);
+    expect(http.status).toBe(200);
+    const plainIngress = parseKubernetes(http.files['kubernetes/app.yaml'])[3];
+    expect(
+      Object.keys(plainIngress.metadata.annotations).filter(k =>
+        /listen-ports|certificate-arn|ssl-/.test(k),
+      ),
+    ).toEqual([]);
+    expect(plainIngress.spec.rules[0].host).toBeUndefined();
+    expect(http.log.join('\n')).not.toContain('ACM certificate');
+    expect(http.log.join('\n')).toContain('open on 80 to');
+
+    // A host name without its zone is refused by the form.
+    const partial = await backend.dryRun('alb-application', {
+      ...plain,
+      hostName: 'shop.example.test',
+    });
+    expect(partial.status).toBe(400);
+  });
 });
 
 describe('software templates (as files)', () => {

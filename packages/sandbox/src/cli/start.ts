@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startMoto, MOTO_INSTALL_HINT } from '../moto';
 import { useSandboxEndpoint } from '../accounts';
-import { seedSandboxNetwork } from '../seed';
+import { seedSandboxDnsZone, seedSandboxNetwork } from '../seed';
 import { seedSandboxAlb } from '../standins/seeding';
 import { sandboxPublishAlbMetrics } from '../standins/albMetrics';
 
@@ -65,6 +65,7 @@ async function main() {
   // seeding below and the portal's backend must use the same place.
   process.env.SANDBOX_STATE_DIR = stateDir;
   const network = await seedSandboxNetwork();
+  const dns = await seedSandboxDnsZone();
   // The example component demo-2048 (examples/entities.yaml) shows this ALB: the one the
   // controller would create for the Ingress game-2048/ingress-2048 on cluster sandbox-demo.
   const demo = await seedSandboxAlb({
@@ -125,7 +126,7 @@ async function main() {
   fs.writeFileSync(
     path.join(stateDir, 'state.json'),
     `${JSON.stringify(
-      { endpoint: moto.endpoint, network, demoAlb },
+      { endpoint: moto.endpoint, network, dns, demoAlb },
       null,
       2,
     )}\n`,
@@ -137,6 +138,9 @@ async function main() {
       `private ${network.privateSubnets.map(s => s.subnetId).join(', ')}`,
   );
   console.log(`[sandbox] Account-B ${network.workloadAccountId}`);
+  console.log(
+    `[sandbox] DNS account ${dns.accountId}: public zone ${dns.zoneName} (${dns.hostedZoneId})`,
+  );
   console.log(`[sandbox] demo ALB for component demo-2048: ${demoAlb.dnsName}`);
 
   // The frontend and the sandbox portal's backend: the production backend's features plus the

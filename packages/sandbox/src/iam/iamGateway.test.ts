@@ -13,6 +13,12 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
@@ -20,7 +26,12 @@ import {
   useSandboxEndpoint,
 } from '../accounts';
 import { MotoServer, startMoto } from '../moto';
-import { sandboxEc2, seedSandboxNetwork, shareSandboxSubnets } from '../seed';
+import {
+  sandboxEc2,
+  seedSandboxDnsZone,
+  seedSandboxNetwork,
+  shareSandboxSubnets,
+} from '../seed';
 import { controllerClientOptions, serviceAccountToken } from '../standins/aws';
 import { seedSandboxClusterWithController } from '../standins/seeding';
 import { shippedPolicy } from './sandboxPrincipals';
@@ -104,6 +115,76 @@ describe('the sandbox IAM gateway', () => {
     restore = useSandboxEndpoint(moto.endpoint);
     await expect(nodeRuleAttempt()).resolves.toBeDefined();
     expect(moto.iam!.denials()).toEqual([]);
+  });
+
+  it("lets Backstage's DNS role upsert certificate validation CNAMEs in the zone, and nothing else", async () => {
+    moto = await startMoto();
+    restore = useSandboxEndpoint(moto.endpoint);
+    const zone = await seedSandboxDnsZone();
+    const route53 = new Route53Client({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxCredentials(SANDBOX_DNS_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    const change = (
+      Action: 'UPSERT' | 'DELETE' | 'CREATE',
+      Name: string,
+      Type: 'CNAME' | 'A',
+      Value: string,
+    ) =>
+      route53
+        .send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zone.hostedZoneId,
+            ChangeBatch: {
+              Changes: [
+                {
+                  Action,
+                  ResourceRecordSet: {
+                    Name,
+                    Type,
+                    TTL: 300,
+                    ResourceRecords: [{ Value }],
+                  },
+                },
+              ],
+            },
+          }),
+        )
+        .then(
+          () => 'allowed',
+          (e: Error) => `${e.name}: ${e.message}`,
+        );
+    const validation = '_0123456789abcdef0123456789abcdef.shop.example.test.';
+    const target =
+      '_fedcba9876543210fedcba9876543210.abcdefghij.acm-validations.aws.';
+    expect(await change('UPSERT', validation, 'CNAME', target)).toBe('allowed');
+    const refused = expect.stringMatching(
+      new RegExp(
+        `^AccessDenied: User: arn:aws:sts::${SANDBOX_DNS_ACCOUNT_ID}:assumed-role/backstage-alb-dns/.* is not authorized to perform: route53:ChangeResourceRecordSets on resource: arn:aws:route53:::hostedzone/${zone.hostedZoneId}`,
+      ),
+    );
+    // Another type, a name that is not a validation label, another change action.
+    expect(
+      await change('UPSERT', 'www.example.test', 'A', '192.0.2.1'),
+    ).toEqual(refused);
+    expect(
+      await change('UPSERT', 'www.example.test', 'CNAME', 'elsewhere.test'),
+    ).toEqual(refused);
+    expect(await change('DELETE', validation, 'CNAME', target)).toEqual(
+      refused,
+    );
+    const { ResourceRecordSets = [] } = await route53.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: zone.hostedZoneId }),
+    );
+    expect(ResourceRecordSets.map(r => `${r.Name} ${r.Type}`)).toContain(
+      `${validation} CNAME`,
+    );
+    expect(moto.iam!.denials().map(d => [d.action, d.resourceType])).toEqual([
+      ['route53:ChangeResourceRecordSets', 'hostedzone'],
+      ['route53:ChangeResourceRecordSets', 'hostedzone'],
+      ['route53:ChangeResourceRecordSets', 'hostedzone'],
+    ]);
   });
 
   describe('the controller, through IRSA, under the official policy', () => {

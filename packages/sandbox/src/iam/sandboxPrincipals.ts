@@ -33,6 +33,7 @@ export const SHIPPED_POLICY_FILES = {
     'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-network-account-policy.json',
   workload:
     'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-workload-account-policy.json',
+  dns: 'plugins/scaffolder-backend-module-aws-cross-account/src/policies/backstage-dns-account-policy.json',
   health:
     'plugins/aws-alb-backend/src/policies/backstage-alb-health-policy.json',
   // The official controller policy (v3.5.0, unchanged).
@@ -68,6 +69,10 @@ export interface SandboxPrincipalsOptions {
   workloadAccountIds: string[];
   networkRoleName: string;
   workloadRoleName: string;
+  /** DNS accounts (the hosted zones): Backstage's role there carries the DNS policy. */
+  dnsAccountIds?: string[];
+  /** The role Backstage assumes in each DNS account; needed with dnsAccountIds. */
+  dnsRoleName?: string;
   /** Replaces a role's policies (tests that take a statement out). */
   policyOverrides?: Partial<Record<ShippedPolicy, object>>;
 }
@@ -160,7 +165,8 @@ const allowAssume = (roleArns: string[]) => ({
  * Creates, as each account's administrator, the principals the sandbox's callers sign as:
  * Backstage's role in each network and workload account carrying exactly the policies the
  * project ships (the network role: the scaffolder module's network-account policy and the
- * health backend's read policy, the same role in app-config.yaml), the eksctl operator's role
+ * health backend's read policy, the same role in app-config.yaml), its role in each DNS account
+ * (the module's DNS-account policy: certificate validation records), the eksctl operator's role
  * (eksctl's documented minimum IAM policies), and the two identities they start from in the
  * portal's own account. Idempotent: a second call rewrites the policies.
  */
@@ -178,6 +184,9 @@ export async function ensureSandboxPrincipals(
     'assume-backstage-roles': allowAssume([
       `arn:aws:iam::*:role/${options.networkRoleName}`,
       `arn:aws:iam::*:role/${options.workloadRoleName}`,
+      ...(options.dnsRoleName
+        ? [`arn:aws:iam::*:role/${options.dnsRoleName}`]
+        : []),
     ]),
   });
   await ensureUser(home, 'sandbox-operator', {
@@ -199,6 +208,16 @@ export async function ensureSandboxPrincipals(
     });
     await ensureRole(iam, SANDBOX_EKSCTL_ROLE_NAME, trust, {
       'eksctl-minimum-iam-policies': eksctlPolicy,
+    });
+  }
+  for (const accountId of options.dnsAccountIds ?? []) {
+    if (!options.dnsRoleName) {
+      throw new Error(
+        'ensureSandboxPrincipals: dnsAccountIds needs dnsRoleName',
+      );
+    }
+    await ensureRole(await iamIn(accountId), options.dnsRoleName, trust, {
+      'backstage-dns-account-policy': policy('dns'),
     });
   }
 }

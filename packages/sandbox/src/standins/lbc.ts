@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import {
   Action,
+  AddListenerCertificatesCommand,
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateRuleCommand,
@@ -18,6 +19,7 @@ import {
   DeleteRuleCommand,
   DeleteTargetGroupCommand,
   DeregisterTargetsCommand,
+  DescribeListenerCertificatesCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
@@ -47,6 +49,11 @@ import {
 } from './aws';
 import { SandboxClusterObjects } from './clusterObjects';
 import { buildIngressGroupModel, GroupRule } from './lbcGroup';
+import {
+  IngressListeners,
+  ingressListeners,
+  sslRedirectAction,
+} from './lbcListeners';
 
 /** A Kubernetes object, as far as the stand-in reads it. */
 export interface KubernetesObject {
@@ -206,6 +213,8 @@ export interface IngressModel {
   backends: Backend[];
   paths: IngressPath[];
   defaultBackendKey?: string;
+  /** Its listen ports, certificates, TLS policy and SSL redirect (lbcListeners.ts). */
+  listeners: IngressListeners;
 }
 
 /** Reads the Ingress (and the Services and Deployments it routes to) like the controller. */
@@ -447,6 +456,10 @@ export function modelOfIngress(
     backends: [...backends.values()],
     paths,
     defaultBackendKey,
+    listeners: ingressListeners(
+      `${namespace}/${ingressName}`,
+      annotations as Record<string, string>,
+    ),
   };
 }
 
@@ -854,6 +867,71 @@ const conditionKey = (conditions: RuleCondition[] = []) =>
  * to one of them. Resolves to undefined when the stack has no Ingress left (its ALB and
  * target groups are then deleted).
  */
+/** The default actions of a listener, compared as the stand-in writes them. */
+function actionKey(actions: Action[] | undefined): string {
+  return JSON.stringify(
+    (actions ?? []).map(a => ({
+      Type: a.Type,
+      TargetGroupArn: a.TargetGroupArn,
+      StatusCode: a.FixedResponseConfig?.StatusCode,
+      Redirect: a.RedirectConfig
+        ? [
+            a.RedirectConfig.Protocol,
+            a.RedirectConfig.Port,
+            a.RedirectConfig.StatusCode,
+          ]
+        : undefined,
+    })),
+  );
+}
+
+/** Makes a listener's rules exactly `rules` (by priority), deleting the others. */
+async function reconcileRules(
+  elbv2: ElasticLoadBalancingV2Client,
+  listenerArn: string,
+  rules: GroupRule[],
+  targetGroupArns: Map<string, string>,
+): Promise<void> {
+  const { Rules = [] } = await elbv2.send(
+    new DescribeRulesCommand({ ListenerArn: listenerArn }),
+  );
+  const current = new Map(
+    Rules.filter(r => !r.IsDefault).map(r => [Number(r.Priority), r]),
+  );
+  for (const rule of rules) {
+    const tgArn = targetGroupArns.get(rule.resourceId)!;
+    const conditions = ruleConditions(rule);
+    const actions: Action[] = [{ Type: 'forward', TargetGroupArn: tgArn }];
+    const have = current.get(rule.priority);
+    current.delete(rule.priority);
+    if (!have) {
+      await elbv2.send(
+        new CreateRuleCommand({
+          ListenerArn: listenerArn,
+          Priority: rule.priority,
+          Conditions: conditions,
+          Actions: actions,
+        }),
+      );
+    } else if (
+      conditionKey(have.Conditions) !== conditionKey(conditions) ||
+      have.Actions?.length !== 1 ||
+      have.Actions[0].TargetGroupArn !== tgArn
+    ) {
+      await elbv2.send(
+        new ModifyRuleCommand({
+          RuleArn: have.RuleArn,
+          Conditions: conditions,
+          Actions: actions,
+        }),
+      );
+    }
+  }
+  for (const extra of current.values()) {
+    await elbv2.send(new DeleteRuleCommand({ RuleArn: extra.RuleArn }));
+  }
+}
+
 async function reconcileStack(
   ctx: ControllerContext,
   stack: string,
@@ -1050,8 +1128,10 @@ async function reconcileStack(
     }
   }
 
-  // The HTTP:80 listener: the default backend, else a fixed 404; one rule per path.
-  const defaultActions: Action[] = group.defaultResourceId
+  // One listener per port the members listen on (lbcListeners.ts): an HTTP listener of a
+  // redirecting group answers the redirect only; the others forward to the default backend,
+  // else a fixed 404, with one rule per path of the members listening on their port.
+  const forwardDefault: Action[] = group.defaultResourceId
     ? [
         {
           Type: 'forward',
@@ -1062,71 +1142,85 @@ async function reconcileStack(
   const { Listeners = [] } = await elbv2.send(
     new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn }),
   );
-  let listener = Listeners.find(l => l.Port === 80);
-  if (!listener) {
-    listener = (
-      await elbv2.send(
-        new CreateListenerCommand({
-          LoadBalancerArn: loadBalancerArn,
-          Protocol: 'HTTP',
-          Port: 80,
-          DefaultActions: defaultActions,
-        }),
-      )
-    ).Listeners![0];
-  } else {
-    const have = listener.DefaultActions?.[0];
-    const same = group.defaultResourceId
-      ? have?.Type === 'forward' &&
-        have.TargetGroupArn === targetGroupArns.get(group.defaultResourceId)
-      : have?.Type === 'fixed-response' &&
-        have.FixedResponseConfig?.StatusCode === '404';
-    if (!same) {
+  const { sslRedirectPort } = group.listeners;
+  for (const wanted of group.listeners.listeners) {
+    const redirects =
+      wanted.protocol === 'HTTP' && sslRedirectPort !== undefined;
+    const defaultActions: Action[] = redirects
+      ? [sslRedirectAction(sslRedirectPort)]
+      : forwardDefault;
+    const tls =
+      wanted.protocol === 'HTTPS'
+        ? {
+            Certificates: [{ CertificateArn: wanted.certificateArns[0] }],
+            SslPolicy: wanted.sslPolicy,
+          }
+        : {};
+    let listener = Listeners.find(l => l.Port === wanted.port);
+    if (!listener) {
+      listener = (
+        await elbv2.send(
+          new CreateListenerCommand({
+            LoadBalancerArn: loadBalancerArn,
+            Protocol: wanted.protocol,
+            Port: wanted.port,
+            DefaultActions: defaultActions,
+            ...tls,
+          }),
+        )
+      ).Listeners![0];
+    } else if (
+      listener.Protocol !== wanted.protocol ||
+      actionKey(listener.DefaultActions) !== actionKey(defaultActions) ||
+      (wanted.protocol === 'HTTPS' &&
+        (listener.Certificates?.[0]?.CertificateArn !==
+          wanted.certificateArns[0] ||
+          listener.SslPolicy !== wanted.sslPolicy))
+    ) {
       await elbv2.send(
         new ModifyListenerCommand({
           ListenerArn: listener.ListenerArn,
+          Protocol: wanted.protocol,
+          Port: wanted.port,
           DefaultActions: defaultActions,
+          ...tls,
         }),
       );
     }
-  }
-  const { Rules = [] } = await elbv2.send(
-    new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }),
-  );
-  const current = new Map(
-    Rules.filter(r => !r.IsDefault).map(r => [Number(r.Priority), r]),
-  );
-  for (const rule of group.rules) {
-    const tgArn = targetGroupArns.get(rule.resourceId)!;
-    const conditions = ruleConditions(rule);
-    const actions: Action[] = [{ Type: 'forward', TargetGroupArn: tgArn }];
-    const have = current.get(rule.priority);
-    current.delete(rule.priority);
-    if (!have) {
-      await elbv2.send(
-        new CreateRuleCommand({
+    // The other certificates of the port, beside the default one (SNI).
+    const extraCertificates = wanted.certificateArns.slice(1);
+    if (extraCertificates.length) {
+      const { Certificates = [] } = await elbv2.send(
+        new DescribeListenerCertificatesCommand({
           ListenerArn: listener.ListenerArn,
-          Priority: rule.priority,
-          Conditions: conditions,
-          Actions: actions,
         }),
       );
-    } else if (
-      conditionKey(have.Conditions) !== conditionKey(conditions) ||
-      have.Actions?.length !== 1 ||
-      have.Actions[0].TargetGroupArn !== tgArn
-    ) {
+      const missing = extraCertificates.filter(
+        arn => !Certificates.some(c => c.CertificateArn === arn),
+      );
+      if (missing.length) {
+        await elbv2.send(
+          new AddListenerCertificatesCommand({
+            ListenerArn: listener.ListenerArn,
+            Certificates: missing.map(CertificateArn => ({ CertificateArn })),
+          }),
+        );
+      }
+    }
+    const rules = redirects
+      ? []
+      : group.rules
+          .filter(r => wanted.memberKeys.includes(r.memberKey))
+          .map((r, i) => ({ ...r, priority: i + 1 }));
+    await reconcileRules(elbv2, listener.ListenerArn!, rules, targetGroupArns);
+  }
+  // A port no member listens on any more: its listener goes.
+  for (const l of Listeners) {
+    if (!group.listeners.listeners.some(w => w.port === l.Port)) {
       await elbv2.send(
-        new ModifyRuleCommand({
-          RuleArn: have.RuleArn,
-          Conditions: conditions,
-          Actions: actions,
-        }),
+        new DeleteListenerCommand({ ListenerArn: l.ListenerArn }),
       );
     }
-  }
-  for (const extra of current.values()) {
-    await elbv2.send(new DeleteRuleCommand({ RuleArn: extra.RuleArn }));
   }
   // What no member needs any more (an Ingress that left the group, a backend removed).
   const desired = new Set(targetGroupArns.values());

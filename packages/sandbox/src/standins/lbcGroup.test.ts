@@ -7,15 +7,30 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import {
+  ACMClient,
+  DescribeCertificateCommand,
+  RequestCertificateCommand,
+} from '@aws-sdk/client-acm';
+import {
+  ChangeResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { MotoServer, startMoto } from '../moto';
 import {
+  SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   sandboxAdminCredentials,
   useSandboxEndpoint,
 } from '../accounts';
-import { SandboxNetwork, sandboxEc2, seedSandboxNetwork } from '../seed';
+import {
+  SandboxNetwork,
+  sandboxEc2,
+  seedSandboxDnsZone,
+  seedSandboxNetwork,
+} from '../seed';
 import {
   modelOfIngress,
   parseKubernetesManifest,
@@ -32,6 +47,54 @@ import {
 jest.setTimeout(120_000);
 
 const SUBNETS = ['subnet-0a', 'subnet-0b'];
+const A = 'alb.ingress.kubernetes.io/';
+
+/**
+ * An ISSUED ACM certificate in the network account, as its administrator gets one: requested
+ * with DNS validation, its record written in the DNS account's zone (sandbox moto gap 11).
+ */
+async function issuedSandboxCertificate(DomainName: string): Promise<string> {
+  const credentials = async (accountId: string) =>
+    (await sandboxAdminCredentials(accountId)).sdkCredentialProvider;
+  const acm = new ACMClient({
+    region: SANDBOX_REGION,
+    credentials: await credentials(SANDBOX_NETWORK_ACCOUNT_ID),
+  });
+  const { CertificateArn } = await acm.send(
+    new RequestCertificateCommand({ DomainName, ValidationMethod: 'DNS' }),
+  );
+  const { Certificate } = await acm.send(
+    new DescribeCertificateCommand({ CertificateArn }),
+  );
+  const record = Certificate!.DomainValidationOptions![0].ResourceRecord!;
+  const zone = await seedSandboxDnsZone();
+  await new Route53Client({
+    region: SANDBOX_REGION,
+    credentials: await credentials(SANDBOX_DNS_ACCOUNT_ID),
+  }).send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zone.hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {
+              Name: record.Name,
+              Type: 'CNAME',
+              TTL: 300,
+              ResourceRecords: [{ Value: record.Value }],
+            },
+          },
+        ],
+      },
+    }),
+  );
+  const issued = await acm.send(
+    new DescribeCertificateCommand({ CertificateArn }),
+  );
+  expect(issued.Certificate?.Status).toBe('ISSUED');
+  return CertificateArn!;
+}
 
 /** The model of the one Ingress of an app manifest (no AWS). */
 function member(options: Parameters<typeof sandboxAppManifest>[0]) {
@@ -56,8 +119,18 @@ describe('Ingress group rules (controller v3.5.0)', () => {
     const group = buildIngressGroupModel([b, a], 'shop');
     expect(group.members.map(m => m.ingressName)).toEqual(['a', 'b']);
     expect(group.rules).toEqual([
-      { priority: 1, pathPatterns: ['/*'], resourceId: 'web/a-a:80' },
-      { priority: 2, pathPatterns: ['/*'], resourceId: 'web/b-b:80' },
+      {
+        priority: 1,
+        pathPatterns: ['/*'],
+        resourceId: 'web/a-a:80',
+        memberKey: 'web/a',
+      },
+      {
+        priority: 2,
+        pathPatterns: ['/*'],
+        resourceId: 'web/b-b:80',
+        memberKey: 'web/b',
+      },
     ]);
     expect(group.defaultResourceId).toBeUndefined();
     expect(group.loadBalancerName).toMatch(/^k8s-storefront-[0-9a-f]{10}$/);
@@ -347,5 +420,97 @@ describe('Ingress groups in the sandbox (controller stand-in)', () => {
     expect(
       LoadBalancers.filter(l => l.LoadBalancerArn === cart.loadBalancerArn),
     ).toEqual([]);
+  });
+
+  it('makes the HTTPS listener with the certificate and TLS policy, and an HTTP listener that only redirects', async () => {
+    const certificateArn = await issuedSandboxCertificate(
+      'secure.example.test',
+    );
+    const secure = {
+      namespace: 'secure',
+      ingressName: 'secure',
+      securityGroupIds: [groupSg],
+    };
+    const https = {
+      [`${A}listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
+      [`${A}certificate-arn`]: certificateArn,
+      [`${A}ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    };
+    const first = await apply({
+      ...secure,
+      annotations: { ...https, [`${A}ssl-redirect`]: '443' },
+    });
+    const listeners = async () => {
+      const { Listeners = [] } = await elbv2.send(
+        new DescribeListenersCommand({
+          LoadBalancerArn: first.loadBalancerArn,
+        }),
+      );
+      const out: Record<number, object> = {};
+      for (const l of Listeners.sort((x, y) => x.Port! - y.Port!)) {
+        const { Rules = [] } = await elbv2.send(
+          new DescribeRulesCommand({ ListenerArn: l.ListenerArn }),
+        );
+        out[l.Port!] = {
+          arn: l.ListenerArn,
+          protocol: l.Protocol,
+          certificates: (l.Certificates ?? []).map(c => c.CertificateArn),
+          // moto reports a policy on HTTP listeners too; AWS has one on HTTPS ones only.
+          sslPolicy: l.Protocol === 'HTTPS' ? l.SslPolicy : undefined,
+          default: l.DefaultActions?.map(a =>
+            a.Type === 'redirect'
+              ? `redirect ${a.RedirectConfig?.Protocol}:${a.RedirectConfig?.Port} ${a.RedirectConfig?.StatusCode}`
+              : `${a.Type} ${a.FixedResponseConfig?.StatusCode ?? ''}`,
+          ),
+          rules: Rules.filter(r => !r.IsDefault).map(
+            r => `${r.Priority} ${r.Actions?.[0]?.TargetGroupArn}`,
+          ),
+        };
+      }
+      return out;
+    };
+    const tg = first.targetGroupArns[0];
+    const redirecting = await listeners();
+    expect(redirecting).toEqual({
+      80: {
+        arn: expect.any(String),
+        protocol: 'HTTP',
+        certificates: [],
+        sslPolicy: undefined,
+        default: ['redirect HTTPS:443 HTTP_301'],
+        rules: [],
+      },
+      443: {
+        arn: expect.any(String),
+        protocol: 'HTTPS',
+        certificates: [certificateArn],
+        sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+        default: ['fixed-response 404'],
+        rules: [`1 ${tg}`],
+      },
+    });
+    // Again: nothing changes.
+    await apply({
+      ...secure,
+      annotations: { ...https, [`${A}ssl-redirect`]: '443' },
+    });
+    expect(await listeners()).toEqual(redirecting);
+    // Without the redirect, port 80 serves the application too.
+    await apply({ ...secure, annotations: https });
+    expect((await listeners())[80]).toMatchObject({
+      arn: (redirecting[80] as { arn: string }).arn,
+      default: ['fixed-response 404'],
+      rules: [`1 ${tg}`],
+    });
+    // Back to plain HTTP: the HTTPS listener goes.
+    await apply(secure);
+    expect(Object.keys(await listeners())).toEqual(['80']);
+    // A redirect to a port the Ingress does not listen on: refused, nothing changes.
+    await expect(
+      apply({ ...secure, annotations: { [`${A}ssl-redirect`]: '443' } }),
+    ).rejects.toThrow(
+      '("Failed build model due to listener does not exist for SSLRedirect port: 443")',
+    );
+    expect(Object.keys(await listeners())).toEqual(['80']);
   });
 });

@@ -18,10 +18,11 @@
  * - pkg/ingress/model_build_listener.go: "multiple ingress defined default backend"; without
  *   one the listener answers a fixed 404;
  * - pkg/ingress/model_build_listener_rules.go: one rule per path of each member, priorities
- *   from 1 in member order.
+ *   from 1 in member order (per listener: lbcListeners.ts has the listeners' own rules).
  */
 import { InputError } from '@backstage/errors';
 import { IngressModel, lbcLoadBalancerName } from './lbc';
+import { GroupListeners, mergeGroupListeners } from './lbcListeners';
 
 /** One listener rule of the group, in priority order. */
 export interface GroupRule {
@@ -30,6 +31,8 @@ export interface GroupRule {
   pathPatterns: string[];
   /** The target group resource ID the rule forwards to. */
   resourceId: string;
+  /** `namespace/name` of the member whose path it is. */
+  memberKey: string;
 }
 
 /** What the controller builds for a whole group (or one Ingress on its own). */
@@ -47,6 +50,8 @@ export interface IngressGroupModel {
   rules: GroupRule[];
   /** The default backend's target group resource ID; none: fixed 404. */
   defaultResourceId?: string;
+  /** The listeners, merged from the members' (lbcListeners.ts). */
+  listeners: GroupListeners;
 }
 
 /** Go's `%v` of a string slice. */
@@ -171,8 +176,18 @@ export function buildIngressGroupModel(
         host: p.host,
         pathPatterns: prefixPatterns(p.path, p.pathType),
         resourceId: m.backends.find(b => b.key === p.backendKey)!.resourceId,
+        memberKey: `${m.namespace}/${m.ingressName}`,
       });
     }
+  }
+  let listeners: GroupListeners;
+  try {
+    listeners = mergeGroupListeners(sorted.map(m => m.listeners));
+  } catch (e) {
+    return refuse(
+      (e as Error).message,
+      'The Ingresses of a group share one ALB and its listeners: agree on the protocol and TLS policy of each port and on one ssl-redirect port, which must be an HTTPS port of the group.',
+    );
   }
   const defaultMember = withDefault[0];
   const scheme = ([...schemes][0] ?? first.scheme) as
@@ -196,6 +211,7 @@ export function buildIngressGroupModel(
     groupTags,
     members: sorted,
     rules,
+    listeners,
     defaultResourceId: defaultMember
       ? defaultMember.backends.find(
           b => b.key === defaultMember.defaultBackendKey,

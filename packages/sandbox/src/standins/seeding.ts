@@ -132,6 +132,8 @@ export interface SeedSandboxAlbOptions {
   /** Default: the seeded public subnets and the `sandbox-alb` security group. */
   subnetIds?: string[];
   securityGroupIds?: string[];
+  /** More Ingress annotations (e.g. the HTTPS ones: listen-ports, certificate-arn…). */
+  annotations?: Record<string, string>;
 }
 
 /** The Kubernetes manifest (Deployment, Service, Ingress) seedSandboxAlb reconciles. */
@@ -165,6 +167,7 @@ export function sandboxAppManifest(
       .join(',');
   if (options.tags)
     annotations['alb.ingress.kubernetes.io/tags'] = tagList(options.tags);
+  Object.assign(annotations, options.annotations);
   const docs = [
     {
       apiVersion: 'v1',

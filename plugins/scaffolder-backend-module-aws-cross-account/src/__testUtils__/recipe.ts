@@ -1,5 +1,7 @@
 /* The recipe's action inputs for one cluster in the two sandbox accounts; tests only. */
 import {
+  SANDBOX_DNS_ACCOUNT_ID as DNS,
+  SANDBOX_DNS_ZONE_NAME,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
@@ -14,6 +16,8 @@ export interface RecipeIds {
   nodeSecurityGroupId?: string;
   albSecurityGroupId?: string;
   resourceShareArn?: string;
+  /** The DNS account's public zone (seedSandboxDnsZone). */
+  hostedZoneId?: string;
 }
 
 /** The input each recipe and teardown action takes, by action ID. */
@@ -67,6 +71,14 @@ export function recipeInput(
       clusterName,
     },
     'aws:ec2:allow-alb-to-nodes': nodeRule,
+    'aws:acm:ensure-certificate': {
+      ...inNetwork,
+      hostName: `${clusterName}.${SANDBOX_DNS_ZONE_NAME}`,
+      dnsAccountId: DNS,
+      hostedZoneId: ids.hostedZoneId,
+      hostedZoneName: SANDBOX_DNS_ZONE_NAME,
+      waitTimeoutSeconds: 60,
+    },
     'aws:elbv2:check-no-load-balancers': { ...inNetwork, clusterName },
     'aws:ec2:revoke-alb-to-nodes': nodeRule,
     'aws:ec2:delete-alb-security-group': {

@@ -1,4 +1,6 @@
 /* Test helpers shared by the action tests; not exported from the package. */
+import { ACMClient } from '@aws-sdk/client-acm';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -7,6 +9,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { createAwsCrossAccountActions } from '../actions/createAwsCrossAccountActions';
+import { createEnsureCertificateAction } from '../actions/ensureCertificate';
 import {
   createShareSubnetsAction,
   ShareSubnetsActionOptions,
@@ -24,6 +27,7 @@ import {
 
 export const NETWORK = '111111111111';
 export const WORKLOAD = '222222222222';
+export const DNS = '555555555555';
 export const REGION = 'us-east-1';
 export const ISSUER =
   'https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
@@ -36,6 +40,8 @@ export function mockAws() {
   const eks = new EKSClient({ region: REGION });
   const tagging = new ResourceGroupsTaggingAPIClient({ region: REGION });
   const organizations = new OrganizationsClient({ region: REGION });
+  const acm = new ACMClient({ region: REGION });
+  const route53 = new Route53Client({ region: REGION });
   const targets: Array<AwsTarget & { service: string }> = [];
   const byClass = new Map<unknown, { service: string; client: unknown }>([
     [EC2Client, { service: 'ec2', client: ec2 }],
@@ -44,6 +50,8 @@ export function mockAws() {
     [EKSClient, { service: 'eks', client: eks }],
     [ResourceGroupsTaggingAPIClient, { service: 'tag', client: tagging }],
     [OrganizationsClient, { service: 'organizations', client: organizations }],
+    [ACMClient, { service: 'acm', client: acm }],
+    [Route53Client, { service: 'route53', client: route53 }],
   ]);
   const clients: AwsClientFactory = {
     client: async <C extends AwsSdkClient>(
@@ -59,6 +67,7 @@ export function mockAws() {
       ({
         [NETWORK]: 'backstage-alb-network',
         [WORKLOAD]: 'backstage-alb-workload',
+        [DNS]: 'backstage-alb-dns',
       }[accountId]),
   };
   const mocks = {
@@ -68,6 +77,8 @@ export function mockAws() {
     eks: mockClient(eks),
     tagging: mockClient(tagging),
     organizations: mockClient(organizations),
+    acm: mockClient(acm),
+    route53: mockClient(route53),
   };
   /** Names of the commands sent, e.g. `CreateSecurityGroupCommand`. */
   const commands = () =>
@@ -136,8 +147,9 @@ export function actionContext(
 }
 
 /**
- * The module's actions, with share-subnets built with its own knobs (by default a short
- * backoff: the sandbox associates at once).
+ * The module's actions, with share-subnets and ensure-certificate built with their own knobs
+ * (by default short waits: the sandbox associates at once, and ACM issues as soon as the
+ * validation record is in the zone).
  */
 export function actionsWithShareKnobs(
   options: ShareSubnetsActionOptions,
@@ -146,7 +158,12 @@ export function actionsWithShareKnobs(
     backoff: { initialDelayMs: 10, maxDelayMs: 50 },
     ...options,
   });
-  return createAwsCrossAccountActions(options).map(a =>
-    a.id === share.id ? share : a,
-  );
+  const certificate = createEnsureCertificateAction({
+    pollIntervalMs: 100,
+    ...options,
+  });
+  return createAwsCrossAccountActions(options).map(a => {
+    if (a.id === share.id) return share;
+    return a.id === certificate.id ? certificate : a;
+  });
 }

@@ -7,6 +7,7 @@ import { createDeleteSubnetShareAction } from './deleteSubnetShare';
 import { createDescribeClusterAction } from './describeCluster';
 import { createDescribeSharedNetworkAction } from './describeSharedNetwork';
 import { createEnsureAlbSecurityGroupAction } from './ensureAlbSecurityGroup';
+import { createEnsureCertificateAction } from './ensureCertificate';
 import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalancerControllerRole';
 import { createEnsureOidcProviderAction } from './ensureOidcProvider';
 import { createResolveSharedSubnetsAction } from './resolveSharedSubnets';
@@ -31,6 +32,7 @@ export function createAwsCrossAccountActions(
     createEnsureLoadBalancerControllerRoleAction(options),
     createEnsureAlbSecurityGroupAction(options),
     createAllowAlbToNodesAction(options),
+    createEnsureCertificateAction(options),
     createCheckNoLoadBalancersAction(options),
     createRevokeAlbToNodesAction(options),
     createDeleteAlbSecurityGroupAction(options),

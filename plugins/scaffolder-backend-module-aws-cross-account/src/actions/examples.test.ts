@@ -25,6 +25,16 @@ import {
   GetResourceShareAssociationsCommand,
   GetResourceSharesCommand,
 } from '@aws-sdk/client-ram';
+import {
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+  RequestCertificateCommand,
+} from '@aws-sdk/client-acm';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+} from '@aws-sdk/client-route-53';
 import yaml from 'yaml';
 import {
   actionContext,
@@ -173,6 +183,43 @@ function fakeAws(oidcProviderExists = true) {
   aws.mocks.iam
     .on(ListAttachedRolePoliciesCommand)
     .resolves({ AttachedPolicies: [] });
+  // ACM answers an issued certificate for the requested name; the zones of the examples.
+  let requested = '';
+  aws.mocks.acm
+    .on(ListCertificatesCommand)
+    .resolves({ CertificateSummaryList: [] });
+  aws.mocks.acm.on(RequestCertificateCommand).callsFake(input => {
+    requested = input.DomainName;
+    return {
+      CertificateArn: `arn:aws:acm:us-east-1:111111111111:certificate/${requested}`,
+    };
+  });
+  aws.mocks.acm
+    .on(DescribeCertificateCommand)
+    .callsFake(({ CertificateArn }) => ({
+      Certificate: {
+        CertificateArn,
+        DomainName: requested,
+        Status: 'ISSUED',
+        DomainValidationOptions: [],
+      },
+    }));
+  const zones: Record<string, string> = {
+    Z0123456789ABCDEFGHIJ: 'example.com.',
+    Z09876543210ZYXWVUTSR: 'shop.example.com.',
+  };
+  aws.mocks.route53.on(GetHostedZoneCommand).callsFake(({ Id }) => ({
+    HostedZone: {
+      Id: `/hostedzone/${Id}`,
+      Name: zones[Id],
+      CallerReference: 'x',
+      Config: { PrivateZone: false },
+    },
+  }));
+  aws.mocks.route53
+    .on(ListResourceRecordSetsCommand)
+    .resolves({ ResourceRecordSets: [] });
+  aws.mocks.route53.on(ChangeResourceRecordSetsCommand).resolves({});
   return aws;
 }
 
@@ -184,7 +231,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(14);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(15);
   });
 
   it.each(cases)(

@@ -7,6 +7,7 @@ export * from './describeCluster';
 export * from './ensureOidcProvider';
 export * from './ensureLoadBalancerControllerRole';
 export * from './ensureAlbSecurityGroup';
+export * from './ensureCertificate';
 // The input schema allowAlbToNodes shares with revokeAlbToNodes stays inside the module: its
 // zod-inferred type is no API, and its listing in the API report would depend on the order
 // the type checker met the files.

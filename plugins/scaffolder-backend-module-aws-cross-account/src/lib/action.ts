@@ -54,6 +54,18 @@ export function workloadScope(
   };
 }
 
+/** The account holding a hosted zone, where Backstage writes DNS records. */
+export function dnsScope(
+  options: AwsActionOptions,
+  accountId: string,
+): ScopeBase {
+  return {
+    accountId,
+    accountKind: 'dns',
+    roleName: options.clients.roleNameFor(accountId),
+  };
+}
+
 /**
  * A client acting as the account of the input field `field`. The factory fails only when
  * Backstage has no credentials for the account (it is not in aws.accounts): the input's

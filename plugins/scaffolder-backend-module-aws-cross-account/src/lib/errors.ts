@@ -13,8 +13,8 @@ import {
 /** Which account a call was made in, and as whom, so an error can say what to fix. */
 export interface AwsCallScope {
   accountId: string;
-  /** `network` (Account-A) or `workload` (Account-B). */
-  accountKind: 'network' | 'workload';
+  /** `network` (Account-A), `workload` (Account-B) or `dns` (the hosted zone's account). */
+  accountKind: 'network' | 'workload' | 'dns';
   /** The role Backstage assumed there, from `aws.accounts`; undefined when unknown. */
   roleName?: string;
   /** The IAM action of the failed call, e.g. `ec2:CreateSecurityGroup`. */
@@ -27,6 +27,7 @@ const RAM_ORGANIZATION = new Set([
 ]);
 
 function accountLabel(scope: Pick<AwsCallScope, 'accountId' | 'accountKind'>) {
+  if (scope.accountKind === 'dns') return `DNS account ${scope.accountId}`;
   return scope.accountKind === 'network'
     ? `network account ${scope.accountId} (Account-A)`
     : `workload account ${scope.accountId} (Account-B)`;

@@ -19,6 +19,24 @@ const ORG_ARN =
 const OU_ARN =
   '^arn:(aws|aws-cn|aws-us-gov):organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$';
 
+/**
+ * A DNS host name as ACM and Route 53 take it for one certificate: lower-case labels of
+ * letters, digits and inner hyphens, at most 63 characters each, at least two labels, at most
+ * 253 characters, no trailing dot and no wildcard.
+ */
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * A Route 53 hosted zone ID without the `/hostedzone/` prefix the API puts before it: upper-case
+ * letters and digits, at most 32 (the API's length limit; IDs often, not always, start with Z).
+ */
+const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/;
+
+/** Whether a host name is the zone's apex or a name under it. */
+export function isInZone(hostName: string, zoneName: string): boolean {
+  return hostName === zoneName || hostName.endsWith(`.${zoneName}`);
+}
+
 /** Field builders over the shared formats, each with a message naming the expected form. */
 export function fields(z: Zod) {
   const pattern = (source: string, expected: string) =>
@@ -28,6 +46,22 @@ export function fields(z: Zod) {
       pattern(AWS_ACCOUNT_ID_PATTERN, 'a 12-digit AWS account ID').describe(
         'Account-A: the network account that owns the VPC, the ALB and the controller role',
       ),
+    accountId: () =>
+      pattern(AWS_ACCOUNT_ID_PATTERN, 'a 12-digit AWS account ID'),
+    hostName: () =>
+      z
+        .string()
+        .regex(
+          HOST_NAME,
+          'expected a DNS name in lower case such as shop.example.com: labels of a-z, 0-9 and inner -, separated by dots, no trailing dot or wildcard, at most 253 characters',
+        ),
+    hostedZoneId: () =>
+      z
+        .string()
+        .regex(
+          HOSTED_ZONE_ID,
+          'expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ: upper-case letters and digits, at most 32, without /hostedzone/',
+        ),
     workloadAccountId: () =>
       pattern(AWS_ACCOUNT_ID_PATTERN, 'a 12-digit AWS account ID').describe(
         'Account-B: the workload account that runs the EKS cluster on the shared subnets',

@@ -4,6 +4,7 @@ import lbcPolicyCn from './aws-load-balancer-controller-iam-policy-cn-v3.5.0.jso
 import lbcPolicyUsGov from './aws-load-balancer-controller-iam-policy-us-gov-v3.5.0.json';
 import networkAccountPolicy from './backstage-network-account-policy.json';
 import workloadAccountPolicy from './backstage-workload-account-policy.json';
+import dnsAccountPolicy from './backstage-dns-account-policy.json';
 
 /** The controller version whose official IAM policy (docs/install/iam_policy.json) ships here. */
 export const LOAD_BALANCER_CONTROLLER_VERSION = 'v3.5.0';
@@ -52,3 +53,10 @@ export const BACKSTAGE_NETWORK_ACCOUNT_POLICY: object = networkAccountPolicy;
 
 /** Least-privilege policy for the role Backstage assumes in the workload account (Account-B). */
 export const BACKSTAGE_WORKLOAD_ACCOUNT_POLICY: object = workloadAccountPolicy;
+
+/**
+ * Least-privilege policy for the role Backstage assumes in an account that holds hosted zones
+ * (the DNS account): reading the zone and upserting certificate validation CNAMEs (names
+ * starting with `_`), nothing else.
+ */
+export const BACKSTAGE_DNS_ACCOUNT_POLICY: object = dnsAccountPolicy;

@@ -13,6 +13,8 @@ import {
 import { ConfigReader } from '@backstage/config';
 import {
   MotoServer,
+  SANDBOX_DNS_ACCOUNT_ID as DNS,
+  SANDBOX_DNS_ROLE_NAME,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_NETWORK_ROLE_NAME,
   SANDBOX_REGION as REGION,
@@ -22,6 +24,7 @@ import {
   ensureSandboxPrincipals,
   sandboxAdminCredentials,
   sandboxAwsConfig,
+  seedSandboxDnsZone,
   seedSandboxNetwork,
   shippedPolicy,
   startMoto,
@@ -73,6 +76,8 @@ async function setPolicies(without?: { key: ShippedPolicy; sid: string }) {
     workloadAccountIds: [WORKLOAD],
     networkRoleName: SANDBOX_NETWORK_ROLE_NAME,
     workloadRoleName: SANDBOX_WORKLOAD_ROLE_NAME,
+    dnsAccountIds: [DNS],
+    dnsRoleName: SANDBOX_DNS_ROLE_NAME,
     policyOverrides,
   });
 }
@@ -179,6 +184,17 @@ const steps: Step[] = [
     ],
   },
   {
+    title: 'ensures the HTTPS certificate, validated in the DNS account',
+    action: 'aws:acm:ensure-certificate',
+    needs: [
+      ['dns', 'ReadHostedZones'],
+      ['network', 'ReadCertificates'],
+      ['network', 'RequestDnsValidatedTaggedCertificate'],
+      ['network', 'TagCertificateOnRequest'],
+      ['dns', 'UpsertCertificateValidationRecords'],
+    ],
+  },
+  {
     title: "checks that the controller's load balancers are gone (teardown)",
     action: 'aws:elbv2:check-no-load-balancers',
     needs: [['network', 'FindControllerLoadBalancers']],
@@ -243,6 +259,7 @@ beforeAll(async () => {
   moto = await startMoto();
   restoreEnv = useSandboxEndpoint(moto.endpoint);
   ids.network = await seedSandboxNetwork();
+  ids.hostedZoneId = (await seedSandboxDnsZone()).hostedZoneId;
 });
 
 afterAll(async () => {
@@ -251,11 +268,11 @@ afterAll(async () => {
 });
 
 describe('the shipped policies, statement by statement, under the sandbox IAM gateway', () => {
-  it('covers every statement of both account policies', () => {
+  it('covers every statement of the three account policies', () => {
     const covered = new Set(
       steps.flatMap(s => s.needs.map(([key, sid]) => `${key}:${sid}`)),
     );
-    const shipped = (['network', 'workload'] as const).flatMap(key =>
+    const shipped = (['network', 'workload', 'dns'] as const).flatMap(key =>
       statementsOf(key).map(s => `${key}:${s.Sid}`),
     );
     expect(shipped.filter(s => !covered.has(s))).toEqual([]);
@@ -269,10 +286,11 @@ describe('the shipped policies, statement by statement, under the sandbox IAM ga
         await setPolicies({ key, sid });
         const statement = statementsOf(key).find(s => s.Sid === sid)!;
         const actionsOf = ([] as string[]).concat(statement.Action);
-        const role =
-          key === 'network'
-            ? `role ${SANDBOX_NETWORK_ROLE_NAME} in network account ${NETWORK}`
-            : `role ${SANDBOX_WORKLOAD_ROLE_NAME} in workload account ${WORKLOAD}`;
+        const role = {
+          network: `role ${SANDBOX_NETWORK_ROLE_NAME} in network account ${NETWORK}`,
+          workload: `role ${SANDBOX_WORKLOAD_ROLE_NAME} in workload account ${WORKLOAD}`,
+          dns: `role ${SANDBOX_DNS_ROLE_NAME} in DNS account ${DNS}`,
+        }[key as 'network' | 'workload' | 'dns'];
         const failure = await run(step.action, inputOf(step)).then(
           () => undefined,
           (e: Error) => e,

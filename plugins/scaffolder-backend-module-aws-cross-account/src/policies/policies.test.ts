@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  BACKSTAGE_DNS_ACCOUNT_POLICY,
   BACKSTAGE_NETWORK_ACCOUNT_POLICY,
   BACKSTAGE_WORKLOAD_ACCOUNT_POLICY,
   LOAD_BALANCER_CONTROLLER_IAM_POLICY,
@@ -9,27 +10,35 @@ import {
 } from '.';
 import { policyActions } from './policyActions';
 
-/** Which account each file that calls AWS (relative to src/) calls it in. */
-const ACTION_FILES: Record<string, 'network' | 'workload' | 'both'> = {
-  'actions/describeSharedNetwork.ts': 'network',
-  'actions/shareSubnets.ts': 'network',
-  'actions/ensureOidcProvider.ts': 'network',
-  'actions/ensureLoadBalancerControllerRole.ts': 'network',
-  'actions/ensureAlbSecurityGroup.ts': 'network',
-  'actions/resolveSharedSubnets.ts': 'workload',
-  'actions/describeCluster.ts': 'workload',
-  'actions/allowAlbToNodes.ts': 'workload',
-  'actions/revokeAlbToNodes.ts': 'workload',
-  'actions/deleteAlbSecurityGroup.ts': 'network',
-  'actions/deleteLoadBalancerControllerRole.ts': 'network',
-  'actions/deleteOidcProvider.ts': 'network',
-  'actions/deleteSubnetShare.ts': 'network',
-  'actions/checkNoLoadBalancers.ts': 'network',
-  // The template forms' VPC and subnet lists, read with the network role.
-  'autocomplete/networkAutocomplete.ts': 'network',
-  // The Organization check of describe-shared-network, made as each account.
-  'lib/organization.ts': 'both',
-};
+type Account = 'network' | 'workload' | 'dns';
+
+/**
+ * Which account each file that calls AWS (relative to src/) calls it in; for a file that
+ * calls several, which account each service prefix is called in.
+ */
+const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
+  {
+    'actions/describeSharedNetwork.ts': 'network',
+    'actions/shareSubnets.ts': 'network',
+    'actions/ensureOidcProvider.ts': 'network',
+    'actions/ensureLoadBalancerControllerRole.ts': 'network',
+    'actions/ensureAlbSecurityGroup.ts': 'network',
+    'actions/resolveSharedSubnets.ts': 'workload',
+    'actions/describeCluster.ts': 'workload',
+    'actions/allowAlbToNodes.ts': 'workload',
+    'actions/revokeAlbToNodes.ts': 'workload',
+    'actions/deleteAlbSecurityGroup.ts': 'network',
+    'actions/deleteLoadBalancerControllerRole.ts': 'network',
+    'actions/deleteOidcProvider.ts': 'network',
+    'actions/deleteSubnetShare.ts': 'network',
+    'actions/checkNoLoadBalancers.ts': 'network',
+    // ACM in the network account, Route 53 in the zone's (DNS) account.
+    'actions/ensureCertificate.ts': { acm: 'network', route53: 'dns' },
+    // The template forms' VPC and subnet lists, read with the network role.
+    'autocomplete/networkAutocomplete.ts': 'network',
+    // The Organization check of describe-shared-network, made as each account.
+    'lib/organization.ts': 'both',
+  };
 
 const SRC = path.join(__dirname, '..');
 
@@ -40,7 +49,9 @@ const SRC = path.join(__dirname, '..');
 function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
   const named = [
-    ...source.matchAll(/'((?:ec2|ram|iam|eks|tag|organizations):[A-Za-z]+)'/g),
+    ...source.matchAll(
+      /'((?:ec2|ram|iam|eks|tag|organizations|acm|route53):[A-Za-z]+)'/g,
+    ),
   ].map(m => m[1]);
   // The shared look-ups a file imports make calls on its behalf.
   const lookups = [
@@ -64,50 +75,57 @@ describe('shipped policies', () => {
     );
   });
 
-  it.each(Object.entries(ACTION_FILES))(
-    '%s: the %s account policy covers every AWS call it makes',
-    (file, account) => {
-      const named = actionsNamedIn(file);
-      expect(named.length).toBeGreaterThan(0);
-      for (const policy of [
-        ...(account !== 'workload' ? [BACKSTAGE_NETWORK_ACCOUNT_POLICY] : []),
-        ...(account !== 'network' ? [BACKSTAGE_WORKLOAD_ACCOUNT_POLICY] : []),
-      ]) {
+  /** The actions of a file called in an account. */
+  const namedFor = (file: string, account: Account): string[] => {
+    const where = ACTION_FILES[file];
+    const named = actionsNamedIn(file);
+    if (typeof where === 'string') {
+      return where === account || (where === 'both' && account !== 'dns')
+        ? named
+        : [];
+    }
+    return named.filter(a => where[a.split(':')[0]] === account);
+  };
+  const POLICIES: Array<[object, Account]> = [
+    [BACKSTAGE_NETWORK_ACCOUNT_POLICY, 'network'],
+    [BACKSTAGE_WORKLOAD_ACCOUNT_POLICY, 'workload'],
+    [BACKSTAGE_DNS_ACCOUNT_POLICY, 'dns'],
+  ];
+
+  it.each(Object.keys(ACTION_FILES))(
+    '%s: the policy of each account it calls covers every AWS call it makes there',
+    file => {
+      expect(actionsNamedIn(file).length).toBeGreaterThan(0);
+      for (const [policy, account] of POLICIES) {
         const allowed = policyActions(policy);
-        expect(named.filter(a => !allowed.has(a))).toEqual([]);
+        expect({
+          account,
+          missing: namedFor(file, account).filter(a => !allowed.has(a)),
+        }).toEqual({ account, missing: [] });
       }
     },
   );
 
   it('grants nothing beyond what the actions call, plus tagging on create', () => {
-    const used = (account: 'network' | 'workload') =>
-      new Set(
-        Object.entries(ACTION_FILES)
-          .filter(([, a]) => a === account || a === 'both')
-          .flatMap(([file]) => actionsNamedIn(file)),
-      );
+    const used = (account: Account) =>
+      new Set(Object.keys(ACTION_FILES).flatMap(f => namedFor(f, account)));
     const tagging = new Set([
       'ec2:CreateTags',
       'ram:TagResource',
       'iam:TagOpenIDConnectProvider',
       'iam:TagRole',
+      'acm:AddTagsToCertificate',
     ]);
-    for (const [policy, account] of [
-      [BACKSTAGE_NETWORK_ACCOUNT_POLICY, 'network'],
-      [BACKSTAGE_WORKLOAD_ACCOUNT_POLICY, 'workload'],
-    ] as const) {
+    for (const [policy, account] of POLICIES) {
       const extra = [...policyActions(policy)].filter(
         a => !used(account).has(a) && !tagging.has(a),
       );
-      expect(extra).toEqual([]);
+      expect({ account, extra }).toEqual({ account, extra: [] });
     }
   });
 
   it('uses no wildcard actions', () => {
-    for (const policy of [
-      BACKSTAGE_NETWORK_ACCOUNT_POLICY,
-      BACKSTAGE_WORKLOAD_ACCOUNT_POLICY,
-    ]) {
+    for (const [policy] of POLICIES) {
       expect([...policyActions(policy)].filter(a => a.includes('*'))).toEqual(
         [],
       );
