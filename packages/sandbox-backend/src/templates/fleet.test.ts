@@ -51,7 +51,13 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import sandboxFeatures from 'sandbox/backend';
-import { TEMPLATES_DIR } from './__testUtils__/harness';
+import {
+  applicationValues,
+  controllerValues,
+  onboardingValues,
+  portalCatalogConfig,
+  portalClient,
+} from './__testUtils__/portal';
 
 jest.setTimeout(900_000);
 
@@ -76,6 +82,8 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
   let network: SandboxNetwork;
   let server: any;
   let publishDir: string;
+  let waitForEntity: ReturnType<typeof portalClient>['waitForEntity'];
+  let runTask: ReturnType<typeof portalClient>['runTask'];
 
   async function admin<T>(
     Client: new (config: any) => T,
@@ -84,51 +92,6 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
     const { sdkCredentialProvider: credentials } =
       await sandboxAdminCredentials(accountId);
     return new Client({ region: REGION, credentials });
-  }
-
-  async function waitForEntity(ref: string) {
-    const [kind, rest] = ref.split(':');
-    const [namespace, name] = rest.split('/');
-    for (let i = 0; i < 240; i++) {
-      const res = await request(server)
-        .get(`/api/catalog/entities/by-name/${kind}/${namespace}/${name}`)
-        .set('Authorization', auth());
-      if (res.status === 200) return res.body;
-      await new Promise(r => setTimeout(r, 500));
-    }
-    throw new Error(`${ref} never appeared in the catalog`);
-  }
-
-  /** Runs a template as a task; resolves to its log, rejects with it when the task fails. */
-  async function runTask(
-    templateName: string,
-    values: Record<string, unknown>,
-  ): Promise<string> {
-    const created = await request(server)
-      .post('/api/scaffolder/v2/tasks')
-      .set('Authorization', auth())
-      .send({ templateRef: `template:default/${templateName}`, values });
-    expect(created.status).toBe(201);
-    for (let i = 0; i < 2400; i++) {
-      const task = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-        .set('Authorization', auth());
-      if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
-        const events = await request(server)
-          .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-          .set('Authorization', auth());
-        const log = (events.body as any[])
-          .map(e => e.body?.message)
-          .filter(Boolean)
-          .join('\n');
-        if (task.body.status !== 'completed') {
-          throw new Error(`${templateName} ended ${task.body.status}:\n${log}`);
-        }
-        return log;
-      }
-      await new Promise(r => setTimeout(r, 250));
-    }
-    throw new Error(`${templateName} did not finish`);
   }
 
   const health = (name: string) =>
@@ -183,11 +146,6 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
     restore = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
     publishDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-fleet-'));
-    const templateLocation = (name: string) => ({
-      type: 'file',
-      target: path.join(TEMPLATES_DIR, name, 'template.yaml'),
-      rules: [{ allow: ['Template'] }],
-    });
     ({ server } = await startTestBackend({
       features: [
         catalogPlugin,
@@ -208,30 +166,12 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
               cache: { ttlSeconds: 0.001 },
               rateLimit: { callsPerSecond: 50, burst: 50 },
             },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'Resource',
-                    'Location',
-                    'Group',
-                  ],
-                },
-              ],
-              locations: [
-                templateLocation('cluster-onboarding'),
-                templateLocation('load-balancer-controller'),
-                templateLocation('alb-application'),
-                templateLocation('teardown'),
-              ],
-              processingInterval: { seconds: 1 },
-            },
+            catalog: portalCatalogConfig(),
           },
         }),
       ],
     }));
+    ({ waitForEntity, runTask } = portalClient(server, auth));
     await waitForEntity('template:default/eks-cross-account-alb-teardown');
   });
 
@@ -241,36 +181,17 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
     fs.rmSync(publishDir, { recursive: true, force: true });
   });
 
-  const onboarding = (c: (typeof CLUSTERS)[number]) => ({
-    networkAccountId: NETWORK,
-    workloadAccountId: c.workloadAccountId,
-    region: REGION,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
-    privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    sharePublicSubnets: false,
-    clusterName: c.name,
-    kubernetesVersion: '1.33',
-    instanceType: 'm6i.large',
-    desiredSize: 2,
-    minSize: 2,
-    maxSize: 4,
-    owner: 'group:default/guests',
-    publishTo: 'sandbox',
-  });
-  const application = (app: (typeof APPS)[number]) => ({
-    name: app.name,
-    cluster: `resource:default/${app.cluster}`,
-    owner: 'group:default/guests',
-    namespace: app.name,
-    image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
-    containerPort: 80,
-    replicas: 2,
-    scheme: 'internet-facing',
-    healthCheckPath: '/',
-    ...(app.groupName ? { groupName: app.groupName } : {}),
-    publishTo: 'sandbox',
-  });
+  const onboarding = (c: (typeof CLUSTERS)[number]) =>
+    onboardingValues(network, {
+      clusterName: c.name,
+      workloadAccountId: c.workloadAccountId,
+    });
+  const application = (app: (typeof APPS)[number]) =>
+    applicationValues({
+      name: app.name,
+      clusterName: app.cluster,
+      groupName: app.groupName,
+    });
   const teardown = (values: Record<string, unknown>) =>
     runTask('eks-cross-account-alb-teardown', {
       clusterStillExists: true,
@@ -299,12 +220,10 @@ describe('the recipe for a fleet: three clusters, two workload accounts, an Ingr
     for (const c of CLUSTERS) {
       await runTask('eks-cross-account-cluster-onboarding', onboarding(c));
       await waitForEntity(`resource:default/${c.name}`);
-      await runTask('eks-cross-account-load-balancer-controller', {
-        cluster: `resource:default/${c.name}`,
-        namespace: 'kube-system',
-        serviceAccountName: 'aws-load-balancer-controller',
-        publishTo: 'sandbox',
-      });
+      await runTask(
+        'eks-cross-account-load-balancer-controller',
+        controllerValues(c.name),
+      );
     }
     const before = await counts();
     await expect(

@@ -48,7 +48,13 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import sandboxFeatures from 'sandbox/backend';
-import { TEMPLATES_DIR } from './__testUtils__/harness';
+import {
+  applicationValues,
+  controllerValues,
+  onboardingValues,
+  portalCatalogConfig,
+  portalClient,
+} from './__testUtils__/portal';
 
 jest.setTimeout(300_000);
 
@@ -61,6 +67,8 @@ describe('templates as real tasks in the sandbox', () => {
   let network: SandboxNetwork;
   let server: any;
   let publishDir: string;
+  let waitForEntity: ReturnType<typeof portalClient>['waitForEntity'];
+  let runTask: ReturnType<typeof portalClient>['runTask'];
 
   async function clients(accountId: string) {
     const { sdkCredentialProvider: credentials } =
@@ -71,66 +79,6 @@ describe('templates as real tasks in the sandbox', () => {
       acm: new ACMClient(opts),
       route53: new Route53Client(opts),
     };
-  }
-
-  async function waitForEntity(ref: string) {
-    const [kind, rest] = ref.split(':');
-    const [namespace, name] = rest.split('/');
-    for (let i = 0; i < 120; i++) {
-      const res = await request(server)
-        .get(`/api/catalog/entities/by-name/${kind}/${namespace}/${name}`)
-        .set('Authorization', auth());
-      if (res.status === 200) return res.body;
-      await new Promise(r => setTimeout(r, 500));
-    }
-    const locations = await request(server)
-      .get('/api/catalog/locations')
-      .set('Authorization', auth());
-    const entities = await request(server)
-      .get(
-        '/api/catalog/entities?filter=kind=location&fields=metadata.name,spec,status',
-      )
-      .set('Authorization', auth());
-    throw new Error(
-      `${ref} never appeared in the catalog; locations ${JSON.stringify(
-        locations.body,
-      )}; entities ${JSON.stringify(entities.body)}; files ${(
-        locations.body as any[]
-      )
-        .map(l => fs.readFileSync(l.data.target, 'utf8'))
-        .join('\n---\n')}`,
-    );
-  }
-
-  async function runTask(
-    templateName: string,
-    values: Record<string, unknown>,
-  ) {
-    const created = await request(server)
-      .post('/api/scaffolder/v2/tasks')
-      .set('Authorization', auth())
-      .send({ templateRef: `template:default/${templateName}`, values });
-    expect(created.status).toBe(201);
-    for (let i = 0; i < 600; i++) {
-      const task = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-        .set('Authorization', auth());
-      if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
-        if (task.body.status !== 'completed') {
-          const events = await request(server)
-            .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-            .set('Authorization', auth());
-          const log = (events.body as any[])
-            .map(e => e.body?.message)
-            .filter(Boolean)
-            .join('\n');
-          throw new Error(`${templateName} ended ${task.body.status}:\n${log}`);
-        }
-        return task.body;
-      }
-      await new Promise(r => setTimeout(r, 250));
-    }
-    throw new Error(`${templateName} did not finish`);
   }
 
   /** Counts of everything the golden path creates, per account. */
@@ -151,11 +99,6 @@ describe('templates as real tasks in the sandbox', () => {
     restore = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
     publishDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-repos-'));
-    const templateLocation = (name: string) => ({
-      type: 'file',
-      target: path.join(TEMPLATES_DIR, name, 'template.yaml'),
-      rules: [{ allow: ['Template'] }],
-    });
     ({ server } = await startTestBackend({
       features: [
         catalogPlugin,
@@ -167,29 +110,16 @@ describe('templates as real tasks in the sandbox', () => {
           data: {
             aws: sandboxAwsConfig(),
             sandbox: { enabled: true, publishDirectory: publishDir },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'Resource',
-                    'Location',
-                    'Group',
-                  ],
-                },
-              ],
-              locations: [
-                templateLocation('cluster-onboarding'),
-                templateLocation('load-balancer-controller'),
-                templateLocation('alb-application'),
-              ],
-              processingInterval: { seconds: 1 },
-            },
+            catalog: portalCatalogConfig([
+              'cluster-onboarding',
+              'load-balancer-controller',
+              'alb-application',
+            ]),
           },
         }),
       ],
     }));
+    ({ waitForEntity, runTask } = portalClient(server, auth));
     await waitForEntity('template:default/eks-cross-account-alb-application');
   });
 
@@ -199,41 +129,17 @@ describe('templates as real tasks in the sandbox', () => {
     fs.rmSync(publishDir, { recursive: true, force: true });
   });
 
-  const onboarding = () => ({
-    networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-    workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
-    region: SANDBOX_REGION,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
-    privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    sharePublicSubnets: false,
-    clusterName: CLUSTER,
-    kubernetesVersion: '1.33',
-    instanceType: 'm6i.large',
-    desiredSize: 2,
-    minSize: 2,
-    maxSize: 4,
-    owner: 'group:default/guests',
-    publishTo: 'sandbox',
-  });
-  const controller = {
-    cluster: `resource:default/${CLUSTER}`,
-    namespace: 'kube-system',
-    serviceAccountName: 'aws-load-balancer-controller',
-    publishTo: 'sandbox',
-  };
-  const application = {
+  const onboarding = () =>
+    onboardingValues(network, {
+      clusterName: CLUSTER,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+    });
+  const controller = controllerValues(CLUSTER);
+  const application = applicationValues({
     name: 'game-2048',
-    cluster: `resource:default/${CLUSTER}`,
-    owner: 'group:default/guests',
-    namespace: 'game-2048',
-    image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
-    containerPort: 80,
+    clusterName: CLUSTER,
     replicas: 3,
-    scheme: 'internet-facing',
-    healthCheckPath: '/',
-    publishTo: 'sandbox',
-  };
+  });
 
   it('refuses contradicting node-group sizes at the first step, before any change', async () => {
     const failure = await runTask('eks-cross-account-cluster-onboarding', {
