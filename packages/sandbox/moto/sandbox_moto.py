@@ -72,6 +72,12 @@ behaviour through the SDK):
    does, ACM reads public DNS). A certificate requested without ValidationMethod DNS gets no
    record and stays pending (the sandbox sends no validation e-mail). While pending, a
    certificate has no serial, validity dates or IssuedAt; IssuedAt is when it was issued.
+13. A sandbox control, not an AWS gap: there are no pods behind the sandbox's targets, so
+   nothing can fail a health check. A target group tagged `sandbox:target-health=unhealthy`
+   (AddTags, as the sandbox's administrator) reports its registered targets as ELB reports
+   targets that fail their checks: `unhealthy`, `Target.ResponseCodeMismatch`; removing the
+   tag makes them healthy again. The stand-in that publishes ALB metrics sets it together with
+   the failing metrics, so health and golden signals tell the same story.
 12. CloudWatch GetMetricData answers no value for a percentile statistic (p50, p99, p99.9):
    moto computes only Sum, Average, Minimum, Maximum and SampleCount. CloudWatch computes
    percentiles from the values published in each period (PutMetricData Values/Counts);
@@ -1028,6 +1034,28 @@ def _statistic(self: Any, stat: str) -> Any:
 
 
 Statistics.get_statistics_for_type = _statistic  # type: ignore[method-assign]
+
+
+# --- 13: a sandbox control to make a target group's targets fail their health checks ------
+
+SANDBOX_HEALTH_TAG = "sandbox:target-health"
+_require(ELBv2Backend, "describe_target_health")
+_orig_describe_target_health = ELBv2Backend.describe_target_health
+
+
+def _describe_target_health(self: Any, target_group_arn: str, targets: Any) -> Any:
+    statuses = _orig_describe_target_health(self, target_group_arn, targets)
+    tags = self.tagging_service.get_tag_dict_for_resource(target_group_arn)
+    if tags.get(SANDBOX_HEALTH_TAG) == "unhealthy":
+        for status in statuses:
+            if status.status == "healthy":
+                status.status = "unhealthy"
+                status.reason = "Target.ResponseCodeMismatch"
+                status.description = "Health checks failed with these codes: [500]"
+    return statuses
+
+
+ELBv2Backend.describe_target_health = _describe_target_health  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigReader } from '@backstage/config';
 import {
   AlbLoadBalancer,
@@ -112,6 +116,46 @@ describe('golden signals from CloudWatch (sandbox)', () => {
     // Before the failure: healthy hosts, a low error rate.
     const early = s.errorRatePercent.points[0];
     expect(early.v).toBeLessThan(5);
+    // ELB's health checks tell the same: the failing group's targets are unhealthy.
+    const elbv2 = await createAwsClientFactory({
+      config: new ConfigReader({ aws: sandboxAwsConfig() }),
+    }).client(ElasticLoadBalancingV2Client, {
+      accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+    });
+    const health = await elbv2.send(
+      new DescribeTargetHealthCommand({
+        TargetGroupArn: alb.targetGroupArns[0],
+      }),
+    );
+    expect(
+      health.TargetHealthDescriptions?.map(d => [
+        d.TargetHealth?.State,
+        d.TargetHealth?.Reason,
+      ]),
+    ).toEqual([
+      ['unhealthy', 'Target.ResponseCodeMismatch'],
+      ['unhealthy', 'Target.ResponseCodeMismatch'],
+      ['unhealthy', 'Target.ResponseCodeMismatch'],
+    ]);
+    // Published without the failure: healthy again.
+    await sandboxPublishAlbMetrics({
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      loadBalancerArn: alb.loadBalancerArn,
+      minutes: 1,
+      until: new Date(now),
+    });
+    const again = await elbv2.send(
+      new DescribeTargetHealthCommand({
+        TargetGroupArn: alb.targetGroupArns[0],
+      }),
+    );
+    expect(
+      again.TargetHealthDescriptions?.every(
+        d => d.TargetHealth?.State === 'healthy',
+      ),
+    ).toBe(true);
   });
 
   it('says "no traffic" for a load balancer CloudWatch has no metrics for', async () => {

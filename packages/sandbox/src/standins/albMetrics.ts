@@ -20,9 +20,11 @@ import {
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
+  AddTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  RemoveTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
 import { sandboxAdminClients, sandboxAdminCredentials } from '../accounts';
@@ -87,6 +89,20 @@ export async function sandboxPublishAlbMetrics(
       };
     }),
   );
+  // Health tells the same story as the metrics: the failing groups' targets fail their checks
+  // once the failure has started (moto/sandbox_moto.py, control 13).
+  const failingNow =
+    (options.failingSince?.getTime() ?? -Infinity) <=
+    (options.until ?? new Date()).getTime();
+  for (const tg of groups) {
+    await setSandboxTargetGroupHealth(
+      elbv2,
+      tg.arn,
+      failingNow && (options.failingTargetGroupArns ?? []).includes(tg.arn)
+        ? 'unhealthy'
+        : 'healthy',
+    );
+  }
   const lb = arnSuffix(options.loadBalancerArn);
   const until = Math.floor((options.until ?? new Date()).getTime() / 60_000);
   const minutes = options.minutes ?? 180;
@@ -220,4 +236,34 @@ export async function sandboxPublishAlbMetrics(
     );
   }
   return { datapoints: data.length };
+}
+
+/** The sandbox's tag that makes a target group's targets fail their health checks. */
+export const SANDBOX_TARGET_HEALTH_TAG = 'sandbox:target-health';
+
+/**
+ * Makes the targets of a target group fail their health checks (`unhealthy`,
+ * `Target.ResponseCodeMismatch`) or pass them again: the sandbox has no pods whose checks
+ * could fail, so a tag the sandbox's moto reads stands for them.
+ */
+export async function setSandboxTargetGroupHealth(
+  elbv2: ElasticLoadBalancingV2Client,
+  targetGroupArn: string,
+  health: 'healthy' | 'unhealthy',
+): Promise<void> {
+  if (health === 'unhealthy') {
+    await elbv2.send(
+      new AddTagsCommand({
+        ResourceArns: [targetGroupArn],
+        Tags: [{ Key: SANDBOX_TARGET_HEALTH_TAG, Value: 'unhealthy' }],
+      }),
+    );
+  } else {
+    await elbv2.send(
+      new RemoveTagsCommand({
+        ResourceArns: [targetGroupArn],
+        TagKeys: [SANDBOX_TARGET_HEALTH_TAG],
+      }),
+    );
+  }
 }
