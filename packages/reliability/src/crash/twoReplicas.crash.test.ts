@@ -160,6 +160,11 @@ beforeAll(async () => {
     output,
     workDir,
     config: {
+      // The views below check the read lease between replicas: each view reads AWS unless
+      // the other replica's read answers it. The background sweep (on by default) would
+      // answer from its own reads or queue the view; sweep.moto.test.ts covers the sweep over
+      // two replicas.
+      awsAlb: { sweep: { enabled: false } },
       backend: {
         cache: {
           store: 'redis',
