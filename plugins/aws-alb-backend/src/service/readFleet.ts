@@ -18,12 +18,12 @@ import { LoadBalancerLocator } from './locator';
 import {
   AlbAwsClients,
   chunk,
-  consoleUrl,
   describeListeners,
   describeLoadBalancers,
   describeTargetHealth,
   isTargetGroupNotFound,
   toListener,
+  toLoadBalancer,
   toTargetGroup,
 } from './readLoadBalancers';
 
@@ -261,23 +261,7 @@ export async function readFleetStructure(
       groups.forEach(tg => tg.TargetGroupArn && needed.add(tg.TargetGroupArn));
       entries.push({
         lb: {
-          arn,
-          name: lb.LoadBalancerName ?? '',
-          dnsName: lb.DNSName,
-          scheme: lb.Scheme,
-          state: lb.State?.Code,
-          stateReason: lb.State?.Reason,
-          type: lb.Type,
-          vpcId: lb.VpcId,
-          availabilityZones: (lb.AvailabilityZones ?? []).map(az => ({
-            zoneName: az.ZoneName,
-            subnetId: az.SubnetId,
-          })),
-          securityGroups: lb.SecurityGroups ?? [],
-          accountId: locator.accountId,
-          region: locator.region,
-          consoleUrl: consoleUrl(arn, locator.region, locator.partition),
-          ...(lbTags.get(arn) ? { tags: lbTags.get(arn) } : {}),
+          ...toLoadBalancer(lb, locator, lbTags.get(arn)),
           listeners: previousByArn.get(arn)?.listeners ?? [],
           targetGroups: [],
         },

@@ -346,6 +346,34 @@ export function toTargetGroup(
 }
 
 /** An ELBv2 action as the response shows it (listener default actions and rules). */
+/** The load balancer's own fields as the response shows them (listeners and groups apart). */
+export function toLoadBalancer(
+  lb: LoadBalancer,
+  locator: LoadBalancerLocator,
+  tags: Record<string, string> | undefined,
+): Omit<AlbLoadBalancer, 'listeners' | 'targetGroups'> {
+  const arn = lb.LoadBalancerArn ?? '';
+  return {
+    arn,
+    name: lb.LoadBalancerName ?? '',
+    dnsName: lb.DNSName,
+    scheme: lb.Scheme,
+    state: lb.State?.Code,
+    stateReason: lb.State?.Reason,
+    type: lb.Type,
+    vpcId: lb.VpcId,
+    availabilityZones: (lb.AvailabilityZones ?? []).map(az => ({
+      zoneName: az.ZoneName,
+      subnetId: az.SubnetId,
+    })),
+    securityGroups: lb.SecurityGroups ?? [],
+    accountId: locator.accountId,
+    region: locator.region,
+    consoleUrl: consoleUrl(arn, locator.region, locator.partition),
+    ...(tags ? { tags } : {}),
+  };
+}
+
 export function toAction(a: Action): AlbListenerAction {
   const targetGroupArns = [
     ...(a.TargetGroupArn ? [a.TargetGroupArn] : []),
@@ -475,23 +503,7 @@ export async function readLoadBalancers(
     const lb = byArn.get(arn);
     if (!lb || !listeners[i] || !targetGroups[i]) return;
     result.push({
-      arn,
-      name: lb.LoadBalancerName ?? '',
-      dnsName: lb.DNSName,
-      scheme: lb.Scheme,
-      state: lb.State?.Code,
-      stateReason: lb.State?.Reason,
-      type: lb.Type,
-      vpcId: lb.VpcId,
-      availabilityZones: (lb.AvailabilityZones ?? []).map(az => ({
-        zoneName: az.ZoneName,
-        subnetId: az.SubnetId,
-      })),
-      securityGroups: lb.SecurityGroups ?? [],
-      accountId: locator.accountId,
-      region: locator.region,
-      consoleUrl: consoleUrl(arn, locator.region, locator.partition),
-      ...(tagsByArn?.get(arn) ? { tags: tagsByArn.get(arn) } : {}),
+      ...toLoadBalancer(lb, locator, tagsByArn?.get(arn)),
       listeners: (listeners[i] ?? [])
         .map(toListener)
         .sort((a, b) => (a.port ?? 0) - (b.port ?? 0)),
