@@ -1,15 +1,11 @@
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  GetResourcesCommand,
-  ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   accountClient,
   AwsActionOptions,
   AwsTemplateAction,
-  call,
   networkScope,
 } from '../lib/action';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -19,9 +15,9 @@ import {
   ANNOTATION_REGION,
   ANNOTATION_WORKLOAD_ACCOUNT_ID,
   EKS_CLUSTER_RESOURCE_TYPE,
-  LBC_TAG_CLUSTER,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { z } from 'zod/v3';
+import { findControllerResources } from '../lib/controllerResources';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './checkClusterName.examples';
 
@@ -173,27 +169,12 @@ async function refuseNameInUseInAws(options: AwsActionOptions, input: Input) {
     { accountId: input.networkAccountId, region: input.region },
     'networkAccountId',
   );
-  const arns: string[] = [];
-  let token: string | undefined;
-  do {
-    const request = new GetResourcesCommand({
-      ResourceTypeFilters: [
-        'elasticloadbalancing:loadbalancer',
-        'elasticloadbalancing:targetgroup',
-      ],
-      TagFilters: [{ Key: LBC_TAG_CLUSTER, Values: [input.clusterName] }],
-      PaginationToken: token,
-    });
-    const page = await call(scope, 'tag:GetResources', () =>
-      tagging.send(request),
-    );
-    arns.push(
-      ...(page.ResourceTagMappingList ?? []).flatMap(m =>
-        m.ResourceARN ? [m.ResourceARN] : [],
-      ),
-    );
-    token = page.PaginationToken || undefined;
-  } while (token);
+  const arns = (
+    await findControllerResources(tagging, scope, input, [
+      'elasticloadbalancing:loadbalancer',
+      'elasticloadbalancing:targetgroup',
+    ])
+  ).map(m => m.ResourceARN!);
   if (arns.length) {
     const shown = arns.slice(0, 3).join(', ');
     throw new ConflictError(

@@ -1,5 +1,4 @@
 import {
-  GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
   ResourceTagMapping,
 } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -8,18 +7,17 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ingressOfTargetGroupResource,
   isTargetGroupOfIngress,
-  LBC_TAG_CLUSTER,
   LBC_TAG_RESOURCE,
   LBC_TAG_STACK,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { z } from 'zod/v3';
 import {
   AwsActionOptions,
-  call,
   networkScope,
   ScopeBase,
   AwsTemplateAction,
 } from '../lib/action';
+import { findControllerResources } from '../lib/controllerResources';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './checkNoLoadBalancers.examples';
 
@@ -211,24 +209,7 @@ async function tagged(
     accountId: input.networkAccountId,
     region: input.region,
   });
-  const tagFilters = [{ Key: LBC_TAG_CLUSTER, Values: [input.clusterName] }];
-  if (input.stack)
-    tagFilters.push({ Key: LBC_TAG_STACK, Values: [input.stack] });
-  const mappings: ResourceTagMapping[] = [];
-  let token: string | undefined;
-  do {
-    const request = new GetResourcesCommand({
-      ResourceTypeFilters: resourceTypes,
-      TagFilters: tagFilters,
-      PaginationToken: token,
-    });
-    const page = await call(scope, 'tag:GetResources', () =>
-      tagging.send(request),
-    );
-    mappings.push(...(page.ResourceTagMappingList ?? []));
-    token = page.PaginationToken || undefined;
-  } while (token);
-  return mappings.filter(m => m.ResourceARN);
+  return findControllerResources(tagging, scope, input, resourceTypes);
 }
 
 async function findControllerLoadBalancers(

@@ -44,7 +44,7 @@ const SRC = path.join(__dirname, '..');
 
 /**
  * The IAM actions a file names in call(...) and mutate(...) steps, and those of the shared
- * look-ups it imports from lib/ (lookups.ts, roleLookups.ts).
+ * look-ups it imports from lib/ (lookups.ts, roleLookups.ts, controllerResources.ts).
  */
 function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
@@ -55,7 +55,9 @@ function actionsNamedIn(file: string): string[] {
   ].map(m => m[1]);
   // The shared look-ups a file imports make calls on its behalf.
   const lookups = [
-    ...source.matchAll(/from '\.\.\/lib\/(lookups|roleLookups)'/g),
+    ...source.matchAll(
+      /from '\.\.\/lib\/(lookups|roleLookups|controllerResources)'/g,
+    ),
   ].flatMap(m => actionsNamedIn(`lib/${m[1]}.ts`));
   return [...named, ...lookups];
 }
