@@ -446,6 +446,8 @@ describe('permissions: who may run which template', () => {
         application('platform-app', 'group:default/platform-team'),
       ),
     ).toMatchObject({ status: 'completed' });
+    // The next test reads its health: the catalog must have processed it first.
+    await waitForEntity('component:default/platform-app');
 
     // Even for the application their group owns: the teardown changes the network account.
     const refused = await runTask(
