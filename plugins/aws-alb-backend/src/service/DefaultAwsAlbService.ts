@@ -602,34 +602,19 @@ export class DefaultAwsAlbService implements AwsAlbService {
     if (this.isFresh(cached)) {
       return this.fromEntry(cached);
     }
-    const { sweep, staleTtlMs, rateLimit } = this.options.settings;
+    const { sweep, staleTtlMs } = this.options.settings;
     const sweepOn = sweep?.enabled && this.sweepCreated;
-    if (sweepOn) {
+    if (sweepOn && cached && ageMs < staleTtlMs) {
       // The sweep keeps answers fresh: a view never waits for AWS when there is one.
-      if (cached && ageMs < staleTtlMs) {
-        this.markWanted(key);
-        return this.fromEntry(cached as CacheEntry);
-      }
-      // Never read (or too old to show): read now only if the budget is there without
-      // taking what the sweep leaves for others; else the sweep reads it first, batched.
-      const budget = this.options.clientFactory.budget?.(
-        locator.accountId,
-        locator.region,
-      );
-      const calls = expectedCalls(locator, cached) + sweep.headroomCalls;
-      const wait = budget
-        ? await budget
-            .peekWaitMs(Math.min(calls, rateLimit.burst))
-            .catch(() => 0)
-        : 0;
-      if (wait > 0) return this.queued(key);
+      this.markWanted(key);
+      return this.fromEntry(cached as CacheEntry);
     }
     // Identical concurrent requests share one read of AWS: in this process through the
     // promise, across replicas through a lease in the shared cache.
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.readOnce(locator, key, cached).finally(() =>
-        this.inflight.delete(key),
+      pending = this.readOnce(locator, key, cached, Boolean(sweepOn)).finally(
+        () => this.inflight.delete(key),
       );
       this.inflight.set(key, pending);
     }
@@ -641,15 +626,48 @@ export class DefaultAwsAlbService implements AwsAlbService {
     });
   }
 
+  /**
+   * With the sweep on, a never-read entity is read now only if the budget is there without
+   * taking what the sweep leaves for others; else the sweep reads it first, batched. One
+   * step takes the tokens (no look first), and the read then does not ask the bucket again.
+   * Returns the calls taken, 0 when the budget could not be asked, or undefined when it is
+   * spent.
+   */
+  private async reserveRead(
+    locator: LoadBalancerLocator,
+    cached: CacheEntry | undefined,
+  ): Promise<number | undefined> {
+    const { clientFactory, settings } = this.options;
+    const budget = clientFactory.budget?.(locator.accountId, locator.region);
+    if (!budget || !settings.sweep) return 0;
+    const calls = expectedCalls(locator, cached);
+    const granted = await budget
+      .reserve(calls, settings.sweep.headroomCalls)
+      .catch(() => undefined);
+    if (granted === undefined) return 0;
+    return granted ? calls : undefined;
+  }
+
   private async readOnce(
     locator: LoadBalancerLocator,
     key: string,
     cached: CacheEntry | undefined,
+    sweepOn: boolean,
   ): Promise<Snapshot> {
+    const readOwn = async () => {
+      const prepaidCalls = sweepOn
+        ? await this.reserveRead(locator, cached)
+        : 0;
+      if (prepaidCalls === undefined) return this.queued(key);
+      return this.refresh(locator, key, cached, {
+        prepaidCalls: prepaidCalls || undefined,
+      });
+    };
     if (!this.options.settings.sharedCache) {
       // A memory cache is this process's own: the promise above is all the sharing there is.
-      return this.refresh(locator, key, cached);
+      return readOwn();
     }
+    // The lease first: the replica that reads pays for it, the others wait for its answer.
     const claim = await this.lease.claim(key);
     if (!claim.held) {
       const answer = await this.lease.waitFor(key, claim.until, async () => {
@@ -667,7 +685,7 @@ export class DefaultAwsAlbService implements AwsAlbService {
       return this.refresh(locator, key, await this.readCache(key));
     }
     try {
-      return await this.refresh(locator, key, cached);
+      return await readOwn();
     } finally {
       await claim.release();
     }

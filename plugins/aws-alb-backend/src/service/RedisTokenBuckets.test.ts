@@ -110,6 +110,35 @@ describe('RedisTokenBuckets', () => {
     expect(await b.takeAvailable(1, 2)).toBe(1);
   });
 
+  it('a view reserves all its calls or none, leaving the headroom, whichever replica asks', async () => {
+    const { connection } = await caches.init('REDIS_7');
+    const prefix = `aws-alb-test-${randomUUID()}`;
+    // So slow that nothing refills during the test.
+    const slow = () => {
+      const buckets = new RedisTokenBuckets({
+        connection,
+        keyPrefix: prefix,
+        ratePerSecond: 0.01,
+        burst: BURST,
+        maxWaitMs: 0,
+        logger: mockServices.logger.mock(),
+      });
+      open.push(buckets);
+      return buckets.get('111111111111', 'eu-west-2');
+    };
+    const [a, b] = [slow(), slow()];
+    // 5 tokens: 2 + headroom 2 fit, and are taken.
+    expect(await a.reserve(2, 2)).toBe(true);
+    // 3 left: another 2 + 2 do not fit, and nothing is taken.
+    expect(await b.reserve(2, 2)).toBe(false);
+    expect(await b.takeAvailable(100, 0)).toBe(3);
+    await b.refund(3);
+    // A read larger than the bucket needs only a full bucket.
+    await a.refund(2);
+    expect(await b.reserve(9, 2)).toBe(true);
+    expect(await a.peekWaitMs(1)).toBeGreaterThan(0);
+  });
+
   it('falls back to its own bucket when Redis cannot be reached', async () => {
     const logger = mockServices.logger.mock();
     const buckets = new RedisTokenBuckets({

@@ -54,6 +54,15 @@ elseif op == 'refund' then
 elseif op == 'peek' then
   local need = math.min(count, burst)
   if tokens < need then wait = (need - tokens) / rate * 1000 end
+elseif op == 'reserve' then
+  local need = math.min(count + limit, burst)
+  if tokens < need then
+    granted = 0
+    wait = (need - tokens) / rate * 1000
+  else
+    tokens = tokens - count
+    taken = count
+  end
 elseif op == 'take' then
   taken = math.floor(math.min(count, tokens - limit))
   if taken < 0 then taken = 0 end
@@ -90,7 +99,7 @@ class RedisTokenBucket implements CallBudget {
   ) {}
 
   private async run(
-    op: 'acquire' | 'refund' | 'peek' | 'take',
+    op: 'acquire' | 'refund' | 'peek' | 'take' | 'reserve',
     count: number,
     limit: number,
   ): Promise<[number, number, number] | undefined> {
@@ -125,6 +134,11 @@ class RedisTokenBucket implements CallBudget {
   async peekWaitMs(count = 1): Promise<number> {
     const result = await this.run('peek', count, 0);
     return result ? result[1] : this.fallback.peekWaitMs(count);
+  }
+
+  async reserve(count: number, keep: number): Promise<boolean> {
+    const result = await this.run('reserve', count, keep);
+    return result ? result[0] === 1 : this.fallback.reserve(count, keep);
   }
 
   async takeAvailable(max: number, keep: number): Promise<number> {

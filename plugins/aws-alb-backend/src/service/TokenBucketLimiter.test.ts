@@ -82,6 +82,21 @@ describe('TokenBucketLimiter reservations', () => {
     expect(limiter.estimateWaitMs(8)).toBe(0);
     expect(limiter.estimateWaitMs(9)).toBe(250);
   });
+
+  it('reserves a read and its headroom in one step, or takes nothing', async () => {
+    jest.useFakeTimers();
+    const limiter = new TokenBucketLimiter('k', {
+      ratePerSecond: 4,
+      burst: 8,
+      maxWaitMs: 500,
+    });
+    expect(await limiter.reserve(5, 2)).toBe(true);
+    // 3 left: 1 + headroom 2 fit, 2 + 2 do not.
+    expect(await limiter.reserve(2, 2)).toBe(false);
+    expect(limiter.estimateWaitMs(3)).toBe(0);
+    expect(await limiter.reserve(1, 2)).toBe(true);
+    expect(limiter.estimateWaitMs(3)).toBe(250);
+  });
 });
 
 describe('TokenBucketLimiter maxWaitMs override', () => {

@@ -56,6 +56,12 @@ export interface CallBudget {
    * the background sweep spends only what interactive views do not need. Never waits.
    */
   takeAvailable(max: number, keep: number): Promise<number>;
+  /**
+   * Takes `count` tokens at once when at least `count + keep` (at most the burst) are there
+   * now, else takes none; never waits. One step where `peekWaitMs` then `acquire` would be
+   * two (two round trips to a shared bucket, and a race between them).
+   */
+  reserve(count: number, keep: number): Promise<boolean>;
 }
 
 /**
@@ -135,6 +141,13 @@ export class TokenBucketLimiter implements CallBudget {
 
   async peekWaitMs(count = 1): Promise<number> {
     return this.estimateWaitMs(Math.min(count, this.options.burst));
+  }
+
+  async reserve(count: number, keep: number): Promise<boolean> {
+    if (this.estimateWaitMs(Math.min(count + keep, this.options.burst)) > 0)
+      return false;
+    this.tokens -= count;
+    return true;
   }
 
   async takeAvailable(max: number, keep: number): Promise<number> {
