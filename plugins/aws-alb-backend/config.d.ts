@@ -78,7 +78,10 @@ export interface Config {
       headroomCalls?: number;
       /** Answers younger than this are not refreshed by the sweep. Default 45. */
       minAgeSeconds?: number;
-      /** How long listeners are kept before the sweep reads them again. Default 600. */
+      /**
+       * How long listeners are kept before the sweep reads them again, or three health
+       * refreshes of their entity when that is longer (large fleets). Default 600.
+       */
       listenersTtlSeconds?: number;
     };
   };

@@ -1,5 +1,6 @@
 /* eslint-disable no-console */
 import { FleetResult } from './fleet';
+import { LISTENER_REFRESH_CYCLES } from '../src/service/HealthSweep';
 
 type Cell = FleetResult | { computed: string } | undefined;
 const isRun = (c: Cell): c is FleetResult =>
@@ -40,14 +41,19 @@ export function printFleetTable(options: {
       : 'not run';
   /**
    * Calls per refresh in the steady state: health alone (measured) plus one DescribeListeners
-   * per load balancer per listener TTL, i.e. cycle / TTL per refresh, with the cycle measured.
+   * per load balancer per max(listener TTL, 3 health cycles) (the sweep's
+   * LISTENER_REFRESH_CYCLES), i.e. cycle / that per refresh, with the cycle measured.
    */
   const amortized = (c: Cell) => {
     if (!isRun(c) || !c.steady || !c.steady.refreshes) return undefined;
     const { calls, refreshes, listenerCalls, seconds } = c.steady;
     const health = (calls - listenerCalls) / refreshes;
     const cycleS = (c.entities / refreshes) * seconds;
-    return health + cycleS / options.listenersTtlSeconds;
+    return (
+      health +
+      cycleS /
+        Math.max(options.listenersTtlSeconds, LISTENER_REFRESH_CYCLES * cycleS)
+    );
   };
   const perAlb = (c: Cell) => {
     if (!isRun(c)) return 'not run';
@@ -60,10 +66,9 @@ export function printFleetTable(options: {
       )} measured (${calls} calls / ${refreshes} refreshes, of which DescribeListeners ${listenerCalls}: the catch-up after the cold start); health alone ${round(
         (calls - listenerCalls) / refreshes,
         2,
-      )}, + listeners once per ${options.listenersTtlSeconds} s = ${round(
-        amortized(c)!,
-        2,
-      )}`;
+      )}, + listeners once per max(${
+        options.listenersTtlSeconds
+      } s, ${LISTENER_REFRESH_CYCLES} cycles) = ${round(amortized(c)!, 2)}`;
     }
     const reads = c.outcomesByMinute.reduce((n, o) => n + o.fresh, 0);
     return reads

@@ -238,6 +238,18 @@ describe('the health sweep against moto_server', () => {
       ).toBeUndefined();
     }
 
+    // A long health cycle (a large fleet): past their TTL, listeners still wait for three
+    // health refreshes of their entity, so they never take more than a third of its calls.
+    advance(settings.sweep!.listenersTtlMs + 1);
+    mark = proxy.calls.length;
+    expect((await sweep.run(60_000)).entitiesRefreshed).toBe(FLEET + 1);
+    expect(readCounts(mark).DescribeListeners).toBeUndefined();
+    // Short cycles again: the TTL rules, 5 load balancers a batch.
+    advance(settings.sweep!.minAgeMs + 1);
+    mark = proxy.calls.length;
+    await sweep.run(60_000);
+    expect(readCounts(mark).DescribeListeners).toBe(8);
+
     // Fresh answers are left alone.
     mark = proxy.calls.length;
     expect((await sweep.run(60_000)).entitiesRefreshed).toBe(0);

@@ -41,6 +41,14 @@ import { CallBudget } from './TokenBucketLimiter';
 export const LISTENERS_PER_BATCH = 5;
 
 /**
+ * Listeners are re-read at most once every this many health refreshes of their entity, even
+ * past `listenersTtlMs`: in a fleet so large that a health cycle takes minutes, one
+ * `DescribeListeners` per load balancer per TTL would otherwise take a growing share of the
+ * budget (at 1,000 load balancers and 600 s, 1.7 of 4 calls/s) and slow every health refresh.
+ */
+export const LISTENER_REFRESH_CYCLES = 3;
+
+/**
  * Settings of the background sweep (`awsAlb.sweep.*`).
  *
  * @public
@@ -382,7 +390,12 @@ export class HealthSweep implements AwsAlbHealthSweep {
       for (const c of batch) {
         const at = c.entry?.listenersFetchedAt;
         if (listenerArns.size >= LISTENERS_PER_BATCH) break;
-        if (!at || now - Date.parse(at) >= settings.listenersTtlMs) {
+        // The health age before this refresh is the entity's cycle.
+        const ttl = Math.max(
+          settings.listenersTtlMs,
+          LISTENER_REFRESH_CYCLES * c.age,
+        );
+        if (!at || now - Date.parse(at) >= ttl) {
           structure.items
             .get(c.key)
             ?.forEach(({ lb }) => listenerArns.add(lb.arn));
