@@ -769,11 +769,14 @@ _require(ELBv2Backend, "modify_rule", "delete_rule", "modify_listener", "delete_
 
 
 def _sync_target_group_load_balancers(backend: Any) -> None:
+    # moto_server answers on several threads: another request may add a load balancer,
+    # listener or rule while this walks them, so it walks copies (one C call each, under the
+    # GIL) instead of the live dictionaries.
     using: dict[str, list[str]] = {}
-    for lb_arn, lb in backend.load_balancers.items():
-        for listener in lb.listeners.values():
+    for lb_arn, lb in list(backend.load_balancers.items()):
+        for listener in list(lb.listeners.values()):
             actions = list(listener.default_actions or [])
-            for rule in listener.rules.values():
+            for rule in list(listener.rules.values()):
                 actions += list(rule.actions or [])
             for action in actions:
                 if action.type != "forward":
@@ -781,7 +784,7 @@ def _sync_target_group_load_balancers(backend: Any) -> None:
                 for tg_arn in backend._get_target_group_arns_from(action_data=action.data):
                     if lb_arn not in using.setdefault(tg_arn, []):
                         using[tg_arn].append(lb_arn)
-    for tg_arn, tg in backend.target_groups.items():
+    for tg_arn, tg in list(backend.target_groups.items()):
         tg.load_balancer_arns = using.get(tg_arn, [])
 
 
