@@ -63,7 +63,7 @@ export function printFleetTable(options: {
       return `${round(
         calls / refreshes,
         2,
-      )} measured (${calls} calls / ${refreshes} refreshes, of which DescribeListeners ${listenerCalls}: the catch-up after the cold start); health alone ${round(
+      )} measured (${calls} calls / ${refreshes} refreshes, of which DescribeListeners ${listenerCalls}, the catch-up after the cold start included); health alone ${round(
         (calls - listenerCalls) / refreshes,
         2,
       )}, + listeners once per max(${
