@@ -319,6 +319,12 @@ describe('permissions: who may run which template', () => {
     expect(run.log).toContain(
       'Unauthorized action: aws:catalog:check-cluster-name. The action is not allowed.',
     );
+    // Said as the refusal it is: no stack trace, no server path (the scaffolder's step
+    // failure log, patched in .yarn/patches).
+    expect(run.log).toContain(
+      'NotAllowedError: Unauthorized action: aws:catalog:check-cluster-name. The action is not allowed.',
+    );
+    expect(run.log).not.toMatch(/\n\s+at |node_modules/);
     // The first step was refused: no step ran, so AWS saw nothing.
     expect(run.steps).toContain('name:failed');
     expect(run.steps).not.toContain('name:completed');
