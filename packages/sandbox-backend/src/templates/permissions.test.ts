@@ -369,7 +369,9 @@ describe('permissions: who may run which template', () => {
     await waitForEntity(`resource:default/${CLUSTER}`);
 
     // The developer's group owns the cluster, but the controller template creates IAM in
-    // the network account: refused at the first IAM step, which changes nothing.
+    // the network account. Its first step reads the cluster saying what for
+    // (purpose: load-balancer-controller), which the policy grants cluster owners only for
+    // an application: refused there, before any AWS call.
     const refused = await runTask(
       DEVELOPER,
       'eks-cross-account-load-balancer-controller',
@@ -377,10 +379,11 @@ describe('permissions: who may run which template', () => {
     );
     expect(refused.status).toBe('failed');
     expect(refused.log).toContain(
-      'Unauthorized action: aws:iam:ensure-oidc-provider. The action is not allowed.',
+      'Unauthorized action: aws:catalog:read-cluster. The action is not allowed.',
     );
-    // Only the read of the cluster in the workload account (eks:DescribeCluster) ran.
-    expect(refused.awsCalls).toEqual(['eks:DescribeCluster']);
+    expect(refused.steps).toContain('cluster:failed');
+    expect(refused.steps).not.toContain('eks:processing');
+    expect(refused.awsCalls).toEqual([]);
 
     expect(
       await runTask(
@@ -462,9 +465,11 @@ describe('permissions: who may run which template', () => {
       teardown('game-2048'),
     );
     expect(refused.status).toBe('failed');
+    // Refused at its first step, the cluster read for a teardown.
     expect(refused.log).toContain(
-      'Unauthorized action: aws:elbv2:check-no-load-balancers. The action is not allowed.',
+      'Unauthorized action: aws:catalog:read-cluster. The action is not allowed.',
     );
+    expect(refused.steps).toContain('cluster:failed');
     expect(refused.awsCalls).toEqual([]);
 
     // An application whose Ingress (and so ALB) is gone: nothing holds the teardown up.
@@ -514,6 +519,31 @@ describe('permissions: who may run which template', () => {
     await expect(invoke('game-2048', DEVELOPER)).resolves.toMatchObject({
       output: { entityRef: 'component:default/game-2048' },
     });
+  });
+
+  it('refuses a repository URL through the API naming the field, before a task exists', async () => {
+    // The sandbox's publish choice: repoUrl is asked for when publishing to GitHub.
+    const answer = await request(server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', mockCredentials.user.header(PLATFORM))
+      .send({
+        templateRef:
+          'template:default/eks-cross-account-load-balancer-controller',
+        values: {
+          ...controller,
+          publishTo: 'github',
+          repoUrl: 'https://github.com/acme/shop-lb-controller',
+        },
+      });
+    expect(answer.status).toBe(400);
+    expect(
+      answer.body.errors.map((e: any) => `${e.property} ${e.message}`),
+    ).toEqual([
+      expect.stringMatching(
+        /^instance\.repoUrl does not match pattern "\^github/,
+      ),
+    ]);
+    expect(JSON.stringify(answer.body)).not.toMatch(/\n\s+at |node_modules/);
   });
 
   it('answers the network pickers to the platform engineer only (403 otherwise)', async () => {
