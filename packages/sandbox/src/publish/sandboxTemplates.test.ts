@@ -1,6 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
 // The validator the scaffolder checks a task's values with (POST /v2/tasks).
 import { validate } from 'jsonschema';
+// The form library and validator of the scaffolder's frontend (@backstage/plugin-scaffolder-react).
+import { retrieveSchema } from '@rjsf/utils';
+import validator from '@rjsf/validator-ajv8';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
@@ -77,6 +80,18 @@ describe('what the sandbox adds to the templates', () => {
         validate({ publishTo: 'github' }, choice).errors.map(e => e.message),
       ).toEqual(['requires property "repoUrl"']);
       expect(validate({ publishTo: 'sandbox' }, choice).valid).toBe(true);
+      // The form asks for it as it did under dependencies: on GitHub only, with its picker.
+      const shown = (publishTo: string) =>
+        retrieveSchema(validator, choice as any, choice as any, { publishTo });
+      expect(Object.keys(shown('sandbox').properties!)).toEqual(['publishTo']);
+      expect(Object.keys(shown('github').properties!)).toEqual([
+        'publishTo',
+        'repoUrl',
+      ]);
+      expect(shown('github').required).toEqual(['publishTo', 'repoUrl']);
+      expect((shown('github').properties!.repoUrl as any)['ui:field']).toBe(
+        'RepoUrlPicker',
+      );
       expect(
         validate(
           { publishTo: 'github', repoUrl: 'github.com?owner=acme&repo=shop' },
