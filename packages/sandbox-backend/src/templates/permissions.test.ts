@@ -41,8 +41,13 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import sandboxFeatures from 'sandbox/backend';
-import { TEMPLATES_DIR } from './__testUtils__/harness';
 import { permissionHttpAuthFactory } from './__testUtils__/permissionAuth';
+import {
+  applicationValues,
+  controllerValues,
+  onboardingValues,
+  portalCatalogConfig,
+} from './__testUtils__/portal';
 
 jest.setTimeout(300_000);
 
@@ -186,11 +191,6 @@ describe('permissions: who may run which template', () => {
     restore = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
     publishDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-repos-'));
-    const templateLocation = (name: string) => ({
-      type: 'file',
-      target: path.join(TEMPLATES_DIR, name, 'template.yaml'),
-      rules: [{ allow: ['Template'] }],
-    });
     ({ server } = await startTestBackend({
       features: [
         catalogPlugin,
@@ -230,26 +230,7 @@ describe('permissions: who may run which template', () => {
                 ownerOnlyReads: [{ kind: 'Component' }],
               },
             },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'Resource',
-                    'Location',
-                    'Group',
-                  ],
-                },
-              ],
-              locations: [
-                templateLocation('cluster-onboarding'),
-                templateLocation('load-balancer-controller'),
-                templateLocation('alb-application'),
-                templateLocation('teardown'),
-              ],
-              processingInterval: { seconds: 1 },
-            },
+            catalog: portalCatalogConfig(),
           },
         }),
       ],
@@ -263,42 +244,15 @@ describe('permissions: who may run which template', () => {
     fs.rmSync(publishDir, { recursive: true, force: true });
   });
 
-  const onboarding = () => ({
-    networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-    workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
-    region: SANDBOX_REGION,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
-    privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    sharePublicSubnets: false,
-    clusterName: CLUSTER,
-    kubernetesVersion: '1.33',
-    instanceType: 'm6i.large',
-    desiredSize: 2,
-    minSize: 2,
-    maxSize: 4,
-    // The application team owns the cluster's entity; the platform team creates it.
-    owner: 'group:default/app-team',
-    publishTo: 'sandbox',
-  });
-  const controller = {
-    cluster: `resource:default/${CLUSTER}`,
-    namespace: 'kube-system',
-    serviceAccountName: 'aws-load-balancer-controller',
-    publishTo: 'sandbox',
-  };
-  const application = (name: string, owner: string) => ({
-    name,
-    cluster: `resource:default/${CLUSTER}`,
-    owner,
-    namespace: name,
-    image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
-    containerPort: 80,
-    replicas: 2,
-    scheme: 'internet-facing',
-    healthCheckPath: '/',
-    publishTo: 'sandbox',
-  });
+  // The application team owns the cluster's entity; the platform team creates it.
+  const onboarding = () =>
+    onboardingValues(network, {
+      clusterName: CLUSTER,
+      owner: 'group:default/app-team',
+    });
+  const controller = controllerValues(CLUSTER);
+  const application = (name: string, owner: string) =>
+    applicationValues({ name, clusterName: CLUSTER, owner });
   const teardown = (name: string) => ({
     cluster: `resource:default/${CLUSTER}`,
     clusterStillExists: true,
