@@ -243,7 +243,9 @@ describe('the production backend answers people, not stacks', () => {
     );
     expect(run.task.status).toBe('failed');
     expect(run.failed).toHaveLength(1);
-    expect(run.failed[0]).toContain('missing-cluster');
+    expect(run.failed[0]).toMatch(
+      /^NotFoundError: EKS cluster missing-cluster does not exist in workload account 222222222222 \(us-east-1\)\. Create it first/,
+    );
     expectNoLeak('the task events of an AWS error', run.text);
   });
 
