@@ -64,6 +64,12 @@ node "$REPO_ROOT/scripts/iam-report.js" "$SANDBOX_IAM_REPORT_DIR" "$REPO_ROOT/te
 stage "Crash and resume (real backend on PostgreSQL, SIGKILL after each mutating step)"
 yarn workspace reliability test:crash
 
+stage "Production backend (built, NODE_ENV=production): error bodies and task events carry no stack"
+# The image's build (dist/bundle.tar.gz, ~1 min with the app), started as the image starts it
+# with app-config.production.yaml; see packages/reliability/src/production.
+yarn workspace backend build
+yarn workspace reliability test:production
+
 if [ -x "$REPO_ROOT/scripts/browser-test.sh" ]; then
   stage "Browser tests"
   "$REPO_ROOT/scripts/browser-test.sh"

@@ -131,6 +131,11 @@ describe('AwsCrossAccountPolicy', () => {
     expect(text).toContain(
       '{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"entityRef","value":"resource:default/shop"}}',
     );
+    // The cluster read only for an application (or no purpose said): the controller and
+    // teardown templates, which say theirs, are refused at that first step.
+    expect(text).toContain(
+      '{"anyOf":[{"not":{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"purpose"}}},{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"purpose","value":"application"}}]}',
+    );
     expect(text).not.toContain('billing');
     expect(text).not.toContain('aws:ram:');
     expect(text).not.toContain('aws:iam:');

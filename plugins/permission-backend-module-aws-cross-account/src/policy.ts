@@ -89,6 +89,13 @@ const hasStringProperty = (key: string, value: string): ActionCondition => ({
   params: { key, value },
 });
 
+/** The input has a string at `key`, whatever its value. */
+const hasStringPropertyAtAll = (key: string): ActionCondition => ({
+  resourceType: RESOURCE_TYPE_SCAFFOLDER_ACTION,
+  rule: 'HAS_STRING_PROPERTY',
+  params: { key },
+});
+
 function anyOf<T>(criteria: PermissionCriteria<T>[]): PermissionCriteria<T> {
   return criteria.length === 1
     ? criteria[0]
@@ -96,6 +103,27 @@ function anyOf<T>(criteria: PermissionCriteria<T>[]): PermissionCriteria<T> {
         anyOf: criteria as [PermissionCriteria<T>, ...PermissionCriteria<T>[]],
       };
 }
+
+/**
+ * Conditions of an application action beyond its cluster's inputs.
+ * `aws:catalog:read-cluster` takes a `purpose` (the actions module's
+ * READ_CLUSTER_PURPOSES): read for an application (or none said), the cluster's owners may;
+ * the controller and teardown templates say theirs, so their first step, a catalog read, is
+ * refused to whoever may not run their IAM, RAM and deletion steps, before any AWS call.
+ */
+const APPLICATION_ONLY: Record<
+  string,
+  () => PermissionCriteria<ActionCondition>[]
+> = {
+  'aws:catalog:read-cluster': () => [
+    {
+      anyOf: [
+        { not: hasStringPropertyAtAll('purpose') },
+        hasStringProperty('purpose', 'application'),
+      ],
+    },
+  ],
+};
 
 /** The cluster scope an `eks-cluster` Resource's annotations give, if complete. */
 export function clusterScope(entity: Entity): ClusterScope | undefined {
@@ -205,6 +233,7 @@ export class AwsCrossAccountPolicy implements PermissionPolicy {
             ...Object.entries(inputs(cluster)).map(([k, v]) =>
               hasStringProperty(k, v),
             ),
+            ...(APPLICATION_ONLY[actionId]?.() ?? []),
           ],
         });
       }

@@ -51,13 +51,12 @@ function stringFields(template: any) {
     for (const [name, schema] of Object.entries<any>(page.properties ?? {})) {
       if (schema.type === 'string') fields.push({ name, schema, page });
     }
-    for (const branch of page.dependencies?.publishTo?.oneOf ?? []) {
-      for (const [name, schema] of Object.entries<any>(
-        branch.properties ?? {},
-      )) {
-        if (schema.type === 'string')
-          fields.push({ name, schema, page: branch });
-      }
+    // The sandbox's publish choice asks for repoUrl under `then` (GitHub only).
+    for (const [name, schema] of Object.entries<any>(
+      page.then?.properties ?? {},
+    )) {
+      if (schema.type === 'string')
+        fields.push({ name, schema, page: page.then });
     }
   }
   return fields;

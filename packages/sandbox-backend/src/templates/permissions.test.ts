@@ -41,8 +41,13 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import sandboxFeatures from 'sandbox/backend';
-import { TEMPLATES_DIR } from './__testUtils__/harness';
 import { permissionHttpAuthFactory } from './__testUtils__/permissionAuth';
+import {
+  applicationValues,
+  controllerValues,
+  onboardingValues,
+  portalCatalogConfig,
+} from './__testUtils__/portal';
 
 jest.setTimeout(300_000);
 
@@ -186,11 +191,6 @@ describe('permissions: who may run which template', () => {
     restore = useSandboxEndpoint(moto.endpoint);
     network = await seedSandboxNetwork();
     publishDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-repos-'));
-    const templateLocation = (name: string) => ({
-      type: 'file',
-      target: path.join(TEMPLATES_DIR, name, 'template.yaml'),
-      rules: [{ allow: ['Template'] }],
-    });
     ({ server } = await startTestBackend({
       features: [
         catalogPlugin,
@@ -230,26 +230,7 @@ describe('permissions: who may run which template', () => {
                 ownerOnlyReads: [{ kind: 'Component' }],
               },
             },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'Resource',
-                    'Location',
-                    'Group',
-                  ],
-                },
-              ],
-              locations: [
-                templateLocation('cluster-onboarding'),
-                templateLocation('load-balancer-controller'),
-                templateLocation('alb-application'),
-                templateLocation('teardown'),
-              ],
-              processingInterval: { seconds: 1 },
-            },
+            catalog: portalCatalogConfig(),
           },
         }),
       ],
@@ -263,42 +244,15 @@ describe('permissions: who may run which template', () => {
     fs.rmSync(publishDir, { recursive: true, force: true });
   });
 
-  const onboarding = () => ({
-    networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
-    workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
-    region: SANDBOX_REGION,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
-    privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
-    sharePublicSubnets: false,
-    clusterName: CLUSTER,
-    kubernetesVersion: '1.33',
-    instanceType: 'm6i.large',
-    desiredSize: 2,
-    minSize: 2,
-    maxSize: 4,
-    // The application team owns the cluster's entity; the platform team creates it.
-    owner: 'group:default/app-team',
-    publishTo: 'sandbox',
-  });
-  const controller = {
-    cluster: `resource:default/${CLUSTER}`,
-    namespace: 'kube-system',
-    serviceAccountName: 'aws-load-balancer-controller',
-    publishTo: 'sandbox',
-  };
-  const application = (name: string, owner: string) => ({
-    name,
-    cluster: `resource:default/${CLUSTER}`,
-    owner,
-    namespace: name,
-    image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
-    containerPort: 80,
-    replicas: 2,
-    scheme: 'internet-facing',
-    healthCheckPath: '/',
-    publishTo: 'sandbox',
-  });
+  // The application team owns the cluster's entity; the platform team creates it.
+  const onboarding = () =>
+    onboardingValues(network, {
+      clusterName: CLUSTER,
+      owner: 'group:default/app-team',
+    });
+  const controller = controllerValues(CLUSTER);
+  const application = (name: string, owner: string) =>
+    applicationValues({ name, clusterName: CLUSTER, owner });
   const teardown = (name: string) => ({
     cluster: `resource:default/${CLUSTER}`,
     clusterStillExists: true,
@@ -319,6 +273,12 @@ describe('permissions: who may run which template', () => {
     expect(run.log).toContain(
       'Unauthorized action: aws:catalog:check-cluster-name. The action is not allowed.',
     );
+    // Said as the refusal it is: no stack trace, no server path (the scaffolder's step
+    // failure log, patched in .yarn/patches).
+    expect(run.log).toContain(
+      'NotAllowedError: Unauthorized action: aws:catalog:check-cluster-name. The action is not allowed.',
+    );
+    expect(run.log).not.toMatch(/\n\s+at |node_modules/);
     // The first step was refused: no step ran, so AWS saw nothing.
     expect(run.steps).toContain('name:failed');
     expect(run.steps).not.toContain('name:completed');
@@ -363,7 +323,9 @@ describe('permissions: who may run which template', () => {
     await waitForEntity(`resource:default/${CLUSTER}`);
 
     // The developer's group owns the cluster, but the controller template creates IAM in
-    // the network account: refused at the first IAM step, which changes nothing.
+    // the network account. Its first step reads the cluster saying what for
+    // (purpose: load-balancer-controller), which the policy grants cluster owners only for
+    // an application: refused there, before any AWS call.
     const refused = await runTask(
       DEVELOPER,
       'eks-cross-account-load-balancer-controller',
@@ -371,10 +333,11 @@ describe('permissions: who may run which template', () => {
     );
     expect(refused.status).toBe('failed');
     expect(refused.log).toContain(
-      'Unauthorized action: aws:iam:ensure-oidc-provider. The action is not allowed.',
+      'Unauthorized action: aws:catalog:read-cluster. The action is not allowed.',
     );
-    // Only the read of the cluster in the workload account (eks:DescribeCluster) ran.
-    expect(refused.awsCalls).toEqual(['eks:DescribeCluster']);
+    expect(refused.steps).toContain('cluster:failed');
+    expect(refused.steps).not.toContain('eks:processing');
+    expect(refused.awsCalls).toEqual([]);
 
     expect(
       await runTask(
@@ -456,9 +419,11 @@ describe('permissions: who may run which template', () => {
       teardown('game-2048'),
     );
     expect(refused.status).toBe('failed');
+    // Refused at its first step, the cluster read for a teardown.
     expect(refused.log).toContain(
-      'Unauthorized action: aws:elbv2:check-no-load-balancers. The action is not allowed.',
+      'Unauthorized action: aws:catalog:read-cluster. The action is not allowed.',
     );
+    expect(refused.steps).toContain('cluster:failed');
     expect(refused.awsCalls).toEqual([]);
 
     // An application whose Ingress (and so ALB) is gone: nothing holds the teardown up.
@@ -508,6 +473,31 @@ describe('permissions: who may run which template', () => {
     await expect(invoke('game-2048', DEVELOPER)).resolves.toMatchObject({
       output: { entityRef: 'component:default/game-2048' },
     });
+  });
+
+  it('refuses a repository URL through the API naming the field, before a task exists', async () => {
+    // The sandbox's publish choice: repoUrl is asked for when publishing to GitHub.
+    const answer = await request(server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', mockCredentials.user.header(PLATFORM))
+      .send({
+        templateRef:
+          'template:default/eks-cross-account-load-balancer-controller',
+        values: {
+          ...controller,
+          publishTo: 'github',
+          repoUrl: 'https://github.com/acme/shop-lb-controller',
+        },
+      });
+    expect(answer.status).toBe(400);
+    expect(
+      answer.body.errors.map((e: any) => `${e.property} ${e.message}`),
+    ).toEqual([
+      expect.stringMatching(
+        /^instance\.repoUrl does not match pattern "\^github/,
+      ),
+    ]);
+    expect(JSON.stringify(answer.body)).not.toMatch(/\n\s+at |node_modules/);
   });
 
   it('answers the network pickers to the platform engineer only (403 otherwise)', async () => {

@@ -433,6 +433,17 @@ const checks: Check[] = [
           .getByText(/Unauthorized action: aws:catalog:check-cluster-name/)
           .first()
           .waitFor({ timeout: 60_000 });
+        // The step's log line says the refusal, with no stack frame or server path.
+        await page
+          .getByText(
+            'NotAllowedError: Unauthorized action: aws:catalog:check-cluster-name. The action is not allowed.',
+          )
+          .first()
+          .waitFor({ timeout: 60_000 });
+        const shown = await page.locator('body').innerText();
+        if (/node_modules|\.cjs\.js|^\s*at /m.test(shown)) {
+          throw new Error(`The task page shows a stack trace:\n${shown}`);
+        }
         await shot(page, '09-app-developer-onboarding-refused');
       } finally {
         await page.goto(

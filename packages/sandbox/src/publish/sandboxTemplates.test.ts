@@ -1,4 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
+// The validator the scaffolder checks a task's values with (POST /v2/tasks).
+import { validate } from 'jsonschema';
+// The form library and validator of the scaffolder's frontend (@backstage/plugin-scaffolder-react).
+import { retrieveSchema } from '@rjsf/utils';
+import validator from '@rjsf/validator-ajv8';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
@@ -51,11 +56,48 @@ describe('what the sandbox adds to the templates', () => {
       expect(page.properties.repoUrl).toBeUndefined();
       expect(page.required).toContain('publishTo');
       expect(page.required).not.toContain('repoUrl');
-      const github = page.dependencies.publishTo.oneOf.find(
-        (b: any) => b.properties.publishTo.const === 'github',
+      // Asked for when publishing to GitHub; a bad URL is refused naming the field, by the
+      // validator the scaffolder uses for the task's values.
+      expect(page.if.properties.publishTo.const).toBe('github');
+      expect(page.then.required).toEqual(['repoUrl']);
+      expect(page.then.properties.repoUrl['ui:field']).toBe('RepoUrlPicker');
+      // (The page's other fields aside.)
+      const choice = {
+        type: 'object',
+        properties: { publishTo: page.properties.publishTo },
+        required: ['publishTo'],
+        if: page.if,
+        then: page.then,
+      };
+      const refused = validate(
+        { publishTo: 'github', repoUrl: 'https://github.com/acme/shop' },
+        choice,
       );
-      expect(github.required).toEqual(['repoUrl']);
-      expect(github.properties.repoUrl['ui:field']).toBe('RepoUrlPicker');
+      expect(refused.errors.map(e => `${e.property} ${e.message}`)).toEqual([
+        expect.stringMatching(/^instance\.repoUrl does not match pattern/),
+      ]);
+      expect(
+        validate({ publishTo: 'github' }, choice).errors.map(e => e.message),
+      ).toEqual(['requires property "repoUrl"']);
+      expect(validate({ publishTo: 'sandbox' }, choice).valid).toBe(true);
+      // The form asks for it as it did under dependencies: on GitHub only, with its picker.
+      const shown = (publishTo: string) =>
+        retrieveSchema(validator, choice as any, choice as any, { publishTo });
+      expect(Object.keys(shown('sandbox').properties!)).toEqual(['publishTo']);
+      expect(Object.keys(shown('github').properties!)).toEqual([
+        'publishTo',
+        'repoUrl',
+      ]);
+      expect(shown('github').required).toEqual(['publishTo', 'repoUrl']);
+      expect((shown('github').properties!.repoUrl as any)['ui:field']).toBe(
+        'RepoUrlPicker',
+      );
+      expect(
+        validate(
+          { publishTo: 'github', repoUrl: 'github.com?owner=acme&repo=shop' },
+          choice,
+        ).valid,
+      ).toBe(true);
 
       const steps = spec(sandbox).steps as any[];
       const byId = Object.fromEntries(steps.map(s => [s.id, s]));

@@ -105,7 +105,13 @@ function onlyWhen(condition: string, step: JsonObject): JsonObject {
   };
 }
 
-/** Moves `repoUrl` into a GitHub branch of a new `publishTo` choice whose default is the sandbox. */
+/**
+ * Moves `repoUrl` under a new `publishTo` choice whose default is the sandbox: asked for, and
+ * required, only when publishing to GitHub (`if`/`then`, which the form shows as it does
+ * `dependencies` and the scaffolder validates field by field: a refused URL answers
+ * `instance.repoUrl does not match pattern …`, where a `oneOf` answered only that the values
+ * match neither branch).
+ */
 function addPublishChoice(spec: JsonObject): boolean {
   const page = pagesOf(spec).find(p => isObject(p.properties?.repoUrl));
   if (!page) return false;
@@ -128,18 +134,16 @@ function addPublishChoice(spec: JsonObject): boolean {
     ...(page.required ?? []).filter((r: string) => r !== 'repoUrl'),
     PUBLISH_TO,
   ];
-  page.dependencies = {
-    ...page.dependencies,
-    [PUBLISH_TO]: {
-      oneOf: [
-        { properties: { [PUBLISH_TO]: { const: SANDBOX_PUBLISH_TARGET } } },
-        {
-          properties: { [PUBLISH_TO]: { const: GITHUB_TARGET }, repoUrl },
-          required: ['repoUrl'],
-        },
-      ],
-    },
+  if (page.if !== undefined) {
+    throw new Error(
+      `${PUBLISH_TO}: the page with repoUrl already has an "if"; the sandbox cannot add its publish choice to it`,
+    );
+  }
+  page.if = {
+    properties: { [PUBLISH_TO]: { const: GITHUB_TARGET } },
+    required: [PUBLISH_TO],
   };
+  page.then = { properties: { repoUrl }, required: ['repoUrl'] };
   return true;
 }
 

@@ -10,7 +10,7 @@ export const examples: TemplateExample[] = [
         {
           id: 'name',
           action: 'aws:catalog:check-cluster-name',
-          name: 'Check the cluster name is free in the network account',
+          name: 'Check the cluster name is free in the network account (catalog and tags)',
           input: {
             networkAccountId: '111111111111',
             workloadAccountId: '222222222222',

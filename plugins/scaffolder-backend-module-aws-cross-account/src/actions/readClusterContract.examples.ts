@@ -20,4 +20,21 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Read the cluster for the Load Balancer Controller template: its owners who are not platform engineers are refused here, before any AWS call',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'cluster',
+          action: 'aws:catalog:read-cluster',
+          name: 'Read and check the cluster from the catalog',
+          input: {
+            entityRef: 'resource:default/shop-prod',
+            purpose: 'load-balancer-controller',
+          },
+        },
+      ],
+    }),
+  },
 ];

@@ -35,6 +35,17 @@ export interface ReadClusterContractOptions {
   catalog: CatalogService;
 }
 
+/**
+ * What a template reads the cluster for. Cluster owners may read it for an application; a
+ * template that then changes the network account's IAM or removes the cluster's set-up says
+ * so, and the permission policy refuses this first step to whoever may not run the rest.
+ */
+export const READ_CLUSTER_PURPOSES = [
+  'application',
+  'load-balancer-controller',
+  'teardown',
+] as const;
+
 /** The controller's group.name (pkg/annotations, validated like a DNS-1123 subdomain part). */
 const INGRESS_GROUP_PATTERN = /^([a-z0-9][-a-z0-9.]{0,61}[a-z0-9]|[a-z0-9])$/;
 
@@ -45,6 +56,12 @@ const inputSchema = (zod: Zod) =>
       .min(1)
       .describe(
         'The cluster Resource (spec.type eks-cluster) that template 1 registered, e.g. resource:default/shop-prod',
+      ),
+    purpose: zod
+      .enum(READ_CLUSTER_PURPOSES)
+      .optional()
+      .describe(
+        "What the template reads the cluster for (default application). The permission policy checks it: a cluster's owners may read it for an application; the controller and teardown templates say theirs, so someone who may not run them is refused at this step, before any AWS call",
       ),
     applicationName: optionalName(
       zod,
@@ -274,7 +291,11 @@ export function createReadClusterContractAction(
         );
       }
       ctx.logger.info(
-        `Cluster ${contract.clusterName} (${ref}): network account ${contract.networkAccountId}, workload account ${contract.workloadAccountId}, ${contract.region}, ${contract.vpcId}`,
+        `Cluster ${contract.clusterName} (${ref}), read for ${
+          input.purpose ?? 'application'
+        }: network account ${contract.networkAccountId}, workload account ${
+          contract.workloadAccountId
+        }, ${contract.region}, ${contract.vpcId}`,
       );
     },
   });
