@@ -44,6 +44,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:eks:describe-cluster',
       'aws:iam:ensure-oidc-provider',
       'aws:iam:ensure-load-balancer-controller-role',
+      'aws:iam:ensure-external-dns-role',
       'aws:ec2:ensure-alb-security-group',
       'aws:ec2:allow-alb-to-nodes',
       'aws:acm:ensure-certificate',

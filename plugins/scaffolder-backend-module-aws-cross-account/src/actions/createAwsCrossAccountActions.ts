@@ -8,6 +8,7 @@ import { createDescribeClusterAction } from './describeCluster';
 import { createDescribeSharedNetworkAction } from './describeSharedNetwork';
 import { createEnsureAlbSecurityGroupAction } from './ensureAlbSecurityGroup';
 import { createEnsureCertificateAction } from './ensureCertificate';
+import { createEnsureExternalDnsRoleAction } from './ensureExternalDnsRole';
 import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalancerControllerRole';
 import { createEnsureOidcProviderAction } from './ensureOidcProvider';
 import { createResolveSharedSubnetsAction } from './resolveSharedSubnets';
@@ -30,6 +31,7 @@ export function createAwsCrossAccountActions(
     createDescribeClusterAction(options),
     createEnsureOidcProviderAction(options),
     createEnsureLoadBalancerControllerRoleAction(options),
+    createEnsureExternalDnsRoleAction(options),
     createEnsureAlbSecurityGroupAction(options),
     createAllowAlbToNodesAction(options),
     createEnsureCertificateAction(options),

@@ -18,7 +18,9 @@ import {
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
   CreateResourceShareCommand,
@@ -183,6 +185,8 @@ function fakeAws(oidcProviderExists = true) {
   aws.mocks.iam
     .on(ListAttachedRolePoliciesCommand)
     .resolves({ AttachedPolicies: [] });
+  aws.mocks.iam.on(GetRolePolicyCommand).rejects(awsError('NoSuchEntity'));
+  aws.mocks.iam.on(PutRolePolicyCommand).resolves({});
   // ACM answers an issued certificate for the requested name; the zones of the examples.
   let requested = '';
   aws.mocks.acm
@@ -231,7 +235,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(15);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(16);
   });
 
   it.each(cases)(

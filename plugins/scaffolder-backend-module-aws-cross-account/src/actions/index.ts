@@ -6,6 +6,7 @@ export * from './resolveSharedSubnets';
 export * from './describeCluster';
 export * from './ensureOidcProvider';
 export * from './ensureLoadBalancerControllerRole';
+export * from './ensureExternalDnsRole';
 export * from './ensureAlbSecurityGroup';
 export * from './ensureCertificate';
 // The input schema allowAlbToNodes shares with revokeAlbToNodes stays inside the module: its

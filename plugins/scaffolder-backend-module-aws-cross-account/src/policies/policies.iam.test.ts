@@ -165,6 +165,16 @@ const steps: Step[] = [
     ],
   },
   {
+    title: "makes external-dns's OIDC provider and role in the DNS account",
+    action: 'aws:iam:ensure-external-dns-role',
+    needs: [
+      ['dns', 'ReadHostedZones'],
+      ['dns', 'ReadRoles'],
+      ['dns', 'EksOidcProviders'],
+      ['dns', 'ExternalDnsRoleUnderProjectPath'],
+    ],
+  },
+  {
     title: 'makes the ALB security group',
     action: 'aws:ec2:ensure-alb-security-group',
     needs: [
