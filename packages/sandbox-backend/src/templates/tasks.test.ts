@@ -240,9 +240,16 @@ describe('templates as real tasks in the sandbox', () => {
       sharesBefore,
     );
   });
-  it('gives an application with a host name an issued certificate, its record in the DNS account and an HTTPS listener; a re-run changes nothing', async () => {
-    // Runs after the golden path: the cluster and its controller exist.
+  it('gives an application with a host name an issued certificate, its record in the DNS account, an HTTPS listener and the name as an alias of its ALB; a re-run changes nothing', async () => {
+    // Runs after the golden path: the cluster and its controller exist. Template 2 again,
+    // now with the zone: external-dns's role in the DNS account, and external-dns applied.
     const zone = await seedSandboxDnsZone();
+    const withDns = {
+      ...controller,
+      dnsAccountId: SANDBOX_DNS_ACCOUNT_ID,
+      hostedZoneId: zone.hostedZoneId,
+      hostedZoneName: zone.zoneName,
+    };
     const dns = await clients(SANDBOX_DNS_ACCOUNT_ID);
     const records = async () =>
       (
@@ -253,6 +260,9 @@ describe('templates as real tasks in the sandbox', () => {
         )
       ).ResourceRecordSets ?? [];
     const before = await records();
+    await runTask('eks-cross-account-load-balancer-controller', withDns);
+    // Template 2 itself writes no record: external-dns has no Ingress with a host yet.
+    expect(await records()).toEqual(before);
     const shop = {
       ...application,
       name: 'shop',
@@ -279,16 +289,6 @@ describe('templates as real tasks in the sandbox', () => {
     );
     expect(Certificate?.Status).toBe('ISSUED');
     const record = Certificate!.DomainValidationOptions![0].ResourceRecord!;
-    const after = await records();
-    expect(after).toEqual([
-      ...before,
-      {
-        Name: record.Name,
-        Type: 'CNAME',
-        TTL: 300,
-        ResourceRecords: [{ Value: record.Value }],
-      },
-    ]);
 
     // The ALB the stand-in controller made from the generated Ingress.
     const { LoadBalancers = [] } = await a.elb.send(
@@ -304,6 +304,52 @@ describe('templates as real tasks in the sandbox', () => {
         t => t.Key === 'ingress.k8s.aws/stack' && t.Value === 'shop/shop',
       ),
     )!.ResourceArn!;
+    const albDnsName = LoadBalancers.find(lb => lb.LoadBalancerArn === alb)!
+      .DNSName!;
+
+    // In the DNS account's zone: the validation record Backstage wrote, and what external-dns
+    // wrote as its own role: the name as alias A and AAAA of the ALB (the ELB's canonical
+    // zone of us-east-1, as external-dns's aws.go has it), and its TXT ownership records
+    // naming this cluster and the Ingress.
+    const owner = `"heritage=external-dns,external-dns/owner=${CLUSTER}.${SANDBOX_REGION}.${SANDBOX_WORKLOAD_ACCOUNT_ID},external-dns/resource=ingress/shop/shop"`;
+    // objectContaining: moto lists alias records with TTL 0, where Route 53 lists none.
+    const alias = (type: string) =>
+      expect.objectContaining({
+        Name: 'shop.example.test.',
+        Type: type,
+        AliasTarget: {
+          HostedZoneId: 'Z35SXDOTRQ7X7K',
+          DNSName: expect.stringMatching(
+            new RegExp(
+              `^${albDnsName.toLowerCase().replace(/\./g, '\\.')}\\.?$`,
+            ),
+          ),
+          EvaluateTargetHealth: true,
+        },
+      });
+    const txt = (name: string) => ({
+      Name: name,
+      Type: 'TXT',
+      TTL: 300,
+      ResourceRecords: [{ Value: owner }],
+    });
+    const after = await records();
+    const expected = [
+      ...before,
+      {
+        Name: record.Name,
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: record.Value }],
+      },
+      alias('A'),
+      alias('AAAA'),
+      txt('cname-shop.example.test.'),
+      txt('aaaa-shop.example.test.'),
+    ];
+    // Exactly these, in whatever order the zone lists them.
+    expect(after).toHaveLength(expected.length);
+    expect(after).toEqual(expect.arrayContaining(expected));
     const listeners = async () =>
       (
         (
@@ -342,6 +388,7 @@ describe('templates as real tasks in the sandbox', () => {
 
     // Again: the same certificate, record and listeners.
     const counts = await inventory();
+    await runTask('eks-cross-account-load-balancer-controller', withDns);
     await runTask('eks-cross-account-alb-application', shop);
     expect(await inventory()).toEqual(counts);
     expect(
