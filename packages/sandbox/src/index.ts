@@ -35,9 +35,13 @@ export {
   createKubectlApplyAction,
 } from './actions/externalDns';
 export {
+  externalDnsConfigs,
+  externalDnsLoop,
   sandboxExternalDnsSync,
+  type ExternalDnsConfig,
   type ExternalDnsSyncResult,
 } from './standins/externalDns';
+export { webIdentityClientOptions } from './standins/aws';
 export {
   EKSCTL_DELETE_CLUSTER_ID,
   LBC_DELETE_INGRESS_ID,

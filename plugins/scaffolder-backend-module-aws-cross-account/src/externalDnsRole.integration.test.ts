@@ -1,9 +1,10 @@
 /*
  * aws:iam:ensure-external-dns-role against the sandbox: the OIDC provider and the role in
  * the DNS account, made with the role Backstage has there and the shipped DNS-account
- * policy (the sandbox's IAM gateway refuses anything else). That external-dns can then
- * write the zone's records as this role is shown by the scenario test of the templates
- * (packages/sandbox-backend, tasks.test.ts), through the external-dns stand-in.
+ * policy (the sandbox's IAM gateway refuses anything else). Then external-dns (the sandbox's
+ * stand-in, standins/externalDns.ts) runs as that role through IRSA: each statement of the
+ * role's policy is needed for its loop, and only its service account gets in. The whole path
+ * through the templates is the scenario test (packages/sandbox-backend, tasks.test.ts).
  */
 import {
   CreateRoleCommand,
@@ -11,8 +12,13 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import {
+  externalDnsLoop,
+  ExternalDnsConfig,
+  webIdentityClientOptions,
   SANDBOX_DNS_ACCOUNT_ID as DNS,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
@@ -149,5 +155,105 @@ describe('aws:iam:ensure-external-dns-role in the sandbox', () => {
       `hostedZoneId: ${zone.hostedZoneId} is the zone of ${zone.zoneName}, not of hostedZoneName example.other. Pick the zone example.other (or give its name as hostedZoneName).`,
     );
     expect(sandbox.mutations().length).toBe(mutations);
+  });
+
+  describe('external-dns as that role', () => {
+    const roleName = `shop-prod-${WORKLOAD}-external-dns`;
+    const roleArn = `arn:aws:iam::${DNS}:role/cross-account-alb/${roleName}`;
+    const alb =
+      'k8s-shop-shop-0123456789-1234567890.us-east-1.elb.amazonaws.com';
+    const objects = () => [
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'shop', namespace: 'shop', annotations: {} },
+        spec: { rules: [{ host: `shop.${zone.zoneName}` }] },
+        status: { loadBalancer: { ingress: [{ hostname: alb }] } },
+      },
+    ];
+    const config = (): ExternalDnsConfig => ({
+      deployment: 'external-dns/external-dns',
+      namespace: 'external-dns',
+      serviceAccountName: 'external-dns',
+      roleArn,
+      sources: ['ingress'],
+      domainFilters: [zone.zoneName],
+      zoneIdFilters: [zone.hostedZoneId],
+      zoneType: 'public',
+      ownerId: `shop-prod.${REGION}.${WORKLOAD}`,
+      policy: 'sync',
+      evaluateTargetHealth: true,
+    });
+    const route53As = async (namespace: string, serviceAccount: string) =>
+      new Route53Client(
+        await webIdentityClientOptions({
+          region: REGION,
+          issuer: ISSUER,
+          roleArn,
+          namespace,
+          serviceAccount,
+          sessionName: 'external-dns',
+          propagation: { delaysMs: [] },
+        }),
+      );
+    const putPolicy = async (document: object) =>
+      (await iam()).send(
+        new PutRolePolicyCommand({
+          RoleName: roleName,
+          PolicyName: 'external-dns-route53',
+          PolicyDocument: JSON.stringify(document),
+        }),
+      );
+    const full = () => buildExternalDnsPolicy('aws', zone.hostedZoneId);
+
+    it('only its service account may assume the role', async () => {
+      expect(await failure(route53As('default', 'external-dns'))).toContain(
+        'sts:AssumeRoleWithWebIdentity',
+      );
+      expect(await failure(route53As('external-dns', 'other'))).toContain(
+        'sts:AssumeRoleWithWebIdentity',
+      );
+    });
+
+    // The statements' names and actions (the zone is known once the tests run).
+    it.each(
+      buildExternalDnsPolicy('aws', 'Z0').Statement.map(
+        s => [s.Sid, s] as const,
+      ),
+    )('its loop is refused without statement %s', async (sid, statement) => {
+      await putPolicy({
+        ...full(),
+        Statement: full().Statement.filter(s => s.Sid !== sid),
+      });
+      const route53 = await route53As('external-dns', 'external-dns');
+      expect(
+        await failure(externalDnsLoop(route53, objects(), config())),
+      ).toContain(String(statement.Action).split(':')[1]);
+      await putPolicy(full());
+    });
+
+    it('with the whole policy it writes the alias and its owner records, then changes nothing', async () => {
+      await putPolicy(full());
+      const route53 = await route53As('external-dns', 'external-dns');
+      const made = await externalDnsLoop(route53, objects(), config());
+      expect(made.map(c => `${c.action} ${c.name} ${c.type}`)).toEqual([
+        `CREATE shop.${zone.zoneName} A`,
+        `CREATE cname-shop.${zone.zoneName} TXT`,
+        `CREATE shop.${zone.zoneName} AAAA`,
+        `CREATE aaaa-shop.${zone.zoneName} TXT`,
+      ]);
+      expect(await externalDnsLoop(route53, objects(), config())).toEqual([]);
+      // The Ingress gone: --policy=sync deletes what it wrote.
+      expect(
+        (await externalDnsLoop(route53, [], config())).map(
+          c => `${c.action} ${c.name} ${c.type}`,
+        ),
+      ).toEqual([
+        `DELETE shop.${zone.zoneName} A`,
+        `DELETE cname-shop.${zone.zoneName} TXT`,
+        `DELETE shop.${zone.zoneName} AAAA`,
+        `DELETE aaaa-shop.${zone.zoneName} TXT`,
+      ]);
+    });
   });
 });

@@ -620,38 +620,52 @@ export async function sandboxExternalDnsSync(options: {
         propagation: options.propagation,
       }),
     );
-    const desired = desiredEndpoints(objects, config);
-    const zones = await zonesOf(route53, config);
-    // aws.go changesByZone: a record goes to the most specific zone it is in.
-    const zoneOf = (name: string) =>
-      zones
-        .filter(z => name === z.name || name.endsWith(`.${z.name}`))
-        .sort((a, b) => b.name.length - a.name.length)[0];
-    for (const zone of zones) {
-      const { endpoints, txtNames } = await currentEndpoints(route53, zone);
-      const changes = planZoneChanges(
-        zone,
-        desired.filter(e => zoneOf(e.name)?.id === zone.id),
-        endpoints,
-        txtNames,
-        config,
-      );
-      if (!changes.length) continue;
-      await route53.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zone.id,
-          ChangeBatch: { Changes: changes },
-        }),
-      );
-      result.changes.push(
-        ...changes.map(c => ({
-          zoneId: zone.id,
-          action: c.Action!,
-          name: c.ResourceRecordSet!.Name!,
-          type: c.ResourceRecordSet!.Type!,
-        })),
-      );
-    }
+    result.changes.push(...(await externalDnsLoop(route53, objects, config)));
   }
   return result;
+}
+
+/**
+ * One loop of one external-dns with its Route 53 client (its IRSA role): the changes it made.
+ * `objects` are the cluster's (its Ingresses and their status).
+ */
+export async function externalDnsLoop(
+  route53: Route53Client,
+  objects: KubernetesObject[],
+  config: ExternalDnsConfig,
+): Promise<ExternalDnsSyncResult['changes']> {
+  const made: ExternalDnsSyncResult['changes'] = [];
+  const desired = desiredEndpoints(objects, config);
+  const zones = await zonesOf(route53, config);
+  // aws.go changesByZone: a record goes to the most specific zone it is in.
+  const zoneOf = (name: string) =>
+    zones
+      .filter(z => name === z.name || name.endsWith(`.${z.name}`))
+      .sort((a, b) => b.name.length - a.name.length)[0];
+  for (const zone of zones) {
+    const { endpoints, txtNames } = await currentEndpoints(route53, zone);
+    const changes = planZoneChanges(
+      zone,
+      desired.filter(e => zoneOf(e.name)?.id === zone.id),
+      endpoints,
+      txtNames,
+      config,
+    );
+    if (!changes.length) continue;
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone.id,
+        ChangeBatch: { Changes: changes },
+      }),
+    );
+    made.push(
+      ...changes.map(c => ({
+        zoneId: zone.id,
+        action: c.Action!,
+        name: c.ResourceRecordSet!.Name!,
+        type: c.ResourceRecordSet!.Type!,
+      })),
+    );
+  }
+  return made;
 }
