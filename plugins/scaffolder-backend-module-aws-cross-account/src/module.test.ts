@@ -49,6 +49,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:ec2:allow-alb-to-nodes',
       'aws:acm:ensure-certificate',
       'aws:elbv2:check-no-load-balancers',
+      'aws:acm:delete-certificate',
       'aws:ec2:revoke-alb-to-nodes',
       'aws:ec2:delete-alb-security-group',
       'aws:iam:delete-load-balancer-controller-role',

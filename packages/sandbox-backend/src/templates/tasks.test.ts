@@ -35,6 +35,8 @@ import request from 'supertest';
 import {
   MotoServer,
   recipeInventory,
+  sandboxDeleteIngress,
+  sandboxExternalDnsSync,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
@@ -114,6 +116,7 @@ describe('templates as real tasks in the sandbox', () => {
               'cluster-onboarding',
               'load-balancer-controller',
               'alb-application',
+              'teardown',
             ]),
           },
         }),
@@ -240,7 +243,7 @@ describe('templates as real tasks in the sandbox', () => {
       sharesBefore,
     );
   });
-  it('gives an application with a host name an issued certificate, its record in the DNS account, an HTTPS listener and the name as an alias of its ALB; a re-run changes nothing', async () => {
+  it('gives an application with a host name an issued certificate, its record in the DNS account, an HTTPS listener and the name as an alias of its ALB; a re-run changes nothing, and the teardown leaves the zone as it was', async () => {
     // Runs after the golden path: the cluster and its controller exist. Template 2 again,
     // now with the zone: external-dns's role in the DNS account, and external-dns applied.
     const zone = await seedSandboxDnsZone();
@@ -400,5 +403,51 @@ describe('templates as real tasks in the sandbox', () => {
     ).toHaveLength(1);
     expect(await records()).toEqual(after);
     expect(await listeners()).toEqual(first);
+
+    // Teardown. kubectl delete of the application: the controller removes the ALB, and
+    // external-dns's next loop deletes the records it owns (--policy=sync).
+    const cluster = {
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      clusterName: CLUSTER,
+    };
+    await sandboxDeleteIngress({
+      ...cluster,
+      manifest: fs.readFileSync(
+        path.join(publishDir, 'shop', 'kubernetes', 'app.yaml'),
+        'utf8',
+      ),
+    });
+    const loop = await sandboxExternalDnsSync(cluster);
+    expect(loop.changes.map(c => `${c.action} ${c.name} ${c.type}`)).toEqual([
+      'DELETE shop.example.test A',
+      'DELETE cname-shop.example.test TXT',
+      'DELETE shop.example.test AAAA',
+      'DELETE aaaa-shop.example.test TXT',
+    ]);
+    // Template 4 with the host name: the certificate and its validation record go.
+    await runTask('eks-cross-account-alb-teardown', {
+      cluster: `resource:default/${CLUSTER}`,
+      clusterStillExists: true,
+      name: 'shop',
+      namespace: 'shop',
+      containerPort: 80,
+      removeClusterSetUp: false,
+      deletePolicy: false,
+      hostName: shop.hostName,
+      dnsAccountId: shop.dnsAccountId,
+      hostedZoneId: shop.hostedZoneId,
+      hostedZoneName: shop.hostedZoneName,
+    });
+    // The zone is as it was before the application.
+    expect(await records()).toEqual(before);
+    expect(
+      (
+        await a.acm.send(new ListCertificatesCommand({}))
+      ).CertificateSummaryList!.filter(
+        c => c.DomainName === 'shop.example.test',
+      ),
+    ).toEqual([]);
   });
 });

@@ -231,6 +231,9 @@ describe('software templates (dry-run through the scaffolder API)', () => {
     expect(result.files['RUNBOOK.md']).toContain(
       'kubectl apply -f external-dns/external-dns.yaml',
     );
+    expect(result.files['RUNBOOK.md']).toContain(
+      `aws iam delete-role --role-name ${clusterName}-${SANDBOX_WORKLOAD_ACCOUNT_ID}-external-dns`,
+    );
     expect(result.log.join('\n')).toContain(
       `would ensure OIDC provider arn:aws:iam::${SANDBOX_DNS_ACCOUNT_ID}:oidc-provider/`,
     );

@@ -80,6 +80,13 @@ export function recipeInput(
       hostedZoneId: ids.hostedZoneId,
       hostedZoneName: SANDBOX_DNS_ZONE_NAME,
     },
+    'aws:acm:delete-certificate': {
+      ...inNetwork,
+      hostName: `${clusterName}.${SANDBOX_DNS_ZONE_NAME}`,
+      dnsAccountId: DNS,
+      hostedZoneId: ids.hostedZoneId,
+      hostedZoneName: SANDBOX_DNS_ZONE_NAME,
+    },
     'aws:acm:ensure-certificate': {
       ...inNetwork,
       hostName: `${clusterName}.${SANDBOX_DNS_ZONE_NAME}`,

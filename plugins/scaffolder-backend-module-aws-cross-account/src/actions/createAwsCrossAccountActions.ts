@@ -1,6 +1,7 @@
 import { createAllowAlbToNodesAction } from './allowAlbToNodes';
 import { createCheckNoLoadBalancersAction } from './checkNoLoadBalancers';
 import { createDeleteAlbSecurityGroupAction } from './deleteAlbSecurityGroup';
+import { createDeleteCertificateAction } from './deleteCertificate';
 import { createDeleteLoadBalancerControllerRoleAction } from './deleteLoadBalancerControllerRole';
 import { createDeleteOidcProviderAction } from './deleteOidcProvider';
 import { createDeleteSubnetShareAction } from './deleteSubnetShare';
@@ -36,6 +37,7 @@ export function createAwsCrossAccountActions(
     createAllowAlbToNodesAction(options),
     createEnsureCertificateAction(options),
     createCheckNoLoadBalancersAction(options),
+    createDeleteCertificateAction(options),
     createRevokeAlbToNodesAction(options),
     createDeleteAlbSecurityGroupAction(options),
     createDeleteLoadBalancerControllerRoleAction(options),

@@ -30,7 +30,12 @@ import {
 } from '../lib/action';
 import { isManaged, managedTags } from '../lib/builders';
 import { fields, isInZone, parseInput, Zod } from '../lib/schemas';
-import { checkPublicZone } from '../lib/zones';
+import {
+  checkPublicZone,
+  dnsName,
+  ValidationRecord,
+  validationRecords,
+} from '../lib/zones';
 import { examples } from './ensureCertificate.examples';
 
 export const ENSURE_CERTIFICATE_ID = 'aws:acm:ensure-certificate';
@@ -118,12 +123,6 @@ export interface EnsureCertificateActionOptions extends AwsActionOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface ValidationRecord {
-  name: string;
-  type: string;
-  value: string;
-}
-
 /** ACM's statuses the certificate never leaves by waiting. */
 const FINAL_FAILURES = new Set<string>([
   CertificateStatus.FAILED,
@@ -132,26 +131,6 @@ const FINAL_FAILURES = new Set<string>([
   CertificateStatus.EXPIRED,
   CertificateStatus.INACTIVE,
 ]);
-
-/** A DNS name compared as DNS does: lower case, without the trailing dot. */
-const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
-
-/** The validation records ACM asks for, once it has made them (a few seconds after request). */
-function validationRecords(cert: CertificateDetail): ValidationRecord[] {
-  const records = new Map<string, ValidationRecord>();
-  for (const option of cert.DomainValidationOptions ?? []) {
-    const r = option.ResourceRecord;
-    if (r?.Name && r.Value && r.Type) {
-      // `*.x` and `x` share one record.
-      records.set(dnsName(r.Name), {
-        name: r.Name,
-        type: r.Type,
-        value: r.Value,
-      });
-    }
-  }
-  return [...records.values()];
-}
 
 /**
  * The certificate for exactly hostName the action can use: an ISSUED one (whoever requested

@@ -30,6 +30,7 @@ import {
 import {
   DescribeCertificateCommand,
   ListCertificatesCommand,
+  ListTagsForCertificateCommand,
   RequestCertificateCommand,
 } from '@aws-sdk/client-acm';
 import {
@@ -224,6 +225,7 @@ function fakeAws(oidcProviderExists = true) {
     .on(ListResourceRecordSetsCommand)
     .resolves({ ResourceRecordSets: [] });
   aws.mocks.route53.on(ChangeResourceRecordSetsCommand).resolves({});
+  aws.mocks.acm.on(ListTagsForCertificateCommand).resolves({ Tags: [] });
   return aws;
 }
 
@@ -235,7 +237,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(16);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(17);
   });
 
   it.each(cases)(

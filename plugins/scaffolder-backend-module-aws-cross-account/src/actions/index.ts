@@ -17,6 +17,7 @@ export {
   createAllowAlbToNodesAction,
 } from './allowAlbToNodes';
 export * from './checkNoLoadBalancers';
+export * from './deleteCertificate';
 export * from './revokeAlbToNodes';
 export * from './deleteAlbSecurityGroup';
 export * from './deleteLoadBalancerControllerRole';

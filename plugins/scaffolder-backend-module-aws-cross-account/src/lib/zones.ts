@@ -1,3 +1,4 @@
+import type { CertificateDetail } from '@aws-sdk/client-acm';
 import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { InputError } from '@backstage/errors';
 import { awsErrorName } from '@cross-account-alb/plugin-aws-cross-account-node';
@@ -38,4 +39,28 @@ export async function checkPublicZone(
       `hostedZoneId: ${input.hostedZoneId} (${name}) is a private hosted zone; ${whyPublic} of ${name}.`,
     );
   }
+}
+
+/** A DNS validation record ACM asks for. */
+export interface ValidationRecord {
+  name: string;
+  type: string;
+  value: string;
+}
+
+/** The validation records ACM asks for, once it has made them (a few seconds after request). */
+export function validationRecords(cert: CertificateDetail): ValidationRecord[] {
+  const records = new Map<string, ValidationRecord>();
+  for (const option of cert.DomainValidationOptions ?? []) {
+    const r = option.ResourceRecord;
+    if (r?.Name && r.Value && r.Type) {
+      // `*.x` and `x` share one record.
+      records.set(dnsName(r.Name), {
+        name: r.Name,
+        type: r.Type,
+        value: r.Value,
+      });
+    }
+  }
+  return [...records.values()];
 }

@@ -210,6 +210,16 @@ const steps: Step[] = [
     needs: [['network', 'FindControllerLoadBalancers']],
   },
   {
+    title:
+      'deletes the unused certificate and its validation record (teardown)',
+    action: 'aws:acm:delete-certificate',
+    // ReadHostedZones and ReadCertificates: shown at ensure-certificate.
+    needs: [
+      ['dns', 'DeleteCertificateValidationRecords'],
+      ['network', 'DeleteManagedUnusedCertificate'],
+    ],
+  },
+  {
     title: 'closes the nodes to the ALB (teardown)',
     action: 'aws:ec2:revoke-alb-to-nodes',
     needs: [['workload', 'CloseNodeSecurityGroupToAlb']],

@@ -36,6 +36,7 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
     'actions/checkNoLoadBalancers.ts': 'network',
     // ACM in the network account, Route 53 in the zone's (DNS) account.
     'actions/ensureCertificate.ts': { acm: 'network', route53: 'dns' },
+    'actions/deleteCertificate.ts': { acm: 'network', route53: 'dns' },
     // The template forms' VPC and subnet lists, read with the network role.
     'autocomplete/networkAutocomplete.ts': 'network',
     // The Organization check of describe-shared-network, made as each account.
