@@ -22,6 +22,20 @@ export interface Config {
         maxWaitMs?: number;
       };
     };
+    /** ACM certificates of HTTPS listeners, shown on the tab's listeners card. */
+    certificates?: {
+      /** How long one certificate's details are kept, in seconds. Default 300. */
+      cacheTtlSeconds?: number;
+      /** ACM's own budget per account and region (not counted against ELBv2's). */
+      rateLimit?: {
+        /** Default 2. */
+        callsPerSecond?: number;
+        /** Default 4. */
+        burst?: number;
+        /** Default 2000. */
+        maxWaitMs?: number;
+      };
+    };
     cache?: {
       /**
        * How long an answer is served from the cache before AWS is read again. Default 15.

@@ -83,6 +83,11 @@ behaviour through the SDK):
    percentiles from the values published in each period (PutMetricData Values/Counts);
    ALB dashboards read TargetResponseTime as p50/p99. The patch computes them (nearest
    rank) from the period's values.
+14. ACM's InUseBy is wrong for a certificate an ELBv2 listener uses: moto adds the listener's
+   ARN when the listener is created and never removes it. On AWS DescribeCertificate lists, in InUseBy, the load balancers whose
+   listeners use the certificate (as default or extra certificate), and ACM renews only
+   certificates in use. The patch recomputes InUseBy of the account's certificates in the
+   region after every listener or load balancer change.
 """
 
 from __future__ import annotations
@@ -1059,6 +1064,49 @@ def _describe_target_health(self: Any, target_group_arn: str, targets: Any) -> A
 
 
 ELBv2Backend.describe_target_health = _describe_target_health  # type: ignore[method-assign]
+
+
+# --- Gap 14: ACM's InUseBy lists the ALBs whose listeners use the certificate -------------
+
+from moto.acm.models import acm_backends  # noqa: E402
+
+_require(ELBv2Backend, "add_listener_certificates", "remove_listener_certificates",
+         "delete_load_balancer")
+
+
+def _sync_certificates_in_use(backend: Any) -> None:
+    try:
+        acm = acm_backends[backend.account_id][backend.region_name]
+    except KeyError:
+        return
+    users: dict[str, list[str]] = {}
+    for lb_arn, lb in backend.load_balancers.items():
+        for listener in lb.listeners.values():
+            for cert_arn in list(listener.certificates or []):
+                if lb_arn not in users.setdefault(cert_arn, []):
+                    users[cert_arn].append(lb_arn)
+    for cert_arn, bundle in acm._certificates.items():
+        # Classic ELBs' entries stay; the ELBv2 ones (moto's listener ARNs) follow the listeners.
+        others = [u for u in bundle.in_use_by if not re.search(
+            r":elasticloadbalancing:[^:]*:[^:]*:(loadbalancer|listener)/(app|net)/", u)]
+        bundle.in_use_by = others + users.get(cert_arn, [])
+
+
+def _certificates_syncing(name: str) -> None:
+    original = getattr(ELBv2Backend, name)
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _sync_certificates_in_use(self)
+        return result
+
+    setattr(ELBv2Backend, name, wrapper)
+
+
+for _name in ("create_listener", "modify_listener", "delete_listener",
+              "add_listener_certificates", "remove_listener_certificates",
+              "delete_load_balancer"):
+    _certificates_syncing(_name)
 
 
 def main() -> None:

@@ -29,6 +29,20 @@ export {
   createLbcReconcileIngressAction,
 } from './actions/lbcReconcileIngress';
 export {
+  EXTERNAL_DNS_SYNC_ID,
+  KUBECTL_APPLY_ID,
+  createExternalDnsSyncAction,
+  createKubectlApplyAction,
+} from './actions/externalDns';
+export {
+  externalDnsConfigs,
+  externalDnsLoop,
+  sandboxExternalDnsSync,
+  type ExternalDnsConfig,
+  type ExternalDnsSyncResult,
+} from './standins/externalDns';
+export { webIdentityClientOptions } from './standins/aws';
+export {
   EKSCTL_DELETE_CLUSTER_ID,
   LBC_DELETE_INGRESS_ID,
   createEksctlDeleteClusterAction,

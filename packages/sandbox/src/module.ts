@@ -12,6 +12,10 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createEksctlCreateClusterAction } from './actions/eksctlCreateCluster';
 import { createLbcReconcileIngressAction } from './actions/lbcReconcileIngress';
+import {
+  createExternalDnsSyncAction,
+  createKubectlApplyAction,
+} from './actions/externalDns';
 import { createPublishLocalGitAction } from './actions/publishLocalGit';
 import { SandboxTemplateProcessor } from './publish/sandboxTemplates';
 import {
@@ -64,9 +68,13 @@ export const sandboxScaffolderModule = createBackendModule({
           createLbcReconcileIngressAction(),
           createLbcDeleteIngressAction(),
           createEksctlDeleteClusterAction(),
+          // kubectl apply of template 2's external-dns, and external-dns's loop as its IRSA
+          // role in the zone's account.
+          createKubectlApplyAction(),
+          createExternalDnsSyncAction(),
         );
         logger.warn(
-          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*): not for production',
+          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*, sandbox:kubectl:apply, sandbox:external-dns:sync): not for production',
         );
       },
     });

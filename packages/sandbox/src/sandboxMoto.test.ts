@@ -1,5 +1,6 @@
 import {
   CreateListenerCommand,
+  DeleteListenerCommand,
   CreateLoadBalancerCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
@@ -653,6 +654,53 @@ describe('sandbox moto patches', () => {
       new DescribeTargetGroupsCommand({ LoadBalancerArn: lbArn }),
     );
     expect(TargetGroups.map(t => t.TargetGroupArn)).toEqual([second]);
+  });
+
+  it("lists in a certificate's InUseBy the ALBs whose listeners use it, and only while they do", async () => {
+    const credentials = (
+      await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID)
+    ).sdkCredentialProvider;
+    const elb = new ElasticLoadBalancingV2Client({
+      region: SANDBOX_REGION,
+      credentials,
+    });
+    const acm = new ACMClient({ region: SANDBOX_REGION, credentials });
+    const { CertificateArn } = await acm.send(
+      new RequestCertificateCommand({
+        DomainName: 'in-use.example.test',
+        ValidationMethod: 'DNS',
+      }),
+    );
+    const inUseBy = async () =>
+      (await acm.send(new DescribeCertificateCommand({ CertificateArn })))
+        .Certificate?.InUseBy ?? [];
+    expect(await inUseBy()).toEqual([]);
+    const { LoadBalancers } = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: 'uses-a-certificate',
+        Subnets: network.publicSubnets.map(s => s.subnetId),
+      }),
+    );
+    const lbArn = LoadBalancers![0].LoadBalancerArn!;
+    const { Listeners } = await elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lbArn,
+        Protocol: 'HTTPS',
+        Port: 443,
+        Certificates: [{ CertificateArn }],
+        DefaultActions: [
+          {
+            Type: 'fixed-response',
+            FixedResponseConfig: { StatusCode: '404' },
+          },
+        ],
+      }),
+    );
+    expect(await inUseBy()).toEqual([lbArn]);
+    await elb.send(
+      new DeleteListenerCommand({ ListenerArn: Listeners![0].ListenerArn }),
+    );
+    expect(await inUseBy()).toEqual([]);
   });
 
   it('computes percentile statistics in GetMetricData from the values published', async () => {

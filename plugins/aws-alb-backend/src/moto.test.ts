@@ -146,6 +146,8 @@ describe('against moto_server', () => {
     expect(health.Statement.map((st: { Sid: string }) => st.Sid)).toEqual([
       'ReadLoadBalancerHealth',
       'ReadLoadBalancerMetrics',
+      // Needed by the certificates route: certificates.moto.test.ts.
+      'ReadListenerCertificates',
     ]);
     // The sandbox's network role also carries the scaffolder's policy (one role for both
     // plugins), which may read tags too: the health policy is judged alone, as a portal that

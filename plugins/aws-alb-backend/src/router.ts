@@ -64,6 +64,25 @@ export async function createRouter(
     },
   );
 
+  router.get(
+    '/v1/entity/:namespace/:kind/:name/certificates',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      if (!service.getEntityCertificates) {
+        throw new NotFoundError('This backend does not read ACM certificates');
+      }
+      const { namespace, kind, name } = req.params;
+      const response = await service.getEntityCertificates({
+        entityRef: { namespace, kind, name },
+        credentials,
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(response);
+    },
+  );
+
   router.get('/v1/entity/:namespace/:kind/:name/signals', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],

@@ -78,6 +78,8 @@ export interface AlbListener {
   port?: number;
   protocol?: string;
   defaultActions: AlbListenerAction[];
+  /** The listener's default certificate (HTTPS), as DescribeListeners lists it. */
+  certificateArns?: string[];
 }
 
 export interface AlbAvailabilityZone {
@@ -157,6 +159,71 @@ export interface EntityListenerRulesResponse {
   listeners: AlbListenerRules[];
   /** ISO 8601 time the rules were read from AWS. */
   fetchedAt: string;
+}
+
+/** An ACM certificate of an HTTPS listener, as ACM of the load balancer's account has it. */
+export interface AlbCertificate {
+  arn: string;
+  /** The listeners (of the entity's load balancers) that serve it. */
+  listenerArns: string[];
+  domainName?: string;
+  subjectAlternativeNames?: string[];
+  /** `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …; `NOT_FOUND` when ACM has no such certificate. */
+  status?: string;
+  /** `AMAZON_ISSUED`, `IMPORTED` or `PRIVATE`. */
+  type?: string;
+  /** ISO 8601 end of validity, once issued. */
+  notAfter?: string;
+  /** What ACM says uses it (load balancer ARNs); ACM renews only certificates in use. */
+  inUseBy: string[];
+  renewalEligibility?: string;
+  /** What the tab warns about, from {@link certificateWarnings} at the time of the answer. */
+  warnings: string[];
+}
+
+/** `GET /api/aws-alb/v1/entity/:namespace/:kind/:name/certificates` */
+export interface EntityCertificatesResponse {
+  entityRef: string;
+  certificates: AlbCertificate[];
+  /** ISO 8601 time the oldest of them was read from ACM. */
+  fetchedAt: string;
+}
+
+/** A certificate this close to its end of validity (or closer) is warned about. */
+export const CERTIFICATE_EXPIRY_WARNING_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What is wrong with a certificate at `nowMs`: not issued, expired or expiring within
+ * {@link CERTIFICATE_EXPIRY_WARNING_DAYS} days, or not in use (ACM renews only certificates in
+ * use). Empty when nothing is.
+ */
+export function certificateWarnings(
+  cert: Pick<AlbCertificate, 'status' | 'notAfter' | 'inUseBy'>,
+  nowMs: number,
+): string[] {
+  if (cert.status === 'NOT_FOUND') {
+    return ["not found in ACM of the load balancer's account and region"];
+  }
+  const warnings: string[] = [];
+  if (cert.status && cert.status !== 'ISSUED') {
+    warnings.push(`not issued (${cert.status})`);
+  }
+  if (cert.notAfter) {
+    const end = Date.parse(cert.notAfter);
+    const day = cert.notAfter.slice(0, 10);
+    if (end <= nowMs) {
+      warnings.push(`expired on ${day}`);
+    } else if (end - nowMs <= CERTIFICATE_EXPIRY_WARNING_DAYS * DAY_MS) {
+      const days = Math.ceil((end - nowMs) / DAY_MS);
+      warnings.push(`expires in ${days} day${days === 1 ? '' : 's'} (${day})`);
+    }
+  }
+  if (!cert.inUseBy.length) {
+    warnings.push('not in use: ACM renews only certificates in use');
+  }
+  return warnings;
 }
 
 /** Time ranges of the golden signals. */

@@ -9,11 +9,18 @@ import {
   DescribeCertificateCommand,
   ListCertificatesCommand,
   ListTagsForCertificateCommand,
+  RequestCertificateCommand,
 } from '@aws-sdk/client-acm';
 import {
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  DeleteListenerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   SANDBOX_DNS_ACCOUNT_ID as DNS,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
@@ -174,5 +181,109 @@ describe('aws:acm:ensure-certificate in the sandbox', () => {
       `hostedZoneId: no hosted zone Z0000000000000000000000 in DNS account ${DNS}`,
     );
     expect(sandbox.mutations().length).toBe(mutations);
+  });
+
+  describe('aws:acm:delete-certificate', () => {
+    const DELETE = 'aws:acm:delete-certificate';
+    const del = (hostName: string) => {
+      const { waitTimeoutSeconds: _wait, ...teardown } = input(hostName);
+      return sandbox.run(DELETE, teardown);
+    };
+
+    it('keeps a certificate a listener uses, and its record; deletes both once unused; the zone ends as it was', async () => {
+      const before = await zoneRecords();
+      const { certificateArn } = await sandbox.run(
+        ID,
+        input('api.example.test'),
+      );
+      expect(await zoneRecords()).toHaveLength(before.length + 1);
+      // An HTTPS listener in the network account uses it.
+      const credentials = (await sandboxAdminCredentials(NETWORK))
+        .sdkCredentialProvider;
+      const elb = new ElasticLoadBalancingV2Client({
+        region: REGION,
+        credentials,
+      });
+      const { LoadBalancers } = await elb.send(
+        new CreateLoadBalancerCommand({
+          Name: 'uses-api-certificate',
+          Subnets: sandbox.network().publicSubnets.map(s => s.subnetId),
+        }),
+      );
+      const { Listeners } = await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: LoadBalancers![0].LoadBalancerArn,
+          Protocol: 'HTTPS',
+          Port: 443,
+          Certificates: [{ CertificateArn: certificateArn }],
+          DefaultActions: [
+            {
+              Type: 'fixed-response',
+              FixedResponseConfig: { StatusCode: '404' },
+            },
+          ],
+        }),
+      );
+      const mutations = sandbox.mutations().length;
+      expect(await del('api.example.test')).toEqual({
+        deleted: [],
+        kept: [
+          {
+            arn: certificateArn,
+            reason: `in use by ${LoadBalancers![0].LoadBalancerArn}`,
+          },
+        ],
+        deletedRecords: [],
+      });
+      expect(sandbox.mutations().length).toBe(mutations);
+      expect(await zoneRecords()).toHaveLength(before.length + 1);
+
+      await elb.send(
+        new DeleteListenerCommand({ ListenerArn: Listeners![0].ListenerArn }),
+      );
+      const out = await del('api.example.test');
+      expect(out).toMatchObject({ deleted: [certificateArn], kept: [] });
+      expect(out.deletedRecords).toHaveLength(1);
+      expect(await zoneRecords()).toEqual(before);
+      const acm = await admin(ACMClient, NETWORK);
+      const { CertificateSummaryList = [] } = await acm.send(
+        new ListCertificatesCommand({}),
+      );
+      expect(
+        CertificateSummaryList.filter(c => c.DomainName === 'api.example.test'),
+      ).toEqual([]);
+      // Again: nothing left to do.
+      const after = sandbox.mutations().length;
+      expect(await del('api.example.test')).toEqual({
+        deleted: [],
+        kept: [],
+        deletedRecords: [],
+      });
+      expect(sandbox.mutations().length).toBe(after);
+      expect(sandbox.moto().iam!.denials()).toEqual([]);
+    });
+
+    it('never deletes a certificate this project did not request, and keeps the record it validates through', async () => {
+      const acm = await admin(ACMClient, NETWORK);
+      const { certificateArn } = await sandbox.run(
+        ID,
+        input('www.example.test'),
+      );
+      // Someone else's certificate for the same name: ACM gives it the same record.
+      const { CertificateArn: theirs } = await acm.send(
+        new RequestCertificateCommand({
+          DomainName: 'www.example.test',
+          ValidationMethod: 'DNS',
+        }),
+      );
+      const before = await zoneRecords();
+      const out = await del('www.example.test');
+      expect(out).toEqual({
+        deleted: [certificateArn],
+        kept: [{ arn: theirs, reason: 'not requested by this project' }],
+        deletedRecords: [],
+      });
+      expect(await zoneRecords()).toEqual(before);
+    });
   });
 });

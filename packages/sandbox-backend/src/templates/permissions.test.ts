@@ -225,6 +225,7 @@ describe('permissions: who may run which template', () => {
                   'catalog:register',
                   'sandbox:publish:local-git',
                   'sandbox:lbc:reconcile-ingress',
+                  'sandbox:external-dns:sync',
                 ],
                 // Components (the applications) are read by their owners only.
                 ownerOnlyReads: [{ kind: 'Component' }],

@@ -35,6 +35,8 @@ import request from 'supertest';
 import {
   MotoServer,
   recipeInventory,
+  sandboxDeleteIngress,
+  sandboxExternalDnsSync,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
@@ -114,6 +116,7 @@ describe('templates as real tasks in the sandbox', () => {
               'cluster-onboarding',
               'load-balancer-controller',
               'alb-application',
+              'teardown',
             ]),
           },
         }),
@@ -240,9 +243,16 @@ describe('templates as real tasks in the sandbox', () => {
       sharesBefore,
     );
   });
-  it('gives an application with a host name an issued certificate, its record in the DNS account and an HTTPS listener; a re-run changes nothing', async () => {
-    // Runs after the golden path: the cluster and its controller exist.
+  it('gives an application with a host name an issued certificate, its record in the DNS account, an HTTPS listener and the name as an alias of its ALB; a re-run changes nothing, and the teardown leaves the zone as it was', async () => {
+    // Runs after the golden path: the cluster and its controller exist. Template 2 again,
+    // now with the zone: external-dns's role in the DNS account, and external-dns applied.
     const zone = await seedSandboxDnsZone();
+    const withDns = {
+      ...controller,
+      dnsAccountId: SANDBOX_DNS_ACCOUNT_ID,
+      hostedZoneId: zone.hostedZoneId,
+      hostedZoneName: zone.zoneName,
+    };
     const dns = await clients(SANDBOX_DNS_ACCOUNT_ID);
     const records = async () =>
       (
@@ -253,6 +263,9 @@ describe('templates as real tasks in the sandbox', () => {
         )
       ).ResourceRecordSets ?? [];
     const before = await records();
+    await runTask('eks-cross-account-load-balancer-controller', withDns);
+    // Template 2 itself writes no record: external-dns has no Ingress with a host yet.
+    expect(await records()).toEqual(before);
     const shop = {
       ...application,
       name: 'shop',
@@ -279,16 +292,6 @@ describe('templates as real tasks in the sandbox', () => {
     );
     expect(Certificate?.Status).toBe('ISSUED');
     const record = Certificate!.DomainValidationOptions![0].ResourceRecord!;
-    const after = await records();
-    expect(after).toEqual([
-      ...before,
-      {
-        Name: record.Name,
-        Type: 'CNAME',
-        TTL: 300,
-        ResourceRecords: [{ Value: record.Value }],
-      },
-    ]);
 
     // The ALB the stand-in controller made from the generated Ingress.
     const { LoadBalancers = [] } = await a.elb.send(
@@ -304,6 +307,52 @@ describe('templates as real tasks in the sandbox', () => {
         t => t.Key === 'ingress.k8s.aws/stack' && t.Value === 'shop/shop',
       ),
     )!.ResourceArn!;
+    const albDnsName = LoadBalancers.find(lb => lb.LoadBalancerArn === alb)!
+      .DNSName!;
+
+    // In the DNS account's zone: the validation record Backstage wrote, and what external-dns
+    // wrote as its own role: the name as alias A and AAAA of the ALB (the ELB's canonical
+    // zone of us-east-1, as external-dns's aws.go has it), and its TXT ownership records
+    // naming this cluster and the Ingress.
+    const owner = `"heritage=external-dns,external-dns/owner=${CLUSTER}.${SANDBOX_REGION}.${SANDBOX_WORKLOAD_ACCOUNT_ID},external-dns/resource=ingress/shop/shop"`;
+    // objectContaining: moto lists alias records with TTL 0, where Route 53 lists none.
+    const alias = (type: string) =>
+      expect.objectContaining({
+        Name: 'shop.example.test.',
+        Type: type,
+        AliasTarget: {
+          HostedZoneId: 'Z35SXDOTRQ7X7K',
+          DNSName: expect.stringMatching(
+            new RegExp(
+              `^${albDnsName.toLowerCase().replace(/\./g, '\\.')}\\.?$`,
+            ),
+          ),
+          EvaluateTargetHealth: true,
+        },
+      });
+    const txt = (name: string) => ({
+      Name: name,
+      Type: 'TXT',
+      TTL: 300,
+      ResourceRecords: [{ Value: owner }],
+    });
+    const after = await records();
+    const expected = [
+      ...before,
+      {
+        Name: record.Name,
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: record.Value }],
+      },
+      alias('A'),
+      alias('AAAA'),
+      txt('cname-shop.example.test.'),
+      txt('aaaa-shop.example.test.'),
+    ];
+    // Exactly these, in whatever order the zone lists them.
+    expect(after).toHaveLength(expected.length);
+    expect(after).toEqual(expect.arrayContaining(expected));
     const listeners = async () =>
       (
         (
@@ -342,6 +391,7 @@ describe('templates as real tasks in the sandbox', () => {
 
     // Again: the same certificate, record and listeners.
     const counts = await inventory();
+    await runTask('eks-cross-account-load-balancer-controller', withDns);
     await runTask('eks-cross-account-alb-application', shop);
     expect(await inventory()).toEqual(counts);
     expect(
@@ -353,5 +403,51 @@ describe('templates as real tasks in the sandbox', () => {
     ).toHaveLength(1);
     expect(await records()).toEqual(after);
     expect(await listeners()).toEqual(first);
+
+    // Teardown. kubectl delete of the application: the controller removes the ALB, and
+    // external-dns's next loop deletes the records it owns (--policy=sync).
+    const cluster = {
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      clusterName: CLUSTER,
+    };
+    await sandboxDeleteIngress({
+      ...cluster,
+      manifest: fs.readFileSync(
+        path.join(publishDir, 'shop', 'kubernetes', 'app.yaml'),
+        'utf8',
+      ),
+    });
+    const loop = await sandboxExternalDnsSync(cluster);
+    expect(loop.changes.map(c => `${c.action} ${c.name} ${c.type}`)).toEqual([
+      'DELETE shop.example.test A',
+      'DELETE cname-shop.example.test TXT',
+      'DELETE shop.example.test AAAA',
+      'DELETE aaaa-shop.example.test TXT',
+    ]);
+    // Template 4 with the host name: the certificate and its validation record go.
+    await runTask('eks-cross-account-alb-teardown', {
+      cluster: `resource:default/${CLUSTER}`,
+      clusterStillExists: true,
+      name: 'shop',
+      namespace: 'shop',
+      containerPort: 80,
+      removeClusterSetUp: false,
+      deletePolicy: false,
+      hostName: shop.hostName,
+      dnsAccountId: shop.dnsAccountId,
+      hostedZoneId: shop.hostedZoneId,
+      hostedZoneName: shop.hostedZoneName,
+    });
+    // The zone is as it was before the application.
+    expect(await records()).toEqual(before);
+    expect(
+      (
+        await a.acm.send(new ListCertificatesCommand({}))
+      ).CertificateSummaryList!.filter(
+        c => c.DomainName === 'shop.example.test',
+      ),
+    ).toEqual([]);
   });
 });

@@ -13,10 +13,16 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { ServiceAccount } from 'kubernetes-models/v1';
 import {
+  ClusterRole,
+  ClusterRoleBinding,
+} from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import {
+  SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   SandboxNetwork,
+  seedSandboxDnsZone,
 } from 'sandbox';
 import {
   REPO_ROOT,
@@ -42,6 +48,8 @@ const K8S_MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'v1/ServiceAccount': ServiceAccount,
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
 };
 
 /** Parses a multi-document manifest and validates each object against its Kubernetes schema. */
@@ -179,6 +187,73 @@ describe('software templates (dry-run through the scaffolder API)', () => {
     ).toBe(true);
   });
 
+  it('controller set-up with a hosted zone also writes external-dns, with its role in the zone account', async () => {
+    const zone = await seedSandboxDnsZone();
+    const input = {
+      cluster: `resource:default/${clusterName}`,
+      namespace: 'kube-system',
+      serviceAccountName: 'aws-load-balancer-controller',
+      dnsAccountId: SANDBOX_DNS_ACCOUNT_ID,
+      hostedZoneId: zone.hostedZoneId,
+      hostedZoneName: zone.zoneName,
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=shop-prod-lbc',
+    };
+    const result = await backend.dryRun('load-balancer-controller', input);
+    expect(result.status).toBe(200);
+    const objects = parseKubernetes(
+      result.files['external-dns/external-dns.yaml'],
+    );
+    expect(objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/external-dns',
+      'ServiceAccount/external-dns',
+      'ClusterRole/external-dns',
+      'ClusterRoleBinding/external-dns-viewer',
+      'Deployment/external-dns',
+    ]);
+    expect(objects[1].metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
+      `arn:aws:iam::${SANDBOX_DNS_ACCOUNT_ID}:role/cross-account-alb/${clusterName}-${SANDBOX_WORKLOAD_ACCOUNT_ID}-external-dns`,
+    );
+    const container = objects[4].spec.template.spec.containers[0];
+    expect(container.image).toBe(
+      'registry.k8s.io/external-dns/external-dns:v0.19.0',
+    );
+    expect(container.args).toEqual([
+      '--source=ingress',
+      '--provider=aws',
+      '--registry=txt',
+      `--txt-owner-id=${clusterName}.${SANDBOX_REGION}.${SANDBOX_WORKLOAD_ACCOUNT_ID}`,
+      `--domain-filter=${zone.zoneName}`,
+      `--zone-id-filter=${zone.hostedZoneId}`,
+      '--aws-zone-type=public',
+      '--policy=sync',
+    ]);
+    expect(result.files['RUNBOOK.md']).toContain(
+      'kubectl apply -f external-dns/external-dns.yaml',
+    );
+    expect(result.files['RUNBOOK.md']).toContain(
+      `aws iam delete-role --role-name ${clusterName}-${SANDBOX_WORKLOAD_ACCOUNT_ID}-external-dns`,
+    );
+    expect(result.log.join('\n')).toContain(
+      `would ensure OIDC provider arn:aws:iam::${SANDBOX_DNS_ACCOUNT_ID}:oidc-provider/`,
+    );
+
+    // Without a zone: no external-dns, no step in the zone's account.
+    const { dnsAccountId, hostedZoneId, hostedZoneName, ...plain } = input;
+    const without = await backend.dryRun('load-balancer-controller', plain);
+    expect(without.status).toBe(200);
+    expect(
+      Object.keys(without.files).filter(f => f.startsWith('external-dns')),
+    ).toEqual([]);
+    expect(without.files['RUNBOOK.md']).not.toContain('external-dns');
+    // A zone ID without its account and name is refused by the form.
+    const partial = await backend.dryRun('load-balancer-controller', {
+      ...plain,
+      hostedZoneId,
+    });
+    expect(partial.status).toBe(400);
+  });
+
   it('application exposure writes valid manifests, an annotated Ingress and catalog-info', async () => {
     const result = await backend.dryRun('alb-application', {
       name: 'game-2048',
@@ -254,6 +329,16 @@ describe('software templates (dry-run through the scaffolder API)', () => {
         'ELBSecurityPolicy-TLS13-1-2-2021-06',
     });
     expect(ingress.spec.rules[0].host).toBe('shop.example.test');
+    // The catalog entity links the application's HTTPS URL.
+    const component = yaml.parse(result.files['catalog-info.yaml']);
+    expect(component.metadata.links).toEqual([
+      {
+        url: 'https://shop.example.test',
+        title: 'shop.example.test',
+        icon: 'web',
+      },
+    ]);
+    expect(await validateEntity(component)).toBe(true);
     // The dry-run shows the certificate step and the ALB group opened on 443 too.
     expect(result.log.join('\n')).toContain(
       'would ensure an ACM certificate for shop.example.test',
@@ -272,6 +357,9 @@ describe('software templates (dry-run through the scaffolder API)', () => {
       ),
     ).toEqual([]);
     expect(plainIngress.spec.rules[0].host).toBeUndefined();
+    expect(
+      yaml.parse(http.files['catalog-info.yaml']).metadata.links,
+    ).toBeUndefined();
     expect(http.log.join('\n')).not.toContain('ACM certificate');
     expect(http.log.join('\n')).toContain('open on 80 to');
 

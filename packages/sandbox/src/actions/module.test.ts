@@ -28,6 +28,8 @@ describe('sandbox backend modules', () => {
     expect(ids.sort()).toEqual([
       'sandbox:eksctl:create-cluster',
       'sandbox:eksctl:delete-cluster',
+      'sandbox:external-dns:sync',
+      'sandbox:kubectl:apply',
       'sandbox:lbc:delete-ingress',
       'sandbox:lbc:reconcile-ingress',
       'sandbox:publish:local-git',

@@ -1,3 +1,4 @@
+import { ACMClient, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import {
   DescribeSecurityGroupsCommand,
   DescribeTagsCommand,
@@ -258,6 +259,25 @@ export class AccountState {
         (TagDescriptions?.[0]?.Tags ?? []).map(t => [t.Key!, t.Value ?? '']),
       );
     } catch {
+      return {};
+    }
+  }
+
+  async acmTags(arn: string): Promise<Record<string, string>> {
+    const [, , , region, accountId] = arn.split(':');
+    const options = await adminClientOptions(
+      this.motoEndpoint,
+      region || this.region,
+      accountId,
+      'sandbox-iam-gateway',
+    );
+    try {
+      const { Tags } = await new ACMClient(options).send(
+        new ListTagsForCertificateCommand({ CertificateArn: arn }),
+      );
+      return Object.fromEntries((Tags ?? []).map(t => [t.Key!, t.Value ?? '']));
+    } catch {
+      // A certificate that does not exist has no tags; the call itself then fails in ACM.
       return {};
     }
   }

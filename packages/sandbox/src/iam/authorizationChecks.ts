@@ -37,6 +37,7 @@ export interface AuthorizationCheck {
 export type ResourceFactsRef =
   | { kind: 'ec2'; id: string }
   | { kind: 'elbv2'; arn: string }
+  | { kind: 'acm'; arn: string }
   | { kind: 'ram'; arn: string }
   | { kind: 'iamRole'; name: string }
   | { kind: 'iamPolicy'; arn: string };
@@ -603,6 +604,9 @@ function acmChecks(call: CallToAuthorize): AuthorizationCheck[] {
             call.action === 'AddTagsToCertificate'
               ? requestTagContext(jsonTags(json.Tags))
               : {},
+          // aws:ResourceTag/* of an existing certificate (DeleteCertificate conditioned on a
+          // tag, say), read from ACM by the gateway.
+          ...(arn ? { facts: { kind: 'acm' as const, arn } } : {}),
         },
       ];
     }

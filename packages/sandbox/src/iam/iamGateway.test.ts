@@ -117,7 +117,7 @@ describe('the sandbox IAM gateway', () => {
     expect(moto.iam!.denials()).toEqual([]);
   });
 
-  it("lets Backstage's DNS role upsert certificate validation CNAMEs in the zone, and nothing else", async () => {
+  it("lets Backstage's DNS role upsert and delete certificate validation CNAMEs in the zone, and nothing else", async () => {
     moto = await startMoto();
     restore = useSandboxEndpoint(moto.endpoint);
     const zone = await seedSandboxDnsZone();
@@ -171,16 +171,54 @@ describe('the sandbox IAM gateway', () => {
     expect(
       await change('UPSERT', 'www.example.test', 'CNAME', 'elsewhere.test'),
     ).toEqual(refused);
-    expect(await change('DELETE', validation, 'CNAME', target)).toEqual(
-      refused,
-    );
+    // A DELETE in one batch with an UPSERT matches neither statement (each allows one action).
+    expect(
+      await route53
+        .send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zone.hostedZoneId,
+            ChangeBatch: {
+              Changes: [
+                {
+                  Action: 'DELETE',
+                  ResourceRecordSet: {
+                    Name: validation,
+                    Type: 'CNAME',
+                    TTL: 300,
+                    ResourceRecords: [{ Value: target }],
+                  },
+                },
+                {
+                  Action: 'UPSERT',
+                  ResourceRecordSet: {
+                    Name: validation.replace('_0123', '_3210'),
+                    Type: 'CNAME',
+                    TTL: 300,
+                    ResourceRecords: [{ Value: target }],
+                  },
+                },
+              ],
+            },
+          }),
+        )
+        .then(
+          () => 'allowed',
+          (e: Error) => `${e.name}: ${e.message}`,
+        ),
+    ).toEqual(refused);
+    // Deleting a validation CNAME (the teardown's) is allowed; another name is not.
+    expect(
+      await change('DELETE', 'www.example.test', 'CNAME', 'elsewhere.test'),
+    ).toEqual(refused);
     const { ResourceRecordSets = [] } = await route53.send(
       new ListResourceRecordSetsCommand({ HostedZoneId: zone.hostedZoneId }),
     );
     expect(ResourceRecordSets.map(r => `${r.Name} ${r.Type}`)).toContain(
       `${validation} CNAME`,
     );
+    expect(await change('DELETE', validation, 'CNAME', target)).toBe('allowed');
     expect(moto.iam!.denials().map(d => [d.action, d.resourceType])).toEqual([
+      ['route53:ChangeResourceRecordSets', 'hostedzone'],
       ['route53:ChangeResourceRecordSets', 'hostedzone'],
       ['route53:ChangeResourceRecordSets', 'hostedzone'],
       ['route53:ChangeResourceRecordSets', 'hostedzone'],

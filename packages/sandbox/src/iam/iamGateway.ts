@@ -306,6 +306,9 @@ export async function startIamGateway(
     } else if (facts.kind === 'elbv2') {
       addTags(await state.elbv2Tags(facts.arn), 'elasticloadbalancing');
       resourceAccount = facts.arn.split(':')[4] ?? resourceAccount;
+    } else if (facts.kind === 'acm') {
+      addTags(await state.acmTags(facts.arn));
+      resourceAccount = facts.arn.split(':')[4] ?? resourceAccount;
     } else if (facts.kind === 'ram') {
       addTags(await state.ramShareTags(facts.arn));
       resourceAccount = facts.arn.split(':')[4] ?? resourceAccount;

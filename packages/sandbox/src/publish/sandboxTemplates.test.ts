@@ -111,8 +111,14 @@ describe('what the sandbox adds to the templates', () => {
       });
       for (const extra of SANDBOX_TEMPLATE_ADDITIONS[written.metadata.name]
         .steps ?? []) {
+        // A stand-in step with a condition of its own runs when both hold.
+        const own = extra.if
+          ? String(extra.if).replace(/^\$\{\{\s*|\s*\}\}$/g, '')
+          : undefined;
         expect(byId[extra.id].if).toBe(
-          "${{ parameters.publishTo == 'sandbox' }}",
+          own
+            ? `\${{ (${own}) and (parameters.publishTo == 'sandbox') }}`
+            : "${{ parameters.publishTo == 'sandbox' }}",
         );
       }
       // Links follow the target.

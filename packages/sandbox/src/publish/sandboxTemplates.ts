@@ -6,7 +6,8 @@
  *
  * - a publish target "Sandbox: a local git repository" (default) beside GitHub, which runs
  *   `sandbox:publish:local-git` instead of `publish:github` + `catalog:register`;
- * - the stand-in steps that play what a person would do next (eksctl, the controller);
+ * - the stand-in steps that play what a person would do next (eksctl, kubectl apply of
+ *   external-dns) and what runs in the cluster (the controller, external-dns);
  * - the sandbox's accounts as form defaults.
  *
  * Only the sandbox backend installs the processor, so production forms never show any of it.
@@ -62,6 +63,20 @@ export const SANDBOX_TEMPLATE_ADDITIONS: Record<string, SandboxAdditions> = {
   },
   'eks-cross-account-load-balancer-controller': {
     repoName: '${{ steps.cluster.output.entityName }}-lb-controller',
+    steps: [
+      {
+        id: 'sandbox-external-dns-apply',
+        if: '${{ parameters.hostedZoneId }}',
+        name: 'Sandbox: stand in for kubectl apply of external-dns',
+        action: 'sandbox:kubectl:apply',
+        input: {
+          workloadAccountId: '${{ steps.cluster.output.workloadAccountId }}',
+          region: '${{ steps.cluster.output.region }}',
+          clusterName: '${{ steps.cluster.output.clusterName }}',
+          manifestPath: 'external-dns/external-dns.yaml',
+        },
+      },
+    ],
   },
   'eks-cross-account-alb-application': {
     repoName: '${{ parameters.name }}',
@@ -76,6 +91,16 @@ export const SANDBOX_TEMPLATE_ADDITIONS: Record<string, SandboxAdditions> = {
           region: '${{ steps.cluster.output.region }}',
           clusterName: '${{ steps.cluster.output.clusterName }}',
           manifestPath: 'kubernetes/app.yaml',
+        },
+      },
+      {
+        id: 'sandbox-external-dns',
+        name: "Sandbox: stand in for external-dns's next loop (the host name's records)",
+        action: 'sandbox:external-dns:sync',
+        input: {
+          workloadAccountId: '${{ steps.cluster.output.workloadAccountId }}',
+          region: '${{ steps.cluster.output.region }}',
+          clusterName: '${{ steps.cluster.output.clusterName }}',
         },
       },
     ],

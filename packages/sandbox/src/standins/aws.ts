@@ -95,8 +95,35 @@ export async function controllerClientOptions(options: {
   propagation?: IamPropagationRetryOptions;
 }) {
   const { region } = options;
+  const issuer = await clusterIssuer(options);
+  const roleArn =
+    options.roleArn ??
+    (await roleTrustingIssuer(options.networkAccountId, region, issuer));
+  if (!roleArn) {
+    throw new InputError(
+      `No role in the network account ${options.networkAccountId} trusts the OIDC provider of ` +
+        `cluster ${options.clusterName} (${issuer}): run the load-balancer-controller template first`,
+    );
+  }
+  return webIdentityClientOptions({
+    region,
+    issuer,
+    roleArn,
+    namespace: CONTROLLER_NAMESPACE,
+    serviceAccount: CONTROLLER_SERVICE_ACCOUNT,
+    sessionName: 'aws-load-balancer-controller',
+    propagation: options.propagation,
+  });
+}
+
+/** The cluster's OIDC issuer, read as eksctl in the workload account. */
+export async function clusterIssuer(options: {
+  workloadAccountId: string;
+  region: string;
+  clusterName: string;
+}): Promise<string> {
   const eks = new EKSClient(
-    await eksctlClientOptions(options.workloadAccountId, region),
+    await eksctlClientOptions(options.workloadAccountId, options.region),
   );
   const { cluster } = await eks.send(
     new DescribeClusterCommand({ name: options.clusterName }),
@@ -107,38 +134,47 @@ export async function controllerClientOptions(options: {
       `Cluster ${options.clusterName} in ${options.workloadAccountId} has no OIDC issuer`,
     );
   }
-  const roleArn =
-    options.roleArn ??
-    (await roleTrustingIssuer(options.networkAccountId, region, issuer));
-  if (!roleArn) {
-    throw new InputError(
-      `No role in the network account ${options.networkAccountId} trusts the OIDC provider of ` +
-        `cluster ${options.clusterName} (${issuer}): run the load-balancer-controller template first`,
-    );
-  }
+  return issuer;
+}
+
+/**
+ * SDK client options of a pod running as `namespace/serviceAccount` whose service account
+ * names `roleArn` (IRSA): the SDK's web identity provider calls `AssumeRoleWithWebIdentity`
+ * with the projected token of that service account. Whether STS lets the token in is the
+ * role's trust policy's call (the sandbox's IAM gateway judges it as STS would).
+ */
+export async function webIdentityClientOptions(options: {
+  region: string;
+  issuer: string;
+  roleArn: string;
+  namespace: string;
+  serviceAccount: string;
+  sessionName: string;
+  propagation?: IamPropagationRetryOptions;
+}) {
   const sts = new STSClient({
-    region,
+    region: options.region,
     endpoint: sandboxEndpoint(),
     credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
   });
-  // The role (and the OIDC provider it trusts) may have been created a moment ago by
-  // template 2 or the seeding: retry while IAM propagates them (see iamPropagation.ts).
+  // The role (and the OIDC provider it trusts) may have been created a moment ago by a
+  // template or the seeding: retry while IAM propagates them (see iamPropagation.ts).
   const { Credentials } = await retryWhileIamPropagates(
     () =>
       sts.send(
         new AssumeRoleWithWebIdentityCommand({
-          RoleArn: roleArn,
-          RoleSessionName: 'aws-load-balancer-controller',
+          RoleArn: options.roleArn,
+          RoleSessionName: options.sessionName,
           WebIdentityToken: serviceAccountToken(
-            issuer,
-            CONTROLLER_NAMESPACE,
-            CONTROLLER_SERVICE_ACCOUNT,
+            options.issuer,
+            options.namespace,
+            options.serviceAccount,
           ),
         }),
       ),
     options.propagation,
   );
-  return sessionClientOptions(region, Credentials);
+  return sessionClientOptions(options.region, Credentials);
 }
 
 /** Read as the network account's administrator: what the cluster's service account says. */

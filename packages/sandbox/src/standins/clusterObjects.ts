@@ -14,6 +14,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { InputError } from '@backstage/errors';
+import { eksctlClientOptions } from './aws';
 import type { KubernetesObject } from './lbc';
 
 /** Where the cluster's objects are kept: the sandbox's state directory, else the temp one. */
@@ -48,6 +51,37 @@ const keyOf = (o: KubernetesObject) =>
 export class SandboxClusterObjects {
   private constructor(private readonly file: string, private data: Stored) {}
 
+  /**
+   * The API server of a cluster the sandbox's EKS has, found as `aws eks update-kubeconfig`
+   * finds it (as eksctl's role in the workload account); also returns its OIDC issuer.
+   */
+  static async ofCluster(cluster: {
+    workloadAccountId: string;
+    region: string;
+    clusterName: string;
+  }): Promise<{ store: SandboxClusterObjects; issuer: string }> {
+    const eks = new EKSClient(
+      await eksctlClientOptions(cluster.workloadAccountId, cluster.region),
+    );
+    const found = (
+      await eks.send(new DescribeClusterCommand({ name: cluster.clusterName }))
+    ).cluster;
+    const issuer = found?.identity?.oidc?.issuer;
+    if (!found?.arn || !issuer) {
+      throw new InputError(
+        `Cluster ${cluster.clusterName} in ${cluster.workloadAccountId} (${cluster.region}) has no API server or OIDC issuer yet`,
+      );
+    }
+    return {
+      store: SandboxClusterObjects.open({
+        ...cluster,
+        clusterArn: found.arn,
+        createdAt: String(found.createdAt?.valueOf() ?? ''),
+      }),
+      issuer,
+    };
+  }
+
   static open(cluster: ClusterIdentity): SandboxClusterObjects {
     const digest = createHash('sha256')
       .update(
@@ -73,12 +107,18 @@ export class SandboxClusterObjects {
     return new SandboxClusterObjects(file, data);
   }
 
-  /** `kubectl apply`: creates or replaces each object by kind, namespace and name. */
+  /**
+   * `kubectl apply`: creates or replaces each object by kind, namespace and name. The status
+   * is a subresource that apply does not write: an object applied again keeps the status its
+   * controller gave it.
+   */
   apply(objects: KubernetesObject[]): void {
     const byKey = new Map(this.data.objects.map(o => [keyOf(o), o]));
     for (const o of objects) {
       if (!o.kind || !o.metadata?.name) continue;
-      byKey.set(keyOf(o), o);
+      const { status: _ignored, ...spec } = o;
+      const status = byKey.get(keyOf(o))?.status;
+      byKey.set(keyOf(o), status === undefined ? spec : { ...spec, status });
     }
     this.data.objects = [...byKey.values()];
     this.save();
@@ -88,6 +128,16 @@ export class SandboxClusterObjects {
   delete(objects: KubernetesObject[]): void {
     const gone = new Set(objects.map(keyOf));
     this.data.objects = this.data.objects.filter(o => !gone.has(keyOf(o)));
+    this.save();
+  }
+
+  /** A controller writing an object's status; an object not in the cluster is ignored. */
+  setStatus(kind: string, namespace: string, name: string, status: unknown) {
+    const key = `${kind}/${namespace}/${name}`;
+    const found = this.data.objects.find(o => keyOf(o) === key);
+    if (!found) return;
+    if (JSON.stringify(found.status) === JSON.stringify(status)) return;
+    found.status = status;
     this.save();
   }
 

@@ -66,6 +66,8 @@ export interface KubernetesObject {
     annotations?: Record<string, unknown>;
   };
   spec?: any;
+  /** Written by controllers (the status subresource), never by `kubectl apply`. */
+  status?: any;
 }
 
 /** The controller's tag keys. */
@@ -1229,6 +1231,15 @@ async function reconcileStack(
     await elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn }));
   }
   store.releaseSlots(id => !stale.some(tg => tg.resource === id));
+
+  // The controller writes the ALB's name into each member's status
+  // (controllers/ingress/group_controller.go, updateIngressStatus): what external-dns reads
+  // as the Ingress's target (source/ingress.go, targetsFromIngressStatus).
+  for (const m of group.members) {
+    store.setStatus('Ingress', m.namespace, m.ingressName, {
+      loadBalancer: { ingress: [{ hostname: lb.DNSName! }] },
+    });
+  }
 
   return {
     loadBalancerArn,

@@ -20,12 +20,17 @@ import {
   AlbListenerRules,
   AlbLoadBalancer,
   ALB_SIGNALS_RANGES,
+  EntityCertificatesResponse,
   EntityListenerRulesResponse,
   EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
   sliceForIngress,
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { readSignalsSettings, SignalsReader } from './SignalsReader';
+import {
+  CertificatesReader,
+  readCertificatesSettings,
+} from './CertificatesReader';
 import { describeListenerRules, rulesForEntity } from './readListenerRules';
 import {
   AwsClientFactory,
@@ -223,6 +228,8 @@ export interface DefaultAwsAlbServiceOptions {
   clientFactory: AlbAwsClientFactory;
   /** Reads golden signals from CloudWatch; without it the service has none. */
   signals?: SignalsReader;
+  /** Reads listener certificates from ACM; without it the service has none. */
+  certificates?: CertificatesReader;
   /** Injectable clock for tests. */
   now?: () => number;
   /** Injectable wait between looks at the cache while another replica reads, for tests. */
@@ -287,6 +294,12 @@ export class DefaultAwsAlbService implements AwsAlbService {
         cache: deps.cache,
         logger: deps.logger,
         settings: readSignalsSettings(config),
+      }),
+      certificates: new CertificatesReader({
+        awsClients,
+        cache: deps.cache,
+        logger: deps.logger,
+        settings: readCertificatesSettings(config),
       }),
     });
     if (deps.scheduler && deps.auth && settings.sweep?.enabled) {
@@ -478,6 +491,30 @@ export class DefaultAwsAlbService implements AwsAlbService {
       listeners,
       fetchedAt: new Date(oldest).toISOString(),
     };
+  }
+
+  /**
+   * The ACM certificates of the entity's HTTPS listeners, read when the tab asks for them
+   * from ACM of the load balancers' account (one `DescribeCertificate` per certificate, kept
+   * `awsAlb.certificates.cacheTtlSeconds`), each with what the tab warns about.
+   */
+  async getEntityCertificates(request: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+  }): Promise<EntityCertificatesResponse> {
+    if (!this.options.certificates) {
+      throw new NotFoundError('This backend does not read ACM certificates');
+    }
+    const answer = await this.getEntityLoadBalancers(request);
+    const { fetchedAt, certificates } = await this.options.certificates.read(
+      {
+        accountId: answer.accountId,
+        region: answer.region,
+        roleArn: this.options.settings.roleArns[answer.accountId],
+      },
+      answer.loadBalancers,
+    );
+    return { entityRef: answer.entityRef, certificates, fetchedAt };
   }
 
   /**

@@ -407,6 +407,9 @@ export function toAction(a: Action): AlbListenerAction {
 }
 
 export function toListener(l: Listener): AlbListener {
+  const certificateArns = (l.Certificates ?? [])
+    .map(c => c.CertificateArn ?? '')
+    .filter(Boolean);
   return {
     arn: l.ListenerArn ?? '',
     port: l.Port,
@@ -414,6 +417,8 @@ export function toListener(l: Listener): AlbListener {
     defaultActions: [...(l.DefaultActions ?? [])]
       .sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0))
       .map(toAction),
+    // HTTPS listeners only: the certificates route reads them from ACM when asked.
+    ...(certificateArns.length ? { certificateArns } : {}),
   };
 }
 

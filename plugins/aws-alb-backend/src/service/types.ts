@@ -1,6 +1,7 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
+  EntityCertificatesResponse,
   EntityListenerRulesResponse,
   EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
@@ -34,6 +35,15 @@ export interface AwsAlbService {
     entityRef: string | CompoundEntityRef;
     credentials: BackstageCredentials;
   }): Promise<EntityListenerRulesResponse>;
+
+  /**
+   * The ACM certificates of the entity's HTTPS listeners (domain, status, validity, what uses
+   * them) and what is wrong with each. Optional: without it the route answers 404.
+   */
+  getEntityCertificates?(options: {
+    entityRef: string | CompoundEntityRef;
+    credentials: BackstageCredentials;
+  }): Promise<EntityCertificatesResponse>;
 
   /**
    * The golden signals (requests, 5xx, latency, host counts) of the entity's load

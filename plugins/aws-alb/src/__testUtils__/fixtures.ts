@@ -185,10 +185,12 @@ export function errorResponse(
 export function mockAwsAlbApi(): jest.Mocked<AwsAlbApi> & {
   getEntityListenerRules: jest.Mock;
   getEntityLoadBalancerSignals: jest.Mock;
+  getEntityCertificates: jest.Mock;
 } {
   return {
     getEntityLoadBalancers: jest.fn(),
     getEntityListenerRules: jest.fn(),
+    getEntityCertificates: jest.fn(),
     // No signals unless a test gives some.
     getEntityLoadBalancerSignals: jest.fn(async (_ref, { range }) => ({
       entityRef: 'component:default/game-2048',

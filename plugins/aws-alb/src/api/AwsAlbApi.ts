@@ -2,6 +2,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
   AlbSignalsRange,
+  EntityCertificatesResponse,
   EntityListenerRulesResponse,
   EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
@@ -32,6 +33,16 @@ export interface AwsAlbApi {
     entityRef: CompoundEntityRef,
     options?: { signal?: AbortSignal },
   ): Promise<EntityListenerRulesResponse>;
+
+  /**
+   * The ACM certificates of the entity's HTTPS listeners (domain, status, end of validity,
+   * what uses them) with what is wrong with each. Optional: without it the listeners card
+   * shows only the certificates' ARNs.
+   */
+  getEntityCertificates?(
+    entityRef: CompoundEntityRef,
+    options?: { signal?: AbortSignal },
+  ): Promise<EntityCertificatesResponse>;
 
   /**
    * The golden signals of the entity's load balancers from CloudWatch over a range.

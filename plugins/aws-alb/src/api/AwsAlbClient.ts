@@ -3,6 +3,7 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   AlbSignalsRange,
+  EntityCertificatesResponse,
   EntityListenerRulesResponse,
   EntityLoadBalancerSignalsResponse,
   EntityLoadBalancersResponse,
@@ -43,6 +44,17 @@ export class AwsAlbClient implements AwsAlbApi {
     return this.get<EntityListenerRulesResponse>(
       entityRef,
       'listener-rules',
+      options,
+    );
+  }
+
+  async getEntityCertificates(
+    entityRef: CompoundEntityRef,
+    options?: { signal?: AbortSignal },
+  ): Promise<EntityCertificatesResponse> {
+    return this.get<EntityCertificatesResponse>(
+      entityRef,
+      'certificates',
       options,
     );
   }

@@ -71,6 +71,22 @@ export function recipeInput(
       clusterName,
     },
     'aws:ec2:allow-alb-to-nodes': nodeRule,
+    'aws:iam:ensure-external-dns-role': {
+      dnsAccountId: DNS,
+      workloadAccountId: WORKLOAD,
+      region: REGION,
+      clusterName,
+      oidcIssuerUrl: ids.issuer,
+      hostedZoneId: ids.hostedZoneId,
+      hostedZoneName: SANDBOX_DNS_ZONE_NAME,
+    },
+    'aws:acm:delete-certificate': {
+      ...inNetwork,
+      hostName: `${clusterName}.${SANDBOX_DNS_ZONE_NAME}`,
+      dnsAccountId: DNS,
+      hostedZoneId: ids.hostedZoneId,
+      hostedZoneName: SANDBOX_DNS_ZONE_NAME,
+    },
     'aws:acm:ensure-certificate': {
       ...inNetwork,
       hostName: `${clusterName}.${SANDBOX_DNS_ZONE_NAME}`,

@@ -1,6 +1,7 @@
 import { createAllowAlbToNodesAction } from './allowAlbToNodes';
 import { createCheckNoLoadBalancersAction } from './checkNoLoadBalancers';
 import { createDeleteAlbSecurityGroupAction } from './deleteAlbSecurityGroup';
+import { createDeleteCertificateAction } from './deleteCertificate';
 import { createDeleteLoadBalancerControllerRoleAction } from './deleteLoadBalancerControllerRole';
 import { createDeleteOidcProviderAction } from './deleteOidcProvider';
 import { createDeleteSubnetShareAction } from './deleteSubnetShare';
@@ -8,6 +9,7 @@ import { createDescribeClusterAction } from './describeCluster';
 import { createDescribeSharedNetworkAction } from './describeSharedNetwork';
 import { createEnsureAlbSecurityGroupAction } from './ensureAlbSecurityGroup';
 import { createEnsureCertificateAction } from './ensureCertificate';
+import { createEnsureExternalDnsRoleAction } from './ensureExternalDnsRole';
 import { createEnsureLoadBalancerControllerRoleAction } from './ensureLoadBalancerControllerRole';
 import { createEnsureOidcProviderAction } from './ensureOidcProvider';
 import { createResolveSharedSubnetsAction } from './resolveSharedSubnets';
@@ -30,10 +32,12 @@ export function createAwsCrossAccountActions(
     createDescribeClusterAction(options),
     createEnsureOidcProviderAction(options),
     createEnsureLoadBalancerControllerRoleAction(options),
+    createEnsureExternalDnsRoleAction(options),
     createEnsureAlbSecurityGroupAction(options),
     createAllowAlbToNodesAction(options),
     createEnsureCertificateAction(options),
     createCheckNoLoadBalancersAction(options),
+    createDeleteCertificateAction(options),
     createRevokeAlbToNodesAction(options),
     createDeleteAlbSecurityGroupAction(options),
     createDeleteLoadBalancerControllerRoleAction(options),

@@ -9,14 +9,12 @@ import {
 } from '@aws-sdk/client-acm';
 import {
   ChangeResourceRecordSetsCommand,
-  GetHostedZoneCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
-import { awsErrorName } from '@cross-account-alb/plugin-aws-cross-account-node';
 import {
   ActionRun,
   AwsActionOptions,
@@ -32,6 +30,12 @@ import {
 } from '../lib/action';
 import { isManaged, managedTags } from '../lib/builders';
 import { fields, isInZone, parseInput, Zod } from '../lib/schemas';
+import {
+  checkPublicZone,
+  dnsName,
+  ValidationRecord,
+  validationRecords,
+} from '../lib/zones';
 import { examples } from './ensureCertificate.examples';
 
 export const ENSURE_CERTIFICATE_ID = 'aws:acm:ensure-certificate';
@@ -119,12 +123,6 @@ export interface EnsureCertificateActionOptions extends AwsActionOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface ValidationRecord {
-  name: string;
-  type: string;
-  value: string;
-}
-
 /** ACM's statuses the certificate never leaves by waiting. */
 const FINAL_FAILURES = new Set<string>([
   CertificateStatus.FAILED,
@@ -133,26 +131,6 @@ const FINAL_FAILURES = new Set<string>([
   CertificateStatus.EXPIRED,
   CertificateStatus.INACTIVE,
 ]);
-
-/** A DNS name compared as DNS does: lower case, without the trailing dot. */
-const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
-
-/** The validation records ACM asks for, once it has made them (a few seconds after request). */
-function validationRecords(cert: CertificateDetail): ValidationRecord[] {
-  const records = new Map<string, ValidationRecord>();
-  for (const option of cert.DomainValidationOptions ?? []) {
-    const r = option.ResourceRecord;
-    if (r?.Name && r.Value && r.Type) {
-      // `*.x` and `x` share one record.
-      records.set(dnsName(r.Name), {
-        name: r.Name,
-        type: r.Type,
-        value: r.Value,
-      });
-    }
-  }
-  return [...records.values()];
-}
 
 /**
  * The certificate for exactly hostName the action can use: an ISSUED one (whoever requested
@@ -220,38 +198,6 @@ async function describe(
     acm.send(new DescribeCertificateCommand({ CertificateArn: arn })),
   );
   return Certificate ?? { CertificateArn: arn };
-}
-
-/**
- * The hosted zone, as the DNS account has it: it must exist, be public (ACM validates
- * through public DNS, never a private zone) and be the zone named in the input.
- */
-async function checkZone(
-  scope: ScopeBase,
-  route53: Route53Client,
-  input: Input,
-): Promise<void> {
-  const zone = await call(scope, 'route53:GetHostedZone', () =>
-    route53.send(new GetHostedZoneCommand({ Id: input.hostedZoneId })),
-  ).catch(error => {
-    if (awsErrorName((error as Error).cause ?? error) === 'NoSuchHostedZone') {
-      throw new InputError(
-        `hostedZoneId: no hosted zone ${input.hostedZoneId} in DNS account ${input.dnsAccountId}. Pick the zone of ${input.hostedZoneName} in the account that holds it.`,
-      );
-    }
-    throw error;
-  });
-  const name = dnsName(zone.HostedZone?.Name ?? '');
-  if (name !== input.hostedZoneName) {
-    throw new InputError(
-      `hostedZoneId: ${input.hostedZoneId} is the zone of ${name}, not of hostedZoneName ${input.hostedZoneName}. Pick the zone ${input.hostedZoneName} (or give its name as hostedZoneName).`,
-    );
-  }
-  if (zone.HostedZone?.Config?.PrivateZone) {
-    throw new InputError(
-      `hostedZoneId: ${input.hostedZoneId} (${name}) is a private hosted zone; ACM validates a certificate through public DNS, so its record must go in the public zone of ${name}.`,
-    );
-  }
 }
 
 /** Writes a validation record in the zone unless it is already there with ACM's value. */
@@ -389,7 +335,12 @@ export function createEnsureCertificateAction(
         options,
         scope: dnsScope(options, input.dnsAccountId),
       };
-      await checkZone(dns.scope, route53, input);
+      await checkPublicZone(
+        dns.scope,
+        route53,
+        input,
+        'ACM validates a certificate through public DNS, so its record must go in the public zone',
+      );
 
       let cert = await findCertificate(network, acm, input.hostName);
       let created = false;

@@ -1,30 +1,19 @@
-import {
-  AddClientIDToOpenIDConnectProviderCommand,
-  CreateOpenIDConnectProviderCommand,
-  GetOpenIDConnectProviderCommand,
-  GetOpenIDConnectProviderCommandOutput,
-  IAMClient,
-  UpdateOpenIDConnectProviderThumbprintCommand,
-} from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
   ActionRun,
   AwsActionOptions,
-  call,
-  mutate,
   networkScope,
   AwsTemplateAction,
 } from '../lib/action';
-import { managedTags, STS_AUDIENCE } from '../lib/builders';
+import { STS_AUDIENCE } from '../lib/builders';
+import { ensureOidcProviderIn } from '../lib/oidcProvider';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureOidcProvider.examples';
 import {
-  isAlreadyExists,
   oidcProviderArn,
   partitionOf,
-  sdkErrorOf,
-  unlessAwsError,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
 
 export const ENSURE_OIDC_PROVIDER_ID = 'aws:iam:ensure-oidc-provider';
@@ -102,138 +91,15 @@ export function createEnsureOidcProviderAction(
         accountId: input.networkAccountId,
         region: input.region,
       });
-      let existing = await getProvider(run, iam, arn);
-      if (!existing) {
-        try {
-          await createProvider(run, iam, input, arn);
-          ctx.output('oidcProviderArn', arn);
-          ctx.output('created', true);
-          return;
-        } catch (error) {
-          existing = isAlreadyExists(sdkErrorOf(error))
-            ? await getProvider(run, iam, arn)
-            : undefined;
-          if (!existing) throw error;
-          ctx.logger.info(
-            `${arn} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
-          );
-        }
+      const created = await ensureOidcProviderIn(run, iam, input, arn);
+      if (created) {
+        ctx.output('oidcProviderArn', arn);
+        ctx.output('created', true);
+        return;
       }
-      await ensureClientId(run, iam, existing, arn);
-      await ensureThumbprints(run, iam, existing, input, arn);
       ctx.logger.info(`OIDC provider ${arn} is in place`);
       ctx.output('oidcProviderArn', arn);
       ctx.output('created', false);
     },
   });
-}
-
-type Provider = GetOpenIDConnectProviderCommandOutput;
-
-function getProvider(
-  { scope }: ActionRun,
-  iam: IAMClient,
-  arn: string,
-): Promise<Provider | undefined> {
-  return call(scope, 'iam:GetOpenIDConnectProvider', () =>
-    unlessAwsError(
-      ['NoSuchEntity', 'NoSuchEntityException'],
-      iam.send(
-        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
-      ),
-    ),
-  );
-}
-
-async function createProvider(
-  { ctx, options, scope }: ActionRun,
-  iam: IAMClient,
-  input: Input,
-  arn: string,
-): Promise<void> {
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `iam.oidc.${arn}.create`,
-      scope,
-      action: 'iam:CreateOpenIDConnectProvider',
-      resourceArn: arn,
-    },
-    async () => {
-      const created = await iam.send(
-        new CreateOpenIDConnectProviderCommand({
-          Url: input.oidcIssuerUrl,
-          ClientIDList: [STS_AUDIENCE],
-          ...(input.thumbprints?.length
-            ? { ThumbprintList: input.thumbprints.map(t => t.toLowerCase()) }
-            : {}),
-          Tags: managedTags(),
-        }),
-      );
-      return created.OpenIDConnectProviderArn ?? arn;
-    },
-  );
-}
-
-async function ensureClientId(
-  { ctx, options, scope }: ActionRun,
-  iam: IAMClient,
-  existing: Provider,
-  arn: string,
-): Promise<void> {
-  if ((existing.ClientIDList ?? []).includes(STS_AUDIENCE)) return;
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `iam.oidc.${arn}.add-client-id`,
-      scope,
-      action: 'iam:AddClientIDToOpenIDConnectProvider',
-      resourceArn: arn,
-    },
-    async () => {
-      await iam.send(
-        new AddClientIDToOpenIDConnectProviderCommand({
-          OpenIDConnectProviderArn: arn,
-          ClientID: STS_AUDIENCE,
-        }),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Added client ID ${STS_AUDIENCE} to ${arn}`);
-}
-
-/** Replaces the thumbprints when the input names some and they differ. */
-async function ensureThumbprints(
-  { ctx, options, scope }: ActionRun,
-  iam: IAMClient,
-  existing: Provider,
-  input: Input,
-  arn: string,
-): Promise<void> {
-  const wanted = (input.thumbprints ?? []).map(t => t.toLowerCase()).sort();
-  const have = (existing.ThumbprintList ?? []).map(t => t.toLowerCase()).sort();
-  if (!wanted.length || wanted.join() === have.join()) return;
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `iam.oidc.${arn}.thumbprints.${wanted.join('-')}`,
-      scope,
-      action: 'iam:UpdateOpenIDConnectProviderThumbprint',
-      resourceArn: arn,
-    },
-    async () => {
-      await iam.send(
-        new UpdateOpenIDConnectProviderThumbprintCommand({
-          OpenIDConnectProviderArn: arn,
-          ThumbprintList: wanted,
-        }),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Updated the thumbprints of ${arn}`);
 }

@@ -18,7 +18,9 @@ import {
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
   CreateResourceShareCommand,
@@ -28,6 +30,7 @@ import {
 import {
   DescribeCertificateCommand,
   ListCertificatesCommand,
+  ListTagsForCertificateCommand,
   RequestCertificateCommand,
 } from '@aws-sdk/client-acm';
 import {
@@ -183,6 +186,8 @@ function fakeAws(oidcProviderExists = true) {
   aws.mocks.iam
     .on(ListAttachedRolePoliciesCommand)
     .resolves({ AttachedPolicies: [] });
+  aws.mocks.iam.on(GetRolePolicyCommand).rejects(awsError('NoSuchEntity'));
+  aws.mocks.iam.on(PutRolePolicyCommand).resolves({});
   // ACM answers an issued certificate for the requested name; the zones of the examples.
   let requested = '';
   aws.mocks.acm
@@ -220,6 +225,7 @@ function fakeAws(oidcProviderExists = true) {
     .on(ListResourceRecordSetsCommand)
     .resolves({ ResourceRecordSets: [] });
   aws.mocks.route53.on(ChangeResourceRecordSetsCommand).resolves({});
+  aws.mocks.acm.on(ListTagsForCertificateCommand).resolves({ Tags: [] });
   return aws;
 }
 
@@ -231,7 +237,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(15);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(17);
   });
 
   it.each(cases)(

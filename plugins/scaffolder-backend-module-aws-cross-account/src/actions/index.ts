@@ -6,6 +6,7 @@ export * from './resolveSharedSubnets';
 export * from './describeCluster';
 export * from './ensureOidcProvider';
 export * from './ensureLoadBalancerControllerRole';
+export * from './ensureExternalDnsRole';
 export * from './ensureAlbSecurityGroup';
 export * from './ensureCertificate';
 // The input schema allowAlbToNodes shares with revokeAlbToNodes stays inside the module: its
@@ -16,6 +17,7 @@ export {
   createAllowAlbToNodesAction,
 } from './allowAlbToNodes';
 export * from './checkNoLoadBalancers';
+export * from './deleteCertificate';
 export * from './revokeAlbToNodes';
 export * from './deleteAlbSecurityGroup';
 export * from './deleteLoadBalancerControllerRole';

@@ -3,6 +3,7 @@
  * actions only call them.
  */
 
+import { createHash } from 'node:crypto';
 import {
   buildControllerRoleName,
   issuerHostPath,
@@ -240,4 +241,102 @@ export function oidcProviderRegion(providerArn: string): string | undefined {
   return /:oidc-provider\/oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(
     providerArn,
   )?.[1];
+}
+
+/**
+ * The external-dns release template 2 installs; its role's policy is what this release calls
+ * (see {@link buildExternalDnsPolicy}).
+ */
+export const EXTERNAL_DNS_VERSION = 'v0.19.0';
+
+/** Where template 2 runs external-dns, and the only service account its role trusts. */
+export const EXTERNAL_DNS_NAMESPACE = 'external-dns';
+export const EXTERNAL_DNS_SERVICE_ACCOUNT = 'external-dns';
+/** The inline policy of external-dns's role: the records of one hosted zone. */
+export const EXTERNAL_DNS_POLICY_NAME = 'external-dns-route53';
+
+/**
+ * IAM role name for external-dns of one cluster, in the account of the hosted zone:
+ * `<clusterName>-<workloadAccountId>-external-dns` within IAM's 64 characters. A longer
+ * cluster name is cut and ends with the first 8 hex digits of its SHA-256, as the
+ * controller's role name does, so the name stays deterministic and distinct.
+ */
+export function buildExternalDnsRoleName(
+  clusterName: string,
+  workloadAccountId: string,
+): string {
+  const tail = `-${workloadAccountId}-external-dns`;
+  const room = 64 - tail.length;
+  const cluster =
+    clusterName.length <= room
+      ? clusterName
+      : `${clusterName.slice(0, room - 9)}-${createHash('sha256')
+          .update(clusterName)
+          .digest('hex')
+          .slice(0, 8)}`;
+  return `${cluster}${tail}`;
+}
+
+/**
+ * external-dns's `--txt-owner-id` for one cluster: the TXT ownership records it writes carry
+ * it, and it changes or deletes only records whose TXT names it. One per cluster (name,
+ * region, workload account), so two clusters writing in one zone never take over each
+ * other's names.
+ */
+export function buildExternalDnsTxtOwnerId(cluster: {
+  clusterName: string;
+  region: string;
+  workloadAccountId: string;
+}): string {
+  return `${cluster.clusterName}.${cluster.region}.${cluster.workloadAccountId}`;
+}
+
+/**
+ * The record types external-dns manages by default (`--managed-record-types`: A, AAAA,
+ * CNAME; an ALB's name becomes alias A and AAAA records) and its TXT ownership records.
+ */
+export const EXTERNAL_DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'];
+
+/**
+ * external-dns's policy, limited to one hosted zone. What external-dns v0.19.0 calls with
+ * `--provider=aws --zone-id-filter=<zone>` and no `--aws-zone-tags` (provider/aws/aws.go):
+ * ListHostedZones (zones(), which has no resource-level permission), ListResourceRecordSets
+ * (records()) and ChangeResourceRecordSets (submitChanges()) on the zone. It reads zone tags
+ * (ListTagsForResources) only with `--aws-zone-tags`, which template 2 does not set, so the
+ * policy does not grant it; and only the record types above may change.
+ */
+export function buildExternalDnsPolicy(
+  partition: string,
+  hostedZoneId: string,
+) {
+  const zone = `arn:${partition}:route53:::hostedzone/${hostedZoneId}`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ChangeRecordsOfTheZone',
+        Effect: 'Allow',
+        Action: 'route53:ChangeResourceRecordSets',
+        Resource: zone,
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsRecordTypes':
+              EXTERNAL_DNS_RECORD_TYPES,
+          },
+        },
+      },
+      {
+        Sid: 'ListRecordsOfTheZone',
+        Effect: 'Allow',
+        Action: 'route53:ListResourceRecordSets',
+        Resource: zone,
+      },
+      {
+        Sid: 'ListHostedZones',
+        Effect: 'Allow',
+        Action: 'route53:ListHostedZones',
+        Resource: '*',
+      },
+    ],
+  };
 }

@@ -165,6 +165,16 @@ const steps: Step[] = [
     ],
   },
   {
+    title: "makes external-dns's OIDC provider and role in the DNS account",
+    action: 'aws:iam:ensure-external-dns-role',
+    needs: [
+      ['dns', 'ReadHostedZones'],
+      ['dns', 'ReadRoles'],
+      ['dns', 'EksOidcProviders'],
+      ['dns', 'ExternalDnsRoleUnderProjectPath'],
+    ],
+  },
+  {
     title: 'makes the ALB security group',
     action: 'aws:ec2:ensure-alb-security-group',
     needs: [
@@ -198,6 +208,16 @@ const steps: Step[] = [
     title: "checks that the controller's load balancers are gone (teardown)",
     action: 'aws:elbv2:check-no-load-balancers',
     needs: [['network', 'FindControllerLoadBalancers']],
+  },
+  {
+    title:
+      'deletes the unused certificate and its validation record (teardown)',
+    action: 'aws:acm:delete-certificate',
+    // ReadHostedZones and ReadCertificates: shown at ensure-certificate.
+    needs: [
+      ['dns', 'DeleteCertificateValidationRecords'],
+      ['network', 'DeleteManagedUnusedCertificate'],
+    ],
   },
   {
     title: 'closes the nodes to the ALB (teardown)',

@@ -21,6 +21,8 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
     'actions/describeSharedNetwork.ts': 'network',
     'actions/shareSubnets.ts': 'network',
     'actions/ensureOidcProvider.ts': 'network',
+    // The OIDC provider and the role of external-dns, in the zone's (DNS) account.
+    'actions/ensureExternalDnsRole.ts': 'dns',
     'actions/ensureLoadBalancerControllerRole.ts': 'network',
     'actions/ensureAlbSecurityGroup.ts': 'network',
     'actions/resolveSharedSubnets.ts': 'workload',
@@ -34,6 +36,7 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
     'actions/checkNoLoadBalancers.ts': 'network',
     // ACM in the network account, Route 53 in the zone's (DNS) account.
     'actions/ensureCertificate.ts': { acm: 'network', route53: 'dns' },
+    'actions/deleteCertificate.ts': { acm: 'network', route53: 'dns' },
     // The template forms' VPC and subnet lists, read with the network role.
     'autocomplete/networkAutocomplete.ts': 'network',
     // The Organization check of describe-shared-network, made as each account.
@@ -44,7 +47,8 @@ const SRC = path.join(__dirname, '..');
 
 /**
  * The IAM actions a file names in call(...) and mutate(...) steps, and those of the shared
- * look-ups it imports from lib/ (lookups.ts, roleLookups.ts, controllerResources.ts).
+ * look-ups it imports from lib/ (lookups.ts, roleLookups.ts, controllerResources.ts, oidcProvider.ts,
+ * zones.ts).
  */
 function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
@@ -56,7 +60,7 @@ function actionsNamedIn(file: string): string[] {
   // The shared look-ups a file imports make calls on its behalf.
   const lookups = [
     ...source.matchAll(
-      /from '\.\.\/lib\/(lookups|roleLookups|controllerResources)'/g,
+      /from '\.\.\/lib\/(lookups|roleLookups|controllerResources|oidcProvider|zones)'/g,
     ),
   ].flatMap(m => actionsNamedIn(`lib/${m[1]}.ts`));
   return [...named, ...lookups];

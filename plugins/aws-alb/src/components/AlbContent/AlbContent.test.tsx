@@ -219,6 +219,92 @@ describe('AlbContent (legacy frontend system)', () => {
     ).toBeInTheDocument();
   });
 
+  it("shows the HTTPS listener's certificate, and warns when it expires within 30 days or is not in use", async () => {
+    const api = mockAwsAlbApi();
+    const lb = makeLoadBalancer(healthyTargets);
+    const certificateArn =
+      'arn:aws:acm:us-east-1:111111111111:certificate/0c0ffee0-0000-4000-8000-000000000001';
+    lb.listeners = [
+      {
+        arn: 'arn:listener/80',
+        port: 80,
+        protocol: 'HTTP',
+        defaultActions: [
+          {
+            type: 'redirect',
+            redirect: {
+              protocol: 'HTTPS',
+              port: '443',
+              statusCode: 'HTTP_301',
+            },
+          },
+        ],
+      },
+      {
+        arn: 'arn:listener/443',
+        port: 443,
+        protocol: 'HTTPS',
+        defaultActions: [
+          { type: 'forward', targetGroupArns: [lb.targetGroups[0].arn] },
+        ],
+        certificateArns: [certificateArn],
+      },
+    ];
+    api.getEntityLoadBalancers.mockResolvedValue(makeResponse([lb]));
+    api.getEntityCertificates.mockResolvedValue({
+      entityRef: 'component:default/game-2048',
+      fetchedAt: '2026-12-01T07:00:00.000Z',
+      certificates: [
+        {
+          arn: certificateArn,
+          listenerArns: ['arn:listener/443'],
+          domainName: 'shop.example.com',
+          status: 'ISSUED',
+          type: 'AMAZON_ISSUED',
+          notAfter: '2026-12-20T00:00:00.000Z',
+          inUseBy: [],
+          warnings: [
+            'expires in 19 days (2026-12-20)',
+            'not in use: ACM renews only certificates in use',
+          ],
+        },
+      ],
+    });
+    await render(annotatedEntity, api);
+    const https = (
+      await screen.findByText(
+        'shop.example.com · ISSUED · valid until 2026-12-20',
+      )
+    ).closest('tr')!;
+    expect(within(https).getByText('443')).toBeInTheDocument();
+    expect(
+      within(https).getByText('expires in 19 days (2026-12-20)'),
+    ).toBeInTheDocument();
+    expect(
+      within(https).getByText(
+        'not in use: ACM renews only certificates in use',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      // The warning panel above the listeners (its title is prefixed "Warning: ").
+      screen.getByText(
+        /Certificate of shop\.example\.com: expires in 19 days \(2026-12-20\); not in use: ACM renews only certificates in use$/,
+      ),
+    ).toBeInTheDocument();
+    expect(api.getEntityCertificates).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads no certificates for a load balancer without HTTPS listeners', async () => {
+    const api = mockAwsAlbApi();
+    api.getEntityLoadBalancers.mockResolvedValue(
+      makeResponse([makeLoadBalancer(healthyTargets)]),
+    );
+    await render(annotatedEntity, api);
+    await screen.findByText('Listeners');
+    expect(screen.queryByText('Certificate')).not.toBeInTheDocument();
+    expect(api.getEntityCertificates).not.toHaveBeenCalled();
+  });
+
   it('shows the golden signals with their status, and reads another range when picked', async () => {
     const api = mockAwsAlbApi();
     const lb = makeLoadBalancer(healthyTargets);

@@ -128,7 +128,7 @@ function AlbContentBody() {
             <LoadBalancerDetailsCard lb={lb} />
           </Grid>
           <Grid item xs={12} md={6}>
-            <ListenersCard lb={lb} />
+            <ListenersCard lb={lb} entityRef={getCompoundEntityRef(entity)} />
           </Grid>
           {lb.targetGroups.map(tg => (
             <Grid item xs={12} key={tg.arn}>

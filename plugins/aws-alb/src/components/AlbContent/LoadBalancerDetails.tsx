@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import {
@@ -8,12 +9,16 @@ import {
   TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
+import type { CompoundEntityRef } from '@backstage/catalog-model';
+import { useApi } from '@backstage/core-plugin-api';
 import type {
+  AlbCertificate,
   AlbListener,
   AlbLoadBalancer,
   AlbTarget,
   AlbTargetGroup,
 } from '@cross-account-alb/plugin-aws-alb-common';
+import { awsAlbApiRef } from '../../api';
 import { explainReasonCode } from '../../lib/reasonCodes';
 import {
   countTargets,
@@ -91,11 +96,85 @@ type ListenerRow = {
   port: string;
   protocol: string;
   action: string;
+  certificateArns: string[];
 };
 
-/** Listeners: port, protocol, where requests go. */
-export function ListenersCard(props: { lb: AlbLoadBalancer }) {
+/**
+ * The certificates of the load balancer's HTTPS listeners, read from ACM (through the
+ * backend) only when it has some.
+ */
+function useListenerCertificates(
+  entityRef: CompoundEntityRef | undefined,
+  lb: AlbLoadBalancer,
+): { certificates?: AlbCertificate[]; error?: Error } {
+  const api = useApi(awsAlbApiRef);
+  const wanted = lb.listeners.some(l => l.certificateArns?.length);
+  const [state, setState] = useState<{
+    certificates?: AlbCertificate[];
+    error?: Error;
+  }>({});
+  const key = entityRef
+    ? `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`
+    : '';
+  useEffect(() => {
+    if (!wanted || !entityRef || !api.getEntityCertificates) return undefined;
+    const controller = new AbortController();
+    api.getEntityCertificates(entityRef, { signal: controller.signal }).then(
+      r => setState({ certificates: r.certificates }),
+      error => {
+        if (!controller.signal.aborted) setState({ error });
+      },
+    );
+    return () => controller.abort();
+    // The entity and whether there is anything to read decide; not the objects' identity.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, key, wanted]);
+  return state;
+}
+
+function CertificateCell(props: {
+  arns: string[];
+  certificates?: AlbCertificate[];
+}) {
+  if (!props.arns.length) return <>—</>;
+  return (
+    <>
+      {props.arns.map(arn => {
+        const cert = props.certificates?.find(c => c.arn === arn);
+        if (!cert) {
+          return (
+            <Typography key={arn} variant="body2">
+              <code>{arn.split('/').pop()}</code>
+            </Typography>
+          );
+        }
+        return (
+          <Box key={arn}>
+            <Typography variant="body2">
+              {cert.domainName ?? arn.split('/').pop()} · {cert.status ?? '?'}
+              {cert.notAfter
+                ? ` · valid until ${cert.notAfter.slice(0, 10)}`
+                : ''}
+            </Typography>
+            {cert.warnings.map(w => (
+              <Typography key={w} variant="body2" color="error">
+                {w}
+              </Typography>
+            ))}
+          </Box>
+        );
+      })}
+    </>
+  );
+}
+
+/** Listeners: port, protocol, where requests go, and the HTTPS listeners' certificates. */
+export function ListenersCard(props: {
+  lb: AlbLoadBalancer;
+  entityRef?: CompoundEntityRef;
+}) {
   const { lb } = props;
+  const { certificates, error } = useListenerCertificates(props.entityRef, lb);
   const rows: ListenerRow[] = lb.listeners.map((l: AlbListener) => ({
     id: l.arn,
     port: l.port?.toString() ?? '—',
@@ -107,24 +186,63 @@ export function ListenersCard(props: { lb: AlbLoadBalancer }) {
       l.defaultActions[0].type === 'fixed-response'
         ? ' to requests no rule matches (see the listener rules)'
         : ''),
+    certificateArns: l.certificateArns ?? [],
   }));
+  const withCertificates = rows.some(r => r.certificateArns.length);
   const columns: TableColumn<ListenerRow>[] = [
-    { title: 'Port', field: 'port', width: '15%' },
-    { title: 'Protocol', field: 'protocol', width: '15%' },
+    { title: 'Port', field: 'port', width: '12%' },
+    { title: 'Protocol', field: 'protocol', width: '12%' },
     { title: 'Default action', field: 'action' },
+    ...(withCertificates
+      ? [
+          {
+            title: 'Certificate',
+            field: 'certificateArns',
+            render: (row: ListenerRow) => (
+              <CertificateCell
+                arns={row.certificateArns}
+                certificates={certificates}
+              />
+            ),
+          } as TableColumn<ListenerRow>,
+        ]
+      : []),
   ];
+  const warned = (certificates ?? []).filter(c => c.warnings.length);
   return (
-    <Table<ListenerRow>
-      title="Listeners"
-      options={{ paging: false, search: false, padding: 'dense' }}
-      columns={columns}
-      data={rows}
-      emptyContent={
-        <Typography variant="body2" style={{ padding: 16 }}>
-          No listeners: the load balancer accepts no traffic.
-        </Typography>
-      }
-    />
+    <>
+      {warned.length > 0 && (
+        <Box mb={2}>
+          <WarningPanel
+            severity="warning"
+            title={`Certificate${warned.length > 1 ? 's' : ''} of ${warned
+              .map(c => c.domainName ?? c.arn)
+              .join(', ')}: ${warned.flatMap(c => c.warnings).join('; ')}`}
+            message="An HTTPS listener whose certificate expires or is not renewed stops serving its name. ACM renews its own certificates while they are in use and their validation record is in DNS."
+          />
+        </Box>
+      )}
+      {error && (
+        <Box mb={2}>
+          <WarningPanel
+            severity="info"
+            title="The certificates could not be read from ACM"
+            message={error.message}
+          />
+        </Box>
+      )}
+      <Table<ListenerRow>
+        title="Listeners"
+        options={{ paging: false, search: false, padding: 'dense' }}
+        columns={columns}
+        data={rows}
+        emptyContent={
+          <Typography variant="body2" style={{ padding: 16 }}>
+            No listeners: the load balancer accepts no traffic.
+          </Typography>
+        }
+      />
+    </>
   );
 }
 

@@ -1,0 +1,402 @@
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  Role,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import {
+  iamRoleArn,
+  isAlreadyExists,
+  oidcProviderArn,
+  partitionOf,
+  sdkErrorOf,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
+import {
+  ActionRun,
+  accountClient,
+  AwsActionOptions,
+  AwsTemplateAction,
+  call,
+  digest,
+  dnsScope,
+  mutate,
+} from '../lib/action';
+import {
+  buildExternalDnsPolicy,
+  buildExternalDnsRoleName,
+  buildExternalDnsTxtOwnerId,
+  buildIrsaTrustPolicy,
+  CLUSTER_TAG_KEY,
+  controllerRoleOwner,
+  decodePolicyDocument,
+  describeOwner,
+  EXTERNAL_DNS_NAMESPACE,
+  EXTERNAL_DNS_POLICY_NAME,
+  EXTERNAL_DNS_SERVICE_ACCOUNT,
+  EXTERNAL_DNS_VERSION,
+  isManaged,
+  managedTags,
+  oidcProviderRegion,
+  policyDocumentsEqual,
+  WORKLOAD_ACCOUNT_TAG_KEY,
+} from '../lib/builders';
+import { ensureOidcProviderIn } from '../lib/oidcProvider';
+import { fields, parseInput, Zod } from '../lib/schemas';
+import { checkPublicZone } from '../lib/zones';
+import { IAM_PATH } from './ensureLoadBalancerControllerRole';
+import { examples } from './ensureExternalDnsRole.examples';
+
+export const ENSURE_EXTERNAL_DNS_ROLE_ID = 'aws:iam:ensure-external-dns-role';
+
+const inputSchema = (zod: Zod) => {
+  const f = fields(zod);
+  return zod.object({
+    dnsAccountId: f
+      .accountId()
+      .describe(
+        'The account that holds the public hosted zone (a DNS account, or the network account): the role and its OIDC provider are made there',
+      ),
+    workloadAccountId: f.workloadAccountId(),
+    region: f.region(),
+    clusterName: f.clusterName(),
+    oidcIssuerUrl: f.oidcIssuerUrl(),
+    hostedZoneId: f
+      .hostedZoneId()
+      .describe('The public hosted zone external-dns keeps records in'),
+    hostedZoneName: f
+      .hostName()
+      .describe(
+        "That zone's name, e.g. example.com (external-dns's --domain-filter)",
+      ),
+  });
+};
+
+const outputSchema = (zod: Zod) =>
+  zod.object({
+    roleArn: zod.string(),
+    roleName: zod.string(),
+    oidcProviderArn: zod.string(),
+    namespace: zod.string(),
+    serviceAccountName: zod.string(),
+    txtOwnerId: zod.string(),
+    externalDnsVersion: zod.string(),
+    domainFilter: zod.string(),
+    hostedZoneId: zod.string(),
+    serviceAccountAnnotations: zod.record(zod.string()),
+    dryRun: zod.boolean().optional(),
+  });
+
+type Input = z.infer<ReturnType<typeof inputSchema>>;
+
+interface ExternalDnsPlan {
+  roleName: string;
+  roleArn: string;
+  providerArn: string;
+  trustPolicy: ReturnType<typeof buildIrsaTrustPolicy>;
+  policy: ReturnType<typeof buildExternalDnsPolicy>;
+}
+
+function planExternalDnsIam(input: Input): ExternalDnsPlan {
+  const partition = partitionOf(input.region);
+  const roleName = buildExternalDnsRoleName(
+    input.clusterName,
+    input.workloadAccountId,
+  );
+  return {
+    roleName,
+    roleArn: iamRoleArn(partition, input.dnsAccountId, roleName, IAM_PATH),
+    providerArn: oidcProviderArn(
+      partition,
+      input.dnsAccountId,
+      input.oidcIssuerUrl,
+    ),
+    trustPolicy: buildIrsaTrustPolicy({
+      partition,
+      // The provider and the role are in the zone's account.
+      networkAccountId: input.dnsAccountId,
+      oidcIssuerUrl: input.oidcIssuerUrl,
+      namespace: EXTERNAL_DNS_NAMESPACE,
+      serviceAccountName: EXTERNAL_DNS_SERVICE_ACCOUNT,
+    }),
+    policy: buildExternalDnsPolicy(partition, input.hostedZoneId),
+  };
+}
+
+export function createEnsureExternalDnsRoleAction(
+  options: AwsActionOptions,
+): AwsTemplateAction {
+  return createTemplateAction({
+    id: ENSURE_EXTERNAL_DNS_ROLE_ID,
+    description: `Ensures, in the account of a public hosted zone, what external-dns of one EKS cluster needs to keep the names of its Ingresses pointing at their ALBs: an IAM OIDC provider for the cluster's issuer and a role <clusterName>-<workloadAccountId>-external-dns trusted only by the service account ${EXTERNAL_DNS_NAMESPACE}/${EXTERNAL_DNS_SERVICE_ACCOUNT} (audience sts.amazonaws.com), whose inline policy lets it list hosted zones and list and change the A, AAAA, CNAME and TXT records of that one zone. A role of another cluster, or not made by this project, is refused; a drifted trust or policy of the same cluster's role is repaired.`,
+    examples,
+    supportsDryRun: true,
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input: Input = parseInput(
+        inputSchema(z),
+        ctx.input,
+        ENSURE_EXTERNAL_DNS_ROLE_ID,
+      );
+      const plan = planExternalDnsIam(input);
+      const target = { accountId: input.dnsAccountId, region: input.region };
+      const iam = await accountClient(
+        options,
+        IAMClient,
+        target,
+        'dnsAccountId',
+      );
+      const route53 = await accountClient(
+        options,
+        Route53Client,
+        target,
+        'dnsAccountId',
+      );
+      const run: ActionRun = {
+        ctx,
+        options,
+        scope: dnsScope(options, input.dnsAccountId),
+      };
+      // Read-only checks first, in a dry-run as in a run: the zone external-dns will write in,
+      // and a role of that name that is not this cluster's.
+      await checkPublicZone(
+        run.scope,
+        route53,
+        input,
+        'external-dns runs with --aws-zone-type=public, so the name must be in the public zone',
+      );
+      const existing = await getRole(run, iam, plan.roleName);
+      if (existing) refuseForeignRole(existing, input);
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would ensure OIDC provider ${plan.providerArn} and role ${plan.roleArn} trusted by ${EXTERNAL_DNS_NAMESPACE}/${EXTERNAL_DNS_SERVICE_ACCOUNT}, allowed to change records of zone ${input.hostedZoneName} (${input.hostedZoneId}) in DNS account ${input.dnsAccountId}`,
+        );
+        writeOutputs(ctx, input, plan, existing?.Arn ?? plan.roleArn);
+        ctx.output('dryRun', true);
+        return;
+      }
+
+      await ensureOidcProviderIn(run, iam, input, plan.providerArn);
+      const roleArn = await ensureRole(run, iam, input, plan, existing);
+      await ensureRolePolicy(run, iam, plan, roleArn);
+      ctx.logger.info(
+        `external-dns of ${input.clusterName} will run as ${roleArn}, in zone ${input.hostedZoneName} only`,
+      );
+      writeOutputs(ctx, input, plan, roleArn);
+    },
+  });
+}
+
+function writeOutputs(
+  ctx: ActionRun['ctx'],
+  input: Input,
+  plan: ExternalDnsPlan,
+  roleArn: string,
+) {
+  ctx.output('roleArn', roleArn);
+  ctx.output('roleName', plan.roleName);
+  ctx.output('oidcProviderArn', plan.providerArn);
+  ctx.output('namespace', EXTERNAL_DNS_NAMESPACE);
+  ctx.output('serviceAccountName', EXTERNAL_DNS_SERVICE_ACCOUNT);
+  ctx.output('txtOwnerId', buildExternalDnsTxtOwnerId(input));
+  ctx.output('externalDnsVersion', EXTERNAL_DNS_VERSION);
+  ctx.output('domainFilter', input.hostedZoneName);
+  ctx.output('hostedZoneId', input.hostedZoneId);
+  ctx.output('serviceAccountAnnotations', {
+    'eks.amazonaws.com/role-arn': roleArn,
+  });
+}
+
+async function getRole(
+  { scope }: ActionRun,
+  iam: IAMClient,
+  roleName: string,
+): Promise<Role | undefined> {
+  const found = await call(scope, 'iam:GetRole', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(new GetRoleCommand({ RoleName: roleName })),
+    ),
+  );
+  return found?.Role;
+}
+
+/**
+ * A role this project did not make is never taken over (rewriting its trust would lock its
+ * owner out), nor one made for another cluster: its tags name the cluster and workload
+ * account, its trust policy the issuer (and so the region).
+ */
+function refuseForeignRole(role: Role, input: Input): void {
+  if (!isManaged(role.Tags)) {
+    throw new ConflictError(
+      `Role ${role.Arn} already exists in DNS account ${input.dnsAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Delete or rename it, or tag it to adopt it.`,
+    );
+  }
+  const owner = controllerRoleOwner(role);
+  const otherRegion = owner.oidcProviderArns
+    .map(oidcProviderRegion)
+    .find(r => r !== undefined && r !== input.region);
+  if (
+    owner.clusterName === input.clusterName &&
+    owner.workloadAccountId === input.workloadAccountId &&
+    !otherRegion
+  ) {
+    return;
+  }
+  throw new ConflictError(
+    `Role ${role.Arn} in DNS account ${
+      input.dnsAccountId
+    } belongs to ${describeOwner(owner)}${
+      otherRegion ? ` in ${otherRegion}` : ''
+    }, not to cluster ${input.clusterName} in workload account ${
+      input.workloadAccountId
+    } (${
+      input.region
+    }); refusing to repoint its trust policy. Remove that cluster's external-dns role first if the cluster is gone.`,
+  );
+}
+
+/** Creates the role, or repairs the trust policy of this cluster's existing one. */
+async function ensureRole(
+  run: ActionRun,
+  iam: IAMClient,
+  input: Input,
+  plan: ExternalDnsPlan,
+  existing: Role | undefined,
+  adopting = false,
+): Promise<string> {
+  const { ctx, options, scope } = run;
+  const { roleName, trustPolicy } = plan;
+  if (!existing) {
+    return mutate(
+      ctx,
+      options,
+      {
+        key: `iam.role.${input.dnsAccountId}.${roleName}.create`,
+        scope,
+        action: 'iam:CreateRole',
+        resourceArn: arn => arn,
+      },
+      async () => {
+        const created = await iam.send(
+          new CreateRoleCommand({
+            RoleName: roleName,
+            Path: IAM_PATH,
+            AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+            Description:
+              `external-dns of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA), zone ${input.hostedZoneName}`.slice(
+                0,
+                1000,
+              ),
+            Tags: managedTags({
+              [CLUSTER_TAG_KEY]: input.clusterName,
+              [WORKLOAD_ACCOUNT_TAG_KEY]: input.workloadAccountId,
+            }),
+          }),
+        );
+        return created.Role!.Arn!;
+      },
+    ).catch(async error => {
+      if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
+      ctx.logger.info(
+        `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
+      );
+      const found = await getRole(run, iam, roleName);
+      if (!found) throw error;
+      refuseForeignRole(found, input);
+      return ensureRole(run, iam, input, plan, found, true);
+    });
+  }
+  const arn = existing.Arn!;
+  const currentTrust = decodePolicyDocument(
+    existing.AssumeRolePolicyDocument ?? '{}',
+  );
+  if (policyDocumentsEqual(currentTrust, trustPolicy)) return arn;
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.role.${input.dnsAccountId}.${roleName}.trust.${digest(
+        trustPolicy,
+      )}`,
+      scope,
+      action: 'iam:UpdateAssumeRolePolicy',
+      resourceArn: arn,
+    },
+    async () => {
+      await iam.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: roleName,
+          PolicyDocument: JSON.stringify(trustPolicy),
+        }),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Repaired the drifted trust policy of ${arn}`);
+  return arn;
+}
+
+/** Puts the zone's policy on the role unless it already holds exactly that document. */
+async function ensureRolePolicy(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  plan: ExternalDnsPlan,
+  roleArn: string,
+): Promise<void> {
+  const current = await call(scope, 'iam:GetRolePolicy', () =>
+    unlessAwsError(
+      ['NoSuchEntity', 'NoSuchEntityException'],
+      iam.send(
+        new GetRolePolicyCommand({
+          RoleName: plan.roleName,
+          PolicyName: EXTERNAL_DNS_POLICY_NAME,
+        }),
+      ),
+    ),
+  );
+  if (
+    current?.PolicyDocument &&
+    policyDocumentsEqual(
+      decodePolicyDocument(current.PolicyDocument),
+      plan.policy,
+    )
+  ) {
+    return;
+  }
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.role.${scope.accountId}.${plan.roleName}.policy.${digest(
+        plan.policy,
+      )}`,
+      scope,
+      action: 'iam:PutRolePolicy',
+      resourceArn: roleArn,
+    },
+    async () => {
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: plan.roleName,
+          PolicyName: EXTERNAL_DNS_POLICY_NAME,
+          PolicyDocument: JSON.stringify(plan.policy),
+        }),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(
+    `${
+      current ? 'Replaced' : 'Put'
+    } policy ${EXTERNAL_DNS_POLICY_NAME} on ${roleArn}`,
+  );
+}
