@@ -12,6 +12,8 @@ export * from './standins/lbcGroup';
 export * from './standins/albMetrics';
 export * from './standins/seeding';
 export * from './standins/teardown';
+export * from './standins/kubeApiServer';
+export type { SandboxAccessEntry, SandboxPod } from './standins/clusterObjects';
 export * from './publish/localGit';
 export * from './publish/sandboxTemplates';
 export {
@@ -38,6 +40,7 @@ export {
 export {
   sandboxScaffolderModule,
   sandboxCatalogModule,
+  sandboxKubernetesApiPlugin,
   sandboxBackendFeatures,
   sandboxEnabled,
 } from './module';
