@@ -9,7 +9,17 @@ import path from 'node:path';
 import { startMoto, MOTO_INSTALL_HINT } from '../moto';
 import { useSandboxEndpoint } from '../accounts';
 import { seedSandboxDnsZone, seedSandboxNetwork } from '../seed';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import yaml from 'yaml';
+import {
+  SANDBOX_WORKLOAD_ROLE_NAME,
+  sandboxAdminCredentials,
+} from '../accounts';
 import { seedSandboxAlb } from '../standins/seeding';
+import {
+  EKS_VIEW_POLICY_ARN,
+  sandboxKubernetesClusterEntity,
+} from '../standins/kubeApiServer';
 import { sandboxPublishAlbMetrics } from '../standins/albMetrics';
 
 // Set by scripts/env.sh, which every entry point sources.
@@ -68,12 +78,23 @@ async function main() {
   const dns = await seedSandboxDnsZone();
   // The example component demo-2048 (examples/entities.yaml) shows this ALB: the one the
   // controller would create for the Ingress game-2048/ingress-2048 on cluster sandbox-demo.
+  // eksctl's access entry for Backstage's role in the workload account: the Kubernetes plugin
+  // reads the cluster as that role (AmazonEKSViewPolicy), through the cluster's API server
+  // stand-in on the portal's backend.
+  const accessEntries = [
+    {
+      principalArn: `arn:aws:iam::${network.workloadAccountId}:role/${SANDBOX_WORKLOAD_ROLE_NAME}`,
+      policyArns: [EKS_VIEW_POLICY_ARN],
+    },
+  ];
   const demo = await seedSandboxAlb({
     clusterName: 'sandbox-demo',
     namespace: 'game-2048',
     ingressName: 'ingress-2048',
     serviceName: 'service-2048',
     replicas: 3,
+    accessEntries,
+    kubernetesId: 'demo-2048',
   });
   // demo-cart and demo-shop share one ALB through Ingress group demo-store: each tab shows
   // its own target group and rules, and names the other.
@@ -86,8 +107,31 @@ async function main() {
       groupName: 'demo-store',
       serviceTags: { 'backstage.io/component': `demo-${name}` },
       replicas: 2,
+      accessEntries,
+      kubernetesId: `demo-${name}`,
     });
   }
+  // The demo cluster registered with Backstage's Kubernetes plugin (a catalog location of
+  // app-config.yaml): the demo components' Kubernetes tabs, and the pod behind each target.
+  const { cluster } = await new EKSClient({
+    region: network.region,
+    credentials: (
+      await sandboxAdminCredentials(network.workloadAccountId)
+    ).sdkCredentialProvider,
+  }).send(new DescribeClusterCommand({ name: 'sandbox-demo' }));
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(stateDir, 'kubernetes-clusters.yaml'),
+    yaml.stringify(
+      sandboxKubernetesClusterEntity({
+        backendBaseUrl: 'http://localhost:7007',
+        workloadAccountId: network.workloadAccountId,
+        region: network.region,
+        clusterName: 'sandbox-demo',
+        certificateAuthorityData: cluster?.certificateAuthority?.data ?? '',
+      }),
+    ),
+  );
   // CloudWatch metrics for the demo ALBs, as ELB publishes them: three hours of history, then
   // a minute at a time while the portal runs. shop's target group started failing half an
   // hour ago (unhealthy hosts, 5xx, slow), so its tab shows what trouble looks like.

@@ -105,6 +105,53 @@ export function sandboxKubernetesApiServerUrl(
   }/${cluster.region}/${cluster.clusterName}`;
 }
 
+/** The access policy that lets Backstage read a cluster (all but Secrets). */
+export const EKS_VIEW_POLICY_ARN = VIEW_POLICY;
+
+/**
+ * A sandbox cluster as Backstage's Kubernetes plugin finds it in the catalog: a
+ * `kubernetes-cluster` Resource with the annotations its catalog cluster locator reads
+ * (plugin-kubernetes-backend CatalogClusterLocator: api-server, its CA and the auth provider
+ * are required), signing in with the `aws` strategy as Backstage's role of the workload
+ * account (`aws.accounts`), for the cluster named by x-k8s-aws-id. EKS has no metrics-server
+ * until one is installed, so the plugin is told not to ask for pod metrics.
+ */
+export function sandboxKubernetesClusterEntity(options: {
+  backendBaseUrl: string;
+  workloadAccountId: string;
+  region: string;
+  clusterName: string;
+  /** `certificateAuthority.data` of DescribeCluster. */
+  certificateAuthorityData: string;
+  entityName?: string;
+  owner?: string;
+}) {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: options.entityName ?? options.clusterName,
+      namespace: 'default',
+      annotations: {
+        'kubernetes.io/api-server': sandboxKubernetesApiServerUrl(
+          options.backendBaseUrl,
+          options,
+        ),
+        'kubernetes.io/api-server-certificate-authority':
+          options.certificateAuthorityData,
+        'kubernetes.io/auth-provider': 'aws',
+        'kubernetes.io/aws-account-id': options.workloadAccountId,
+        'kubernetes.io/x-k8s-aws-id': options.clusterName,
+        'kubernetes.io/skip-metrics-lookup': 'true',
+      },
+    },
+    spec: {
+      type: 'kubernetes-cluster',
+      owner: options.owner ?? 'group:default/platform-team',
+    },
+  };
+}
+
 /**
  * Checks an EKS bearer token as aws-iam-authenticator's `Verify` does before calling STS:
  * the prefix, a presigned `GetCallerIdentity` URL to an STS host, signed with the
