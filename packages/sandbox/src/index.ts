@@ -13,6 +13,11 @@ export * from './standins/albMetrics';
 export * from './standins/seeding';
 export * from './standins/teardown';
 export * from './standins/kubeApiServer';
+export * from './standins/albFailures';
+export {
+  SET_TARGET_GROUP_HEALTH_ID,
+  createSetTargetGroupHealthAction,
+} from './actions/setTargetGroupHealth';
 export type { SandboxAccessEntry, SandboxPod } from './standins/clusterObjects';
 export * from './publish/localGit';
 export * from './publish/sandboxTemplates';

@@ -13,6 +13,7 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createEksctlCreateClusterAction } from './actions/eksctlCreateCluster';
 import { createLbcReconcileIngressAction } from './actions/lbcReconcileIngress';
+import { createSetTargetGroupHealthAction } from './actions/setTargetGroupHealth';
 import { createPublishLocalGitAction } from './actions/publishLocalGit';
 import { SandboxTemplateProcessor } from './publish/sandboxTemplates';
 import {
@@ -69,9 +70,11 @@ export const sandboxScaffolderModule = createBackendModule({
           createLbcReconcileIngressAction(),
           createLbcDeleteIngressAction(),
           createEksctlDeleteClusterAction(),
+          // Makes a component's target groups fail or recover in the running sandbox.
+          createSetTargetGroupHealthAction({ catalog }),
         );
         logger.warn(
-          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*): not for production',
+          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*, sandbox:alb:*): not for production',
         );
       },
     });

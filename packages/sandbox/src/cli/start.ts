@@ -21,6 +21,10 @@ import {
   sandboxKubernetesClusterEntity,
 } from '../standins/kubeApiServer';
 import { sandboxPublishAlbMetrics } from '../standins/albMetrics';
+import {
+  readTargetGroupFailures,
+  recordTargetGroupFailure,
+} from '../standins/albFailures';
 
 // Set by scripts/env.sh, which every entry point sources.
 const repoRoot = process.env.REPO_ROOT ?? process.cwd();
@@ -134,8 +138,18 @@ async function main() {
   );
   // CloudWatch metrics for the demo ALBs, as ELB publishes them: three hours of history, then
   // a minute at a time while the portal runs. shop's target group started failing half an
-  // hour ago (unhealthy hosts, 5xx, slow), so its tab shows what trouble looks like.
+  // hour ago (unhealthy hosts, 5xx, slow), so its tab shows what trouble looks like. Any
+  // target group made to fail or recover while the portal runs (the sandbox template "Make a
+  // target group fail or recover") is read from the failures file each minute.
   const started = new Date();
+  fs.rmSync(path.join(stateDir, 'alb-failures.json'), { force: true });
+  for (const arn of store.shop.targetGroupArns) {
+    recordTargetGroupFailure(
+      arn,
+      true,
+      new Date(started.getTime() - 30 * 60_000),
+    );
+  }
   const metrics = (minutes: number, until: Date) =>
     Promise.all(
       [demo.loadBalancerArn, store.cart.loadBalancerArn].map(loadBalancerArn =>
@@ -145,8 +159,7 @@ async function main() {
           loadBalancerArn,
           minutes,
           until,
-          failingTargetGroupArns: store.shop.targetGroupArns,
-          failingSince: new Date(started.getTime() - 30 * 60_000),
+          failurePeriods: readTargetGroupFailures(),
         }),
       ),
     );
