@@ -12,6 +12,8 @@ const EXPECTED_DENIALS = new Set([
   'packages/sandbox/src/iam/iamGateway.test.ts',
   'plugins/scaffolder-backend-module-aws-cross-account/src/policies/policies.iam.test.ts',
   'plugins/aws-alb-backend/src/moto.test.ts',
+  // Records the signals route's answer to a denied CloudWatch read (the frontend's fixture).
+  'plugins/aws-alb-backend/src/signals.fixtures.moto.test.ts',
   // Asserts that Backstage's role cannot create a subnet.
   'packages/sandbox/src/sandbox.test.ts',
   // STS refuses a web identity while the OIDC provider is missing (IAM propagation).

@@ -22,6 +22,11 @@ export const portalFeatures = [
   // The load balancer health behind the entity page's "Load balancer" tab
   import('@cross-account-alb/plugin-aws-alb-backend'),
 
+  // Kubernetes plugin: inert without a `kubernetes` config block (its plugin checks for one).
+  // With the catalog cluster locator, the clusters template 2 registers show their pods on
+  // the Kubernetes tab, and the load balancer tab names the pod behind each target.
+  import('@backstage/plugin-kubernetes-backend'),
+
   // auth plugin
   import('@backstage/plugin-auth-backend'),
   // The sign-in providers are added by each backend: guestSignInFeatures below here, the

@@ -9,6 +9,7 @@ import { sandboxBackendFeatures } from './module';
 export {
   sandboxScaffolderModule,
   sandboxCatalogModule,
+  sandboxKubernetesApiPlugin,
   sandboxBackendFeatures,
 } from './module';
 export default sandboxBackendFeatures;

@@ -12,6 +12,13 @@ export * from './standins/lbcGroup';
 export * from './standins/albMetrics';
 export * from './standins/seeding';
 export * from './standins/teardown';
+export * from './standins/kubeApiServer';
+export * from './standins/albFailures';
+export {
+  SET_TARGET_GROUP_HEALTH_ID,
+  createSetTargetGroupHealthAction,
+} from './actions/setTargetGroupHealth';
+export type { SandboxAccessEntry, SandboxPod } from './standins/clusterObjects';
 export * from './publish/localGit';
 export * from './publish/sandboxTemplates';
 export {
@@ -52,6 +59,7 @@ export {
 export {
   sandboxScaffolderModule,
   sandboxCatalogModule,
+  sandboxKubernetesApiPlugin,
   sandboxBackendFeatures,
   sandboxEnabled,
 } from './module';

@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendFeatureLoader,
   createBackendModule,
+  createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
@@ -16,8 +17,13 @@ import {
   createExternalDnsSyncAction,
   createKubectlApplyAction,
 } from './actions/externalDns';
+import { createSetTargetGroupHealthAction } from './actions/setTargetGroupHealth';
 import { createPublishLocalGitAction } from './actions/publishLocalGit';
 import { SandboxTemplateProcessor } from './publish/sandboxTemplates';
+import {
+  SANDBOX_KUBERNETES_PLUGIN_ID,
+  createSandboxKubernetesApiRouter,
+} from './standins/kubeApiServer';
 import {
   createEksctlDeleteClusterAction,
   createLbcDeleteIngressAction,
@@ -72,9 +78,11 @@ export const sandboxScaffolderModule = createBackendModule({
           // role in the zone's account.
           createKubectlApplyAction(),
           createExternalDnsSyncAction(),
+          // Makes a component's target groups fail or recover in the running sandbox.
+          createSetTargetGroupHealthAction({ catalog }),
         );
         logger.warn(
-          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*, sandbox:kubectl:apply, sandbox:external-dns:sync): not for production',
+          'Sandbox scaffolder actions registered (sandbox:publish:local-git, sandbox:eksctl:*, sandbox:lbc:*, sandbox:kubectl:apply, sandbox:external-dns:sync, sandbox:alb:*): not for production',
         );
       },
     });
@@ -107,9 +115,37 @@ export const sandboxCatalogModule = createBackendModule({
   },
 });
 
-/** Both sandbox modules, for `backend.add(import('sandbox/backend'))`. */
+/**
+ * The Kubernetes API servers of the sandbox's EKS clusters (standins/kubeApiServer.ts), at
+ * `/api/sandbox-kubernetes/clusters/<workload account>/<region>/<cluster>`, for Backstage's
+ * Kubernetes plugin to read the pods behind the load balancers' targets. They authenticate
+ * their callers themselves, with EKS tokens, as a cluster's API server does, so Backstage's
+ * own authentication is not asked for. Sandbox only.
+ */
+export const sandboxKubernetesApiPlugin = createBackendPlugin({
+  pluginId: SANDBOX_KUBERNETES_PLUGIN_ID,
+  register({ registerInit }) {
+    registerInit({
+      deps: {
+        http: coreServices.httpRouter,
+        config: coreServices.rootConfig,
+      },
+      async init({ http, config }) {
+        if (!sandboxEnabled(config)) return;
+        http.use(createSandboxKubernetesApiRouter());
+        http.addAuthPolicy({ path: '/clusters', allow: 'unauthenticated' });
+      },
+    });
+  },
+});
+
+/** The sandbox's modules and its clusters' API servers, for `backend.add(import('sandbox/backend'))`. */
 export const sandboxBackendFeatures = createBackendFeatureLoader({
   loader() {
-    return [sandboxScaffolderModule, sandboxCatalogModule];
+    return [
+      sandboxScaffolderModule,
+      sandboxCatalogModule,
+      sandboxKubernetesApiPlugin,
+    ];
   },
 });

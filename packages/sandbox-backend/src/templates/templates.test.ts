@@ -22,6 +22,7 @@ import {
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   SandboxNetwork,
+  parseEksctlClusterConfig,
   seedSandboxDnsZone,
 } from 'sandbox';
 import {
@@ -147,6 +148,78 @@ describe('software templates (dry-run through the scaffolder API)', () => {
     expect(result.files['RUNBOOK.md']).toContain(
       'eksctl create cluster -f cluster/eksctl-cluster.yaml',
     );
+  });
+
+  it('cluster onboarding, when asked, lets the Kubernetes plugin read the cluster and says how to register it', async () => {
+    const values = {
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnets.map(s => s.subnetId),
+      privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
+      clusterName,
+      kubernetesVersion: '1.33',
+      instanceType: 'm6i.large',
+      desiredSize: 2,
+      minSize: 2,
+      maxSize: 4,
+      owner: 'group:default/guests',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=shop-prod-cluster',
+    };
+    const asked = await backend.dryRun('cluster-onboarding', {
+      ...values,
+      kubernetesPlugin: true,
+      backstageRoleName: 'backstage-alb-workload',
+    });
+    expect(asked.status).toBe(200);
+    const configText = asked.files['cluster/eksctl-cluster.yaml'];
+    const config = yaml.parse(configText);
+    expect(validateClusterConfig(config)).toBe(true);
+    expect(config.accessConfig.accessEntries).toEqual([
+      {
+        principalARN: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/backstage-alb-workload`,
+        accessPolicies: [
+          {
+            policyARN:
+              'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+            accessScope: { type: 'cluster' },
+          },
+        ],
+      },
+    ]);
+    // The eksctl stand-in reads the access entry the way eksctl applies it.
+    expect(parseEksctlClusterConfig(configText).accessEntries).toEqual([
+      {
+        principalArn: `arn:aws:iam::${SANDBOX_WORKLOAD_ACCOUNT_ID}:role/backstage-alb-workload`,
+        policyArns: [
+          'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+        ],
+      },
+    ]);
+    const runbook = asked.files['RUNBOOK.md'];
+    expect(runbook).toContain('Register the cluster with Backstage');
+    const registration = yaml.parse(/```yaml\n([\s\S]*?)```/.exec(runbook)![1]);
+    expect(registration).toMatchObject({
+      kind: 'Resource',
+      metadata: {
+        name: `${clusterName}-kubernetes`,
+        annotations: {
+          'kubernetes.io/auth-provider': 'aws',
+          'kubernetes.io/aws-account-id': SANDBOX_WORKLOAD_ACCOUNT_ID,
+          'kubernetes.io/x-k8s-aws-id': clusterName,
+        },
+      },
+      spec: { type: 'kubernetes-cluster' },
+    });
+
+    const notAsked = await backend.dryRun('cluster-onboarding', values);
+    expect(notAsked.status).toBe(200);
+    expect(
+      yaml.parse(notAsked.files['cluster/eksctl-cluster.yaml']).accessConfig,
+    ).toBeUndefined();
+    expect(notAsked.files['RUNBOOK.md']).not.toContain('kubernetes-cluster');
   });
 
   it('controller set-up writes the service account, Helm values and helm commands', async () => {
@@ -296,7 +369,15 @@ describe('software templates (dry-run through the scaffolder API)', () => {
       'aws.amazon.com/elbv2-load-balancer-tags': `elbv2.k8s.aws/cluster=${clusterName},ingress.k8s.aws/stack=game-2048/game-2048`,
       'aws.amazon.com/account-id': SANDBOX_NETWORK_ACCOUNT_ID,
       'aws.amazon.com/region': SANDBOX_REGION,
+      // The Kubernetes plugin finds the objects labelled with it.
+      'backstage.io/kubernetes-id': 'game-2048',
     });
+    for (const o of objects.slice(1)) {
+      expect(o.metadata.labels['backstage.io/kubernetes-id']).toBe('game-2048');
+    }
+    expect(
+      objects[1].spec.template.metadata.labels['backstage.io/kubernetes-id'],
+    ).toBe('game-2048');
   });
   it('application exposure with a host name asks for the certificate and writes an HTTPS Ingress', async () => {
     const input = {

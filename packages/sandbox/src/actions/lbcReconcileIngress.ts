@@ -15,7 +15,7 @@ export function createLbcReconcileIngressAction() {
   return createTemplateAction({
     id: LBC_RECONCILE_INGRESS_ID,
     description:
-      "Sandbox stand-in for the AWS Load Balancer Controller reconciling one Ingress from a manifest in the workspace: creates in the network account (Account-A), as the controller's IRSA role, the ALB, target group (target type ip), targets (made-up pod IPs, one per replica) and HTTP:80 listener, with the controller's names and tags. Idempotent: finds them by tags first.",
+      "Sandbox stand-in for the AWS Load Balancer Controller reconciling one Ingress from a manifest in the workspace: creates in the network account (Account-A), as the controller's IRSA role, the ALB, target group (target type ip), targets (the IPs of the pods the sandbox cluster runs for the Service's Deployment, one per replica) and HTTP:80 listener, with the controller's names and tags. Idempotent: finds them by tags first.",
     supportsDryRun: true,
     schema: {
       input: {

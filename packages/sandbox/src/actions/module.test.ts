@@ -26,6 +26,7 @@ describe('sandbox backend modules', () => {
     });
     const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
     expect(ids.sort()).toEqual([
+      'sandbox:alb:set-target-group-health',
       'sandbox:eksctl:create-cluster',
       'sandbox:eksctl:delete-cluster',
       'sandbox:external-dns:sync',

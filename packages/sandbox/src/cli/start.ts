@@ -9,8 +9,22 @@ import path from 'node:path';
 import { startMoto, MOTO_INSTALL_HINT } from '../moto';
 import { useSandboxEndpoint } from '../accounts';
 import { seedSandboxDnsZone, seedSandboxNetwork } from '../seed';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import yaml from 'yaml';
+import {
+  SANDBOX_WORKLOAD_ROLE_NAME,
+  sandboxAdminCredentials,
+} from '../accounts';
 import { seedSandboxAlb } from '../standins/seeding';
+import {
+  EKS_VIEW_POLICY_ARN,
+  sandboxKubernetesClusterEntity,
+} from '../standins/kubeApiServer';
 import { sandboxPublishAlbMetrics } from '../standins/albMetrics';
+import {
+  readTargetGroupFailures,
+  recordTargetGroupFailure,
+} from '../standins/albFailures';
 
 // Set by scripts/env.sh, which every entry point sources.
 const repoRoot = process.env.REPO_ROOT ?? process.cwd();
@@ -68,12 +82,23 @@ async function main() {
   const dns = await seedSandboxDnsZone();
   // The example component demo-2048 (examples/entities.yaml) shows this ALB: the one the
   // controller would create for the Ingress game-2048/ingress-2048 on cluster sandbox-demo.
+  // eksctl's access entry for Backstage's role in the workload account: the Kubernetes plugin
+  // reads the cluster as that role (AmazonEKSViewPolicy), through the cluster's API server
+  // stand-in on the portal's backend.
+  const accessEntries = [
+    {
+      principalArn: `arn:aws:iam::${network.workloadAccountId}:role/${SANDBOX_WORKLOAD_ROLE_NAME}`,
+      policyArns: [EKS_VIEW_POLICY_ARN],
+    },
+  ];
   const demo = await seedSandboxAlb({
     clusterName: 'sandbox-demo',
     namespace: 'game-2048',
     ingressName: 'ingress-2048',
     serviceName: 'service-2048',
     replicas: 3,
+    accessEntries,
+    kubernetesId: 'demo-2048',
   });
   // demo-cart and demo-shop share one ALB through Ingress group demo-store: each tab shows
   // its own target group and rules, and names the other.
@@ -86,12 +111,45 @@ async function main() {
       groupName: 'demo-store',
       serviceTags: { 'backstage.io/component': `demo-${name}` },
       replicas: 2,
+      accessEntries,
+      kubernetesId: `demo-${name}`,
     });
   }
+  // The demo cluster registered with Backstage's Kubernetes plugin (a catalog location of
+  // app-config.yaml): the demo components' Kubernetes tabs, and the pod behind each target.
+  const { cluster } = await new EKSClient({
+    region: network.region,
+    credentials: (
+      await sandboxAdminCredentials(network.workloadAccountId)
+    ).sdkCredentialProvider,
+  }).send(new DescribeClusterCommand({ name: 'sandbox-demo' }));
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(stateDir, 'kubernetes-clusters.yaml'),
+    yaml.stringify(
+      sandboxKubernetesClusterEntity({
+        backendBaseUrl: 'http://localhost:7007',
+        workloadAccountId: network.workloadAccountId,
+        region: network.region,
+        clusterName: 'sandbox-demo',
+        certificateAuthorityData: cluster?.certificateAuthority?.data ?? '',
+      }),
+    ),
+  );
   // CloudWatch metrics for the demo ALBs, as ELB publishes them: three hours of history, then
   // a minute at a time while the portal runs. shop's target group started failing half an
-  // hour ago (unhealthy hosts, 5xx, slow), so its tab shows what trouble looks like.
+  // hour ago (unhealthy hosts, 5xx, slow), so its tab shows what trouble looks like. Any
+  // target group made to fail or recover while the portal runs (the sandbox template "Make a
+  // target group fail or recover") is read from the failures file each minute.
   const started = new Date();
+  fs.rmSync(path.join(stateDir, 'alb-failures.json'), { force: true });
+  for (const arn of store.shop.targetGroupArns) {
+    recordTargetGroupFailure(
+      arn,
+      true,
+      new Date(started.getTime() - 30 * 60_000),
+    );
+  }
   const metrics = (minutes: number, until: Date) =>
     Promise.all(
       [demo.loadBalancerArn, store.cart.loadBalancerArn].map(loadBalancerArn =>
@@ -101,8 +159,7 @@ async function main() {
           loadBalancerArn,
           minutes,
           until,
-          failingTargetGroupArns: store.shop.targetGroupArns,
-          failingSince: new Date(started.getTime() - 30 * 60_000),
+          failurePeriods: readTargetGroupFailures(),
         }),
       ),
     );

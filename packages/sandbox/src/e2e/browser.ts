@@ -128,6 +128,30 @@ const checks: Check[] = [
     },
   },
   {
+    name: 'the target table names the pod and node behind each target and links to the Kubernetes tab',
+    async run(page) {
+      await page.goto(`${APP}/catalog/default/component/demo-2048/aws-alb`);
+      // The Kubernetes plugin's pods of demo-2048, matched to the targets by pod IP.
+      const pods = page.getByRole('link', {
+        name: /^game-2048\/service-2048-[a-z0-9]{10}-[a-z0-9]{5}$/,
+      });
+      await pods.first().waitFor({ timeout: 90_000 });
+      const count = await pods.count();
+      if (count !== 3) throw new Error(`expected 3 pod links, saw ${count}`);
+      await page
+        .getByText(/^ip-10-20-1[01]-5\.ec2\.internal$/)
+        .first()
+        .waitFor();
+      await shot(page, '02b-alb-tab-targets-to-pods');
+      await pods.first().click();
+      await page.waitForURL(
+        /\/catalog\/default\/component\/demo-2048\/kubernetes/,
+      );
+      await page.getByText('sandbox-demo').first().waitFor({ timeout: 60_000 });
+      await shot(page, '02c-kubernetes-tab');
+    },
+  },
+  {
     name: 'an entity whose ALB does not exist yet explains what to check',
     async run(page) {
       await page.goto(`${APP}/catalog/default/component/demo-pending/aws-alb`);

@@ -189,6 +189,25 @@ function denialReason(
   return `no identity-based policy allows the ${action} action`;
 }
 
+/**
+ * A presigned request (SigV4 in the query string: `X-Amz-Credential`, `X-Amz-Signature`, as
+ * EKS's token for `sts:GetCallerIdentity` is) is signed by its credential as much as one with
+ * an Authorization header (AWS General Reference, "Authenticating requests: using query
+ * parameters"). Neither this gateway nor moto reads the query form, so it is given the header
+ * form with the same credential, signed headers and signature before either looks at it.
+ */
+export function presignedToHeaderAuth(req: http.IncomingMessage): void {
+  if (req.headers.authorization) return;
+  const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
+  const credential = query.get('X-Amz-Credential');
+  if (query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !credential) {
+    return;
+  }
+  req.headers.authorization = `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=${
+    query.get('X-Amz-SignedHeaders') ?? 'host'
+  }, Signature=${query.get('X-Amz-Signature') ?? ''}`;
+}
+
 function xmlValue(xml: string, tag: string): string | undefined {
   return new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
 }
@@ -500,6 +519,7 @@ export async function startIamGateway(
   };
 
   const server = http.createServer((req, res) => {
+    presignedToHeaderAuth(req);
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {

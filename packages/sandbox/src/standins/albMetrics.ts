@@ -48,6 +48,11 @@ export interface PublishAlbMetricsOptions {
   /** Target groups that fail from `failingSince` on: unhealthy targets, 5xx, slow answers. */
   failingTargetGroupArns?: string[];
   failingSince?: Date;
+  /**
+   * Failures asked for while the sandbox runs (albFailures.ts), per target group: each is
+   * failing during its periods, as well as by the two options above.
+   */
+  failurePeriods?: Record<string, Array<{ since: string; until?: string }>>;
 }
 
 /** A number in [0, 1) fixed by the text: the same ALB always gets the same traffic. */
@@ -89,27 +94,30 @@ export async function sandboxPublishAlbMetrics(
       };
     }),
   );
-  // Health tells the same story as the metrics: the failing groups' targets fail their checks
-  // once the failure has started (moto/sandbox_moto.py, control 13).
-  const failingNow =
-    (options.failingSince?.getTime() ?? -Infinity) <=
-    (options.until ?? new Date()).getTime();
-  for (const tg of groups) {
-    await setSandboxTargetGroupHealth(
-      elbv2,
-      tg.arn,
-      failingNow && (options.failingTargetGroupArns ?? []).includes(tg.arn)
-        ? 'unhealthy'
-        : 'healthy',
-    );
-  }
-  const lb = arnSuffix(options.loadBalancerArn);
-  const until = Math.floor((options.until ?? new Date()).getTime() / 60_000);
-  const minutes = options.minutes ?? 180;
   const failing = new Set(options.failingTargetGroupArns ?? []);
   const failingSince = options.failingSince
     ? Math.floor(options.failingSince.getTime() / 60_000)
     : -Infinity;
+  /** Whether a target group fails in the minute `m` (minutes since the epoch). */
+  const isDown = (arn: string, m: number) =>
+    (failing.has(arn) && m >= failingSince) ||
+    (options.failurePeriods?.[arn] ?? []).some(
+      p =>
+        Math.floor(Date.parse(p.since) / 60_000) <= m &&
+        (p.until === undefined || m < Math.floor(Date.parse(p.until) / 60_000)),
+    );
+  const until = Math.floor((options.until ?? new Date()).getTime() / 60_000);
+  // Health tells the same story as the metrics: the failing groups' targets fail their checks
+  // once the failure has started (moto/sandbox_moto.py, control 13).
+  for (const tg of groups) {
+    await setSandboxTargetGroupHealth(
+      elbv2,
+      tg.arn,
+      isDown(tg.arn, until) ? 'unhealthy' : 'healthy',
+    );
+  }
+  const lb = arnSuffix(options.loadBalancerArn);
+  const minutes = options.minutes ?? 180;
   const baseRate = 20 + Math.round(unit(options.loadBalancerArn) * 100);
 
   const data: MetricDatum[] = [];
@@ -123,7 +131,7 @@ export async function sandboxPublishAlbMetrics(
     const lbTimes = new Map<number, number>();
     groups.forEach((tg, index) => {
       const share = Math.round(requests / groups.length);
-      const down = failing.has(tg.arn) && m >= failingSince;
+      const down = isDown(tg.arn, m);
       const target5xx = down
         ? Math.round(share * 0.4)
         : Math.round(share * 0.002 * unit(`${tg.arn}:${m}`) * 5);

@@ -26,7 +26,13 @@ import { InputError } from '@backstage/errors';
 import yaml from 'yaml';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, eksctlClientOptions } from './aws';
 import { retryWhileIamPropagates } from './iamPropagation';
-import { isNotFound } from '@cross-account-alb/plugin-aws-cross-account-node';
+import { SandboxAccessEntry, SandboxClusterObjects } from './clusterObjects';
+import { SANDBOX_EKSCTL_ROLE_NAME } from '../iam/sandboxPrincipals';
+import {
+  iamRoleArn,
+  isNotFound,
+  partitionOf,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 
 /** The parts of an eksctl ClusterConfig the stand-in acts on. */
 export interface SandboxClusterSpec {
@@ -49,6 +55,11 @@ export interface SandboxClusterSpec {
     maxSize?: number;
   };
   tags?: Record<string, string>;
+  /**
+   * `accessConfig.accessEntries`: IAM principals given Kubernetes access with EKS access
+   * policies (eksctl's ClusterConfig schema, pkg/apis/eksctl.io/v1alpha5 AccessEntry).
+   */
+  accessEntries?: SandboxAccessEntry[];
 }
 
 export interface SandboxClusterResult {
@@ -78,7 +89,16 @@ export function parseEksctlClusterConfig(text: string): SandboxClusterSpec {
     if (value?.id) subnetKeys[value.id] = key;
   }
   const ng = (doc.managedNodeGroups ?? [])[0];
+  const accessEntries: SandboxAccessEntry[] = (
+    doc.accessConfig?.accessEntries ?? []
+  ).map((e: any) => ({
+    principalArn: String(e?.principalARN ?? ''),
+    policyArns: (e?.accessPolicies ?? []).map((p: any) =>
+      String(p?.policyARN ?? ''),
+    ),
+  }));
   return {
+    accessEntries,
     clusterName: String(meta.name ?? ''),
     region: String(meta.region ?? ''),
     version: meta.version !== undefined ? String(meta.version) : undefined,
@@ -114,6 +134,24 @@ function validateSpec(spec: SandboxClusterSpec) {
   }
   if (spec.nodeGroup) {
     Object.assign(spec.nodeGroup, managedNodeGroupSizes(spec.nodeGroup));
+  }
+  for (const entry of spec.accessEntries ?? []) {
+    if (
+      !/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(entry.principalArn)
+    ) {
+      throw new InputError(
+        `accessConfig.accessEntries: principalARN "${entry.principalArn}" is not an IAM role or user ARN`,
+      );
+    }
+    const bad = entry.policyArns.find(
+      p =>
+        !/^arn:aws[a-z-]*:eks::aws:cluster-access-policy\/[A-Za-z]+$/.test(p),
+    );
+    if (bad !== undefined) {
+      throw new InputError(
+        `accessConfig.accessEntries: policyARN "${bad}" of ${entry.principalArn} is not an EKS access policy ARN (arn:aws:eks::aws:cluster-access-policy/<name>)`,
+      );
+    }
   }
 }
 
@@ -378,5 +416,25 @@ export async function sandboxEksctlCreateCluster(options: {
   const current = (
     await eks.send(new DescribeClusterCommand({ name: spec.clusterName }))
   ).cluster!;
+  // Who may use the cluster's Kubernetes API: its creator (EKS's bootstrap cluster-admin
+  // access) and the ClusterConfig's access entries, which eksctl applies when it creates the
+  // cluster. Kept with the cluster's objects for the Kubernetes API stand-in
+  // (kubeApiServer.ts).
+  if (created) {
+    SandboxClusterObjects.open({
+      workloadAccountId,
+      region: spec.region,
+      clusterName: spec.clusterName,
+      clusterArn: current.arn ?? '',
+      createdAt: String(current.createdAt?.valueOf() ?? ''),
+    }).setAccess(
+      iamRoleArn(
+        partitionOf(spec.region),
+        workloadAccountId,
+        SANDBOX_EKSCTL_ROLE_NAME,
+      ),
+      spec.accessEntries ?? [],
+    );
+  }
   return toResult(current ?? cluster, nodeGroupName, created);
 }

@@ -3,8 +3,10 @@
  * controller runs in the cluster (Account-B) as the Account-A role through IRSA and creates
  * the ALB in Account-A; this does the same AWS calls as the Account-A role, with the names and
  * tags the controller uses, so whatever reads the ALB later (the portal's ALB tab, teardown)
- * finds it the way it will find the real one. Pods do not exist in the sandbox: their IPs are
- * made up, one per Deployment replica, from the private subnets' CIDRs.
+ * finds it the way it will find the real one. The targets are the IPs of the pods the Service
+ * selects (the Endpoints the real controller reads), which the sandbox cluster schedules for
+ * each Deployment replica on the private subnets (clusterObjects.ts `schedulePods`); the
+ * Kubernetes API stand-in lists the same pods.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -47,7 +49,7 @@ import {
   controllerClientOptions,
   eksctlClientOptions,
 } from './aws';
-import { SandboxClusterObjects } from './clusterObjects';
+import { SandboxClusterObjects, SandboxPod } from './clusterObjects';
 import { buildIngressGroupModel, GroupRule } from './lbcGroup';
 import {
   IngressListeners,
@@ -179,6 +181,9 @@ interface Backend {
   servicePort: string;
   targetPort: number;
   replicas: number;
+  /** The Service's namespace and `spec.selector`: its pods are the targets. */
+  namespace: string;
+  selector: Record<string, string>;
   /** The controller's target group resource ID: `namespace/ingress-service:port`. */
   resourceId: string;
   /** The Service's own `alb.ingress.kubernetes.io/tags`, which its target group carries. */
@@ -432,6 +437,8 @@ export function modelOfIngress(
       servicePort: String(portRef),
       targetPort,
       replicas: Number(deployment.spec?.replicas ?? 1),
+      namespace,
+      selector,
       resourceId: `${namespace}/${ingressName}-${serviceName}:${portRef}`,
       serviceTags: parseTagsAnnotation(
         service.metadata?.annotations?.[`${ANNOTATION}tags`],
@@ -465,26 +472,24 @@ export function modelOfIngress(
   };
 }
 
-/** Made-up pod IPs: one per replica, spread over the pod subnets, stable across runs. */
-export function fakePodIps(
-  cidrs: string[],
-  replicas: number,
-  offset: number,
-): string[] {
-  const ips: string[] = [];
-  for (let i = 0; i < replicas; i++) {
-    const [base, bits] = cidrs[i % cidrs.length].split('/');
-    const n = base.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-    const size = 2 ** (32 - Number(bits));
-    const host = 10 + offset + Math.floor(i / cidrs.length);
-    if (host >= size - 1)
-      throw new InputError(
-        `Subnet ${cidrs[i % cidrs.length]} is too small for ${replicas} pods`,
-      );
-    const ip = n + host;
-    ips.push([24, 16, 8, 0].map(s => (ip >>> s) & 255).join('.'));
-  }
-  return ips;
+/** True when the pod's labels (its Deployment's template, as the ReplicaSet copies them) match. */
+function podLabelsMatch(
+  objects: KubernetesObject[],
+  pod: SandboxPod,
+  selector: Record<string, string>,
+): boolean {
+  const deployment = objects.find(
+    o =>
+      o.kind === 'Deployment' &&
+      o.metadata?.name === pod.deployment &&
+      (o.metadata?.namespace ?? 'default') === pod.namespace,
+  );
+  const labels: Record<string, string> =
+    deployment?.spec?.template?.metadata?.labels ?? {};
+  return (
+    Object.keys(selector).length > 0 &&
+    Object.entries(selector).every(([k, v]) => labels[k] === v)
+  );
 }
 
 async function tagsOf(
@@ -598,6 +603,7 @@ interface ControllerContext {
   elbv2: ElasticLoadBalancingV2Client;
   ec2: EC2Client;
   clusterName: string;
+  region: string;
   store: SandboxClusterObjects;
   podSubnetIds: string[];
 }
@@ -659,6 +665,7 @@ async function controllerContext(options: {
     elbv2: new ElasticLoadBalancingV2Client(clientOptions),
     ec2: new EC2Client(clientOptions),
     clusterName: options.clusterName,
+    region: options.region,
     store,
     podSubnetIds: options.podSubnetIds?.length
       ? options.podSubnetIds
@@ -758,7 +765,6 @@ export async function sandboxDeleteIngress(
       stack,
       false,
     );
-    ctx.store.releaseSlots(id => !before.some(tg => tg.resource === id));
     return { stack, deleted, remainingMembers: remaining };
   }
   const result = await reconcileStack(ctx, stack);
@@ -950,9 +956,7 @@ async function reconcileStack(
     o => o.kind === 'Ingress' && stackOf(o) === stack,
   );
   if (!ingresses.length) {
-    const gone = await stackTargetGroups(elbv2, clusterName, stack);
     await deleteStackResources(elbv2, clusterName, stack, false);
-    store.releaseSlots(id => !gone.some(tg => tg.resource === id));
     return undefined;
   }
   const group = buildIngressGroupModel(
@@ -998,6 +1002,8 @@ async function reconcileStack(
   );
   if (!podSubnets.length) throw new InputError('No subnets found for the pods');
   const podCidrs = podSubnets.map(s => s.CidrBlock!);
+  // The cluster runs the Deployments' pods on those subnets; the targets are their IPs.
+  const pods = store.schedulePods(podCidrs, ctx.region);
 
   // model_build_tags.go / tracking/provider.go: the controller's tracking tags come first.
   const stackTags = {
@@ -1094,11 +1100,14 @@ async function reconcileStack(
         ).TargetGroups![0].TargetGroupArn!;
       }
       targetGroupArns.set(backend.resourceId, tgArn);
-      const podIps = fakePodIps(
-        podCidrs,
-        backend.replicas,
-        store.slot(backend.resourceId) * 25,
-      );
+      // The Service's endpoints: the pods its selector matches (all of them are ready here).
+      const podIps = pods
+        .filter(
+          p =>
+            p.namespace === backend.namespace &&
+            podLabelsMatch(objects, p, backend.selector),
+        )
+        .map(p => p.ip);
       podIpsByResource.set(backend.resourceId, podIps);
       const { TargetHealthDescriptions = [] } = await elbv2.send(
         new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }),
@@ -1230,7 +1239,6 @@ async function reconcileStack(
   for (const tg of stale) {
     await elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn }));
   }
-  store.releaseSlots(id => !stale.some(tg => tg.resource === id));
 
   // The controller writes the ALB's name into each member's status
   // (controllers/ingress/group_controller.go, updateIngressStatus): what external-dns reads
@@ -1274,19 +1282,10 @@ export async function sandboxDeleteStack(options: {
         .filter(o => o.kind === 'Ingress' && stackOf(o) === options.stack),
     );
   }
-  const gone = await stackTargetGroups(
-    ctx.elbv2,
-    options.clusterName,
-    options.stack,
-  );
-  const deleted = await deleteStackResources(
+  return deleteStackResources(
     ctx.elbv2,
     options.clusterName,
     options.stack,
     !!options.dryRun,
   );
-  if (!options.dryRun) {
-    ctx.store.releaseSlots(id => !gone.some(tg => tg.resource === id));
-  }
-  return deleted;
 }

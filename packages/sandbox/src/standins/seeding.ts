@@ -24,6 +24,7 @@ import {
   shareSandboxSubnets,
 } from '../seed';
 import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
+import type { SandboxAccessEntry } from './clusterObjects';
 import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from './aws';
 import {
@@ -78,6 +79,8 @@ export async function ensureSandboxAlbSecurityGroup(
 export async function seedSandboxCluster(options: {
   clusterName: string;
   version?: string;
+  /** eksctl's `accessConfig.accessEntries`: who else may use the cluster's Kubernetes API. */
+  accessEntries?: SandboxAccessEntry[];
 }): Promise<SandboxClusterResult & { network: SandboxNetwork }> {
   const network = await seedSandboxNetwork();
   await shareSandboxSubnets(network);
@@ -89,6 +92,7 @@ export async function seedSandboxCluster(options: {
       vpcId: network.vpcId,
       version: options.version ?? '1.33',
       privateSubnetIds: network.privateSubnets.map(s => s.subnetId),
+      accessEntries: options.accessEntries,
     },
   });
   return { ...result, network };
@@ -101,6 +105,7 @@ export async function seedSandboxCluster(options: {
 export async function seedSandboxClusterWithController(options: {
   clusterName: string;
   version?: string;
+  accessEntries?: SandboxAccessEntry[];
 }): Promise<
   SandboxClusterResult & { network: SandboxNetwork; controllerRoleArn: string }
 > {
@@ -132,6 +137,13 @@ export interface SeedSandboxAlbOptions {
   /** Default: the seeded public subnets and the `sandbox-alb` security group. */
   subnetIds?: string[];
   securityGroupIds?: string[];
+  /** eksctl's access entries, when this call creates the cluster. */
+  accessEntries?: SandboxAccessEntry[];
+  /**
+   * The `backstage.io/kubernetes-id` label of the app's objects and pods, by which
+   * Backstage's Kubernetes plugin finds them for the entity annotated with it.
+   */
+  kubernetesId?: string;
   /** More Ingress annotations (e.g. the HTTPS ones: listen-ports, certificate-arn…). */
   annotations?: Record<string, string>;
 }
@@ -146,6 +158,12 @@ export function sandboxAppManifest(
   const service = options.serviceName ?? options.ingressName;
   const port = options.containerPort ?? 80;
   const labels = { 'app.kubernetes.io/name': service };
+  const objectLabels = {
+    ...labels,
+    ...(options.kubernetesId
+      ? { 'backstage.io/kubernetes-id': options.kubernetesId }
+      : {}),
+  };
   const annotations: Record<string, string> = {
     'alb.ingress.kubernetes.io/scheme': options.scheme ?? 'internet-facing',
     'alb.ingress.kubernetes.io/target-type': 'ip',
@@ -177,12 +195,16 @@ export function sandboxAppManifest(
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { namespace: options.namespace, name: service, labels },
+      metadata: {
+        namespace: options.namespace,
+        name: service,
+        labels: objectLabels,
+      },
       spec: {
         replicas: options.replicas ?? 2,
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels },
+          metadata: { labels: objectLabels },
           spec: {
             containers: [
               {
@@ -201,6 +223,7 @@ export function sandboxAppManifest(
       metadata: {
         namespace: options.namespace,
         name: service,
+        labels: objectLabels,
         ...(options.serviceTags
           ? {
               annotations: {
@@ -221,6 +244,7 @@ export function sandboxAppManifest(
       metadata: {
         namespace: options.namespace,
         name: options.ingressName,
+        labels: objectLabels,
         annotations,
       },
       spec: {
@@ -257,6 +281,7 @@ export async function seedSandboxAlb(
 > {
   const { network } = await seedSandboxClusterWithController({
     clusterName: options.clusterName,
+    accessEntries: options.accessEntries,
   });
   const subnetIds =
     options.subnetIds ?? network.publicSubnets.map(s => s.subnetId);

@@ -19,6 +19,7 @@ import {
 import { ListenerRulesCard } from './ListenerRulesCard';
 import { SignalsCard } from './SignalsCard';
 import { HealthSummaryCard } from './HealthSummaryCard';
+import { TargetPodsErrorNote, TargetPodsProvider } from './TargetPods';
 import {
   ListenersCard,
   LoadBalancerDetailsCard,
@@ -78,72 +79,83 @@ function AlbContentBody() {
   }
 
   return (
-    <Grid container spacing={3} alignItems="stretch">
-      {value.stale && (
-        <Grid item xs={12}>
-          <WarningPanel
-            severity="warning"
-            defaultExpanded
-            title={`Showing data read from AWS at ${new Date(
-              value.fetchedAt,
-            ).toLocaleString()}: the latest read failed`}
-            message={value.staleReason ?? 'AWS could not be read.'}
-          />
-        </Grid>
-      )}
-      {error && classified && (
-        <Grid item xs={12}>
-          <AlbErrorPanel
-            error={error}
-            classified={classified}
-            onRetry={refresh}
-          />
-        </Grid>
-      )}
-      {value.listenersPending && (
-        <Grid item xs={12}>
-          <WarningPanel
-            severity="info"
-            title="Listeners not read yet"
-            message="Target health is read first for every entity after the portal starts; the listeners follow within minutes."
-          />
-        </Grid>
-      )}
-      <Grid item xs={12}>
-        <HealthSummaryCard
-          loadBalancers={value.loadBalancers}
-          fetchedAt={value.fetchedAt}
-          ageSeconds={value.ageSeconds}
-          loading={loading}
-          onRefresh={refresh}
-          refreshIntervalSeconds={effectiveRefreshInterval(interval)}
-        />
-      </Grid>
-      <Grid item xs={12}>
-        <SignalsCard entityRef={getCompoundEntityRef(entity)} />
-      </Grid>
-      {value.loadBalancers.map(lb => (
-        <Fragment key={lb.arn}>
-          <Grid item xs={12} md={6}>
-            <LoadBalancerDetailsCard lb={lb} />
+    <TargetPodsProvider
+      entity={entity}
+      refreshIntervalSeconds={effectiveRefreshInterval(interval)}
+    >
+      <Grid container spacing={3} alignItems="stretch">
+        {value.stale && (
+          <Grid item xs={12}>
+            <WarningPanel
+              severity="warning"
+              defaultExpanded
+              title={`Showing data read from AWS at ${new Date(
+                value.fetchedAt,
+              ).toLocaleString()}: the latest read failed`}
+              message={value.staleReason ?? 'AWS could not be read.'}
+            />
           </Grid>
-          <Grid item xs={12} md={6}>
-            <ListenersCard lb={lb} entityRef={getCompoundEntityRef(entity)} />
+        )}
+        {error && classified && (
+          <Grid item xs={12}>
+            <AlbErrorPanel
+              error={error}
+              classified={classified}
+              onRetry={refresh}
+            />
           </Grid>
-          {lb.targetGroups.map(tg => (
-            <Grid item xs={12} key={tg.arn}>
-              <TargetGroupCard tg={tg} />
+        )}
+        {value.listenersPending && (
+          <Grid item xs={12}>
+            <WarningPanel
+              severity="info"
+              title="Listeners not read yet"
+              message="Target health is read first for every entity after the portal starts; the listeners follow within minutes."
+            />
+          </Grid>
+        )}
+        <Grid item xs={12}>
+          <HealthSummaryCard
+            loadBalancers={value.loadBalancers}
+            fetchedAt={value.fetchedAt}
+            ageSeconds={value.ageSeconds}
+            loading={loading}
+            onRefresh={refresh}
+            refreshIntervalSeconds={effectiveRefreshInterval(interval)}
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <SignalsCard entityRef={getCompoundEntityRef(entity)} />
+        </Grid>
+        <Grid item xs={12}>
+          <TargetPodsErrorNote />
+        </Grid>
+        {value.loadBalancers.map(lb => (
+          <Fragment key={lb.arn}>
+            <Grid item xs={12} md={6}>
+              <LoadBalancerDetailsCard lb={lb} />
             </Grid>
-          ))}
-        </Fragment>
-      ))}
-      <Grid item xs={12}>
-        <ListenerRulesCard
-          entityRef={getCompoundEntityRef(entity)}
-          loadBalancers={value.loadBalancers}
-        />
+            <Grid item xs={12} md={6}>
+              <ListenersCard
+                lb={lb}
+                entityRef={getCompoundEntityRef(entity)}
+              />
+            </Grid>
+            {lb.targetGroups.map(tg => (
+              <Grid item xs={12} key={tg.arn}>
+                <TargetGroupCard tg={tg} />
+              </Grid>
+            ))}
+          </Fragment>
+        ))}
+        <Grid item xs={12}>
+          <ListenerRulesCard
+            entityRef={getCompoundEntityRef(entity)}
+            loadBalancers={value.loadBalancers}
+          />
+        </Grid>
       </Grid>
-    </Grid>
+    </TargetPodsProvider>
   );
 }
 

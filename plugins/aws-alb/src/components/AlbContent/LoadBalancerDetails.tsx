@@ -10,7 +10,7 @@ import {
   WarningPanel,
 } from '@backstage/core-components';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
-import { useApi } from '@backstage/core-plugin-api';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import type {
   AlbCertificate,
   AlbListener,
@@ -18,6 +18,11 @@ import type {
   AlbTarget,
   AlbTargetGroup,
 } from '@cross-account-alb/plugin-aws-alb-common';
+import {
+  entityRouteParams,
+  entityRouteRef,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
 import { awsAlbApiRef } from '../../api';
 import { explainReasonCode } from '../../lib/reasonCodes';
 import {
@@ -30,6 +35,7 @@ import {
   LoadBalancerStateStatus,
   TargetStateStatus,
 } from '../shared/StatusLabels';
+import { TargetPodsState, useTargetPods } from './TargetPods';
 
 const asIs = (key: string) => key;
 
@@ -266,12 +272,85 @@ function ReasonCell(props: { target: AlbTarget }) {
   );
 }
 
+/** The Kubernetes tab of the entity page (the Kubernetes plugin's entity content path). */
+function useKubernetesTabLink(): string {
+  const { entity } = useEntity();
+  const entityRoute = useRouteRef(entityRouteRef);
+  return `${entityRoute(entityRouteParams(entity))}/kubernetes`;
+}
+
+/** Rendered only when the pods are known, so only then is the entity route needed. */
+function PodCell(props: { target: AlbTarget; pods: TargetPodsState }) {
+  const { target, pods } = props;
+  const kubernetesTab = useKubernetesTabLink();
+  if (pods.kind === 'loading') return <>…</>;
+  if (pods.kind !== 'ready') return <>—</>;
+  const matched = pods.byIp.get(target.id) ?? [];
+  if (matched.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        no pod of this component has this IP
+      </Typography>
+    );
+  }
+  return (
+    <>
+      {matched.map(pod => {
+        const name = `${pod.namespace ? `${pod.namespace}/` : ''}${pod.name}`;
+        return (
+          <Typography
+            variant="body2"
+            key={`${pod.cluster}/${name}`}
+            data-testid={`target-pod-${target.id}`}
+          >
+            <Link to={kubernetesTab}>{name}</Link>
+            {pod.phase && pod.phase !== 'Running' ? ` (${pod.phase})` : ''}
+          </Typography>
+        );
+      })}
+    </>
+  );
+}
+
+function NodeCell(props: { target: AlbTarget; pods: TargetPodsState }) {
+  const { target, pods } = props;
+  if (pods.kind !== 'ready') return <>—</>;
+  const nodes = [
+    ...new Set(
+      (pods.byIp.get(target.id) ?? [])
+        .map(p => p.nodeName)
+        .filter((n): n is string => Boolean(n)),
+    ),
+  ];
+  return <>{nodes.length ? nodes.join(', ') : '—'}</>;
+}
+
 /** One target group: settings, health check and the health of each target. */
 export function TargetGroupCard(props: { tg: AlbTargetGroup }) {
   const { tg } = props;
   const counts = countTargets(tg.targets);
+  const pods = useTargetPods();
+  // Pod and node come from the Kubernetes plugin, when the portal has it (TargetPods.tsx).
+  const podColumns: TableColumn<TargetRow>[] =
+    pods.kind === 'unavailable' || tg.targetType === 'instance'
+      ? []
+      : [
+          {
+            title: 'Pod',
+            field: 'pod',
+            width: '18%',
+            render: row => <PodCell target={row} pods={pods} />,
+          },
+          {
+            title: 'Node',
+            field: 'node',
+            width: '14%',
+            render: row => <NodeCell target={row} pods={pods} />,
+          },
+        ];
   const columns: TableColumn<TargetRow>[] = [
     { title: 'Target (ID / IP)', field: 'id', width: '18%' },
+    ...podColumns,
     { title: 'Port', field: 'port', width: '8%' },
     { title: 'AZ', field: 'availabilityZone', width: '12%' },
     {

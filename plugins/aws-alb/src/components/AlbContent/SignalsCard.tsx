@@ -31,6 +31,7 @@ import {
   YAxis,
 } from 'recharts';
 import { awsAlbApiRef } from '../../api';
+import { classifyError } from '../../lib/errors';
 
 const RANGES: AlbSignalsRange[] = ['1h', '3h', '24h', '7d'];
 
@@ -280,7 +281,11 @@ export function SignalsCard(props: { entityRef: CompoundEntityRef }) {
         <WarningPanel
           severity="warning"
           title="The signals could not be read from CloudWatch"
-          message={`${state.error.message} The load balancer's health above is read separately and is current.`}
+          message={`${
+            // The backend's reason (e.g. which role lacks cloudwatch:GetMetricData), not the
+            // client's "Request failed with 403".
+            classifyError(state.error).message
+          } The load balancer's health above is read separately and is current.`}
         />
       )}
       {state.value?.loadBalancers.map(s => (
