@@ -136,10 +136,7 @@ function AlbContentBody() {
               <LoadBalancerDetailsCard lb={lb} />
             </Grid>
             <Grid item xs={12} md={6}>
-              <ListenersCard
-                lb={lb}
-                entityRef={getCompoundEntityRef(entity)}
-              />
+              <ListenersCard lb={lb} entityRef={getCompoundEntityRef(entity)} />
             </Grid>
             {lb.targetGroups.map(tg => (
               <Grid item xs={12} key={tg.arn}>
