@@ -1,22 +1,15 @@
 import {
-  CreateRoleCommand,
-  GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   PutRolePolicyCommand,
-  Role,
-  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
   iamRoleArn,
-  isAlreadyExists,
   oidcProviderArn,
   partitionOf,
-  sdkErrorOf,
   unlessAwsError,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
 import {
@@ -34,24 +27,23 @@ import {
   buildExternalDnsRoleName,
   buildExternalDnsTxtOwnerId,
   buildIrsaTrustPolicy,
-  CLUSTER_TAG_KEY,
-  controllerRoleOwner,
   decodePolicyDocument,
-  describeOwner,
   EXTERNAL_DNS_NAMESPACE,
   EXTERNAL_DNS_POLICY_NAME,
   EXTERNAL_DNS_SERVICE_ACCOUNT,
   EXTERNAL_DNS_VERSION,
-  isManaged,
-  managedTags,
-  oidcProviderRegion,
   policyDocumentsEqual,
-  WORKLOAD_ACCOUNT_TAG_KEY,
 } from '../lib/builders';
 import { ensureOidcProviderIn } from '../lib/oidcProvider';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { checkPublicZone } from '../lib/zones';
-import { IAM_PATH } from './ensureLoadBalancerControllerRole';
+import {
+  ensureIrsaRole,
+  getRole,
+  IAM_PATH,
+  IrsaRoleSpec,
+  refuseForeignRole,
+} from '../lib/irsaRole';
 import { examples } from './ensureExternalDnsRole.examples';
 
 export const ENSURE_EXTERNAL_DNS_ROLE_ID = 'aws:iam:ensure-external-dns-role';
@@ -172,8 +164,9 @@ export function createEnsureExternalDnsRoleAction(
         input,
         'external-dns runs with --aws-zone-type=public, so the name must be in the public zone',
       );
+      const spec = externalDnsRoleSpec(input, plan);
       const existing = await getRole(run, iam, plan.roleName);
-      if (existing) refuseForeignRole(existing, input);
+      if (existing) refuseForeignRole(existing, spec);
 
       if (ctx.isDryRun) {
         ctx.logger.info(
@@ -185,7 +178,7 @@ export function createEnsureExternalDnsRoleAction(
       }
 
       await ensureOidcProviderIn(run, iam, input, plan.providerArn);
-      const roleArn = await ensureRole(run, iam, input, plan, existing);
+      const roleArn = await ensureIrsaRole(run, iam, spec, existing);
       await ensureRolePolicy(run, iam, plan, roleArn);
       ctx.logger.info(
         `external-dns of ${input.clusterName} will run as ${roleArn}, in zone ${input.hostedZoneName} only`,
@@ -215,134 +208,27 @@ function writeOutputs(
   });
 }
 
-async function getRole(
-  { scope }: ActionRun,
-  iam: IAMClient,
-  roleName: string,
-): Promise<Role | undefined> {
-  const found = await call(scope, 'iam:GetRole', () =>
-    unlessAwsError(
-      ['NoSuchEntity', 'NoSuchEntityException'],
-      iam.send(new GetRoleCommand({ RoleName: roleName })),
-    ),
-  );
-  return found?.Role;
-}
-
-/**
- * A role this project did not make is never taken over (rewriting its trust would lock its
- * owner out), nor one made for another cluster: its tags name the cluster and workload
- * account, its trust policy the issuer (and so the region).
- */
-function refuseForeignRole(role: Role, input: Input): void {
-  if (!isManaged(role.Tags)) {
-    throw new ConflictError(
-      `Role ${role.Arn} already exists in DNS account ${input.dnsAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Delete or rename it, or tag it to adopt it.`,
-    );
-  }
-  const owner = controllerRoleOwner(role);
-  const otherRegion = owner.oidcProviderArns
-    .map(oidcProviderRegion)
-    .find(r => r !== undefined && r !== input.region);
-  if (
-    owner.clusterName === input.clusterName &&
-    owner.workloadAccountId === input.workloadAccountId &&
-    !otherRegion
-  ) {
-    return;
-  }
-  throw new ConflictError(
-    `Role ${role.Arn} in DNS account ${
-      input.dnsAccountId
-    } belongs to ${describeOwner(owner)}${
-      otherRegion ? ` in ${otherRegion}` : ''
-    }, not to cluster ${input.clusterName} in workload account ${
-      input.workloadAccountId
-    } (${
-      input.region
-    }); refusing to repoint its trust policy. Remove that cluster's external-dns role first if the cluster is gone.`,
-  );
-}
-
-/** Creates the role, or repairs the trust policy of this cluster's existing one. */
-async function ensureRole(
-  run: ActionRun,
-  iam: IAMClient,
+/** external-dns's role as the shared IRSA-role steps take it. */
+function externalDnsRoleSpec(
   input: Input,
   plan: ExternalDnsPlan,
-  existing: Role | undefined,
-  adopting = false,
-): Promise<string> {
-  const { ctx, options, scope } = run;
-  const { roleName, trustPolicy } = plan;
-  if (!existing) {
-    return mutate(
-      ctx,
-      options,
-      {
-        key: `iam.role.${input.dnsAccountId}.${roleName}.create`,
-        scope,
-        action: 'iam:CreateRole',
-        resourceArn: arn => arn,
-      },
-      async () => {
-        const created = await iam.send(
-          new CreateRoleCommand({
-            RoleName: roleName,
-            Path: IAM_PATH,
-            AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-            Description:
-              `external-dns of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA), zone ${input.hostedZoneName}`.slice(
-                0,
-                1000,
-              ),
-            Tags: managedTags({
-              [CLUSTER_TAG_KEY]: input.clusterName,
-              [WORKLOAD_ACCOUNT_TAG_KEY]: input.workloadAccountId,
-            }),
-          }),
-        );
-        return created.Role!.Arn!;
-      },
-    ).catch(async error => {
-      if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
-      ctx.logger.info(
-        `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
-      );
-      const found = await getRole(run, iam, roleName);
-      if (!found) throw error;
-      refuseForeignRole(found, input);
-      return ensureRole(run, iam, input, plan, found, true);
-    });
-  }
-  const arn = existing.Arn!;
-  const currentTrust = decodePolicyDocument(
-    existing.AssumeRolePolicyDocument ?? '{}',
-  );
-  if (policyDocumentsEqual(currentTrust, trustPolicy)) return arn;
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `iam.role.${input.dnsAccountId}.${roleName}.trust.${digest(
-        trustPolicy,
-      )}`,
-      scope,
-      action: 'iam:UpdateAssumeRolePolicy',
-      resourceArn: arn,
+): IrsaRoleSpec {
+  return {
+    accountId: input.dnsAccountId,
+    accountLabel: 'DNS account',
+    roleName: plan.roleName,
+    trustPolicy: plan.trustPolicy,
+    description: `external-dns of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA), zone ${input.hostedZoneName}`,
+    clusterName: input.clusterName,
+    workloadAccountId: input.workloadAccountId,
+    region: input.region,
+    serviceAccount: `${EXTERNAL_DNS_NAMESPACE}/${EXTERNAL_DNS_SERVICE_ACCOUNT}`,
+    hints: {
+      notOurs: 'Delete or rename it, or tag it to adopt it.',
+      anotherCluster:
+        "Remove that cluster's external-dns role first if the cluster is gone.",
     },
-    async () => {
-      await iam.send(
-        new UpdateAssumeRolePolicyCommand({
-          RoleName: roleName,
-          PolicyDocument: JSON.stringify(trustPolicy),
-        }),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Repaired the drifted trust policy of ${arn}`);
-  return arn;
+  };
 }
 
 /** Puts the zone's policy on the role unless it already holds exactly that document. */

@@ -2,7 +2,6 @@ import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
-  CreateRoleCommand,
   DeletePolicyVersionCommand,
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
@@ -11,9 +10,8 @@ import {
   IAMClient,
   ListPolicyVersionsCommand,
   TagPolicyCommand,
-  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import {
@@ -21,7 +19,6 @@ import {
   accountClient,
   AwsActionOptions,
   call,
-  digest,
   mutate,
   networkScope,
   AwsTemplateAction,
@@ -29,17 +26,11 @@ import {
 import {
   buildControllerRoleName,
   buildIrsaTrustPolicy,
-  CLUSTER_TAG_KEY,
-  controllerRoleOwner,
   decodePolicyDocument,
-  describeOwner,
   DEFAULT_NAMESPACE,
   DEFAULT_SERVICE_ACCOUNT,
-  isManaged,
   managedTags,
-  oidcProviderRegion,
   policyDocumentsEqual,
-  WORKLOAD_ACCOUNT_TAG_KEY,
 } from '../lib/builders';
 import {
   loadBalancerControllerIamPolicy,
@@ -47,6 +38,13 @@ import {
   LOAD_BALANCER_CONTROLLER_VERSION,
 } from '../policies';
 import { attachedPolicyArns } from '../lib/roleLookups';
+import {
+  ensureIrsaRole,
+  getRole,
+  IAM_PATH,
+  IrsaRoleSpec,
+  refuseForeignRole,
+} from '../lib/irsaRole';
 import { accountsMustDiffer, fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './ensureLoadBalancerControllerRole.examples';
 import {
@@ -63,7 +61,7 @@ export const ENSURE_LOAD_BALANCER_CONTROLLER_ROLE_ID =
   'aws:iam:ensure-load-balancer-controller-role';
 
 /** IAM path of everything this action creates; Backstage's own policy is scoped to it. */
-export const IAM_PATH = '/cross-account-alb/';
+export { IAM_PATH };
 export const DEFAULT_POLICY_NAME = 'AWSLoadBalancerControllerIAMPolicy';
 const VERSION_TAG = 'cross-account-alb:lbc-version';
 const MAX_POLICY_VERSIONS = 5;
@@ -156,7 +154,8 @@ export function createEnsureLoadBalancerControllerRoleAction(
               dryRunIam.send(new GetRoleCommand({ RoleName: plan.roleName })),
             ),
         );
-        if (existing?.Role) refuseForeignRole(existing.Role, input);
+        if (existing?.Role)
+          refuseForeignRole(existing.Role, controllerRoleSpec(input, plan));
         ctx.logger.info(
           `Dry run: would ensure policy ${plan.policyArn} (controller ${LOAD_BALANCER_CONTROLLER_VERSION}) and role ${plan.roleArn} trusted by ${input.namespace}/${input.serviceAccountName} through ${plan.providerArn}`,
         );
@@ -176,7 +175,13 @@ export function createEnsureLoadBalancerControllerRoleAction(
       });
       await requireOidcProvider(run, iam, input, plan.providerArn);
       const policyVersionId = await ensurePolicy(run, iam, input, plan);
-      const roleArn = await ensureRole(run, iam, input, plan);
+      const spec = controllerRoleSpec(input, plan);
+      const roleArn = await ensureIrsaRole(
+        run,
+        iam,
+        spec,
+        await getRole(run, iam, plan.roleName),
+      );
       await ensureAttached(run, iam, plan);
       writeOutputs(ctx, plan, roleArn, policyVersionId);
     },
@@ -437,148 +442,27 @@ async function pruneOldestPolicyVersion(
   ctx.logger.info(`Pruned version ${oldest.VersionId} of ${policyArn}`);
 }
 
-/**
- * Creates the role, or repairs the trust policy of our existing role. Refuses a role the
- * project did not create. Returns the role's ARN.
- */
-async function ensureRole(
-  run: ActionRun,
-  iam: IAMClient,
+/** The controller's role as the shared IRSA-role steps take it. */
+function controllerRoleSpec(
   input: Input,
   plan: ControllerIamPlan,
-  adopting = false,
-): Promise<string> {
-  const { ctx, options, scope } = run;
-  const { roleName, trustPolicy } = plan;
-  const existing = await call(scope, 'iam:GetRole', () =>
-    unlessAwsError(
-      ['NoSuchEntity', 'NoSuchEntityException'],
-      iam.send(new GetRoleCommand({ RoleName: roleName })),
-    ),
-  );
-  if (!existing?.Role) {
-    return mutate(
-      ctx,
-      options,
-      {
-        key: `iam.role.${input.networkAccountId}.${roleName}.create`,
-        scope,
-        action: 'iam:CreateRole',
-        resourceArn: arn => arn,
-      },
-      async () => {
-        const created = await iam.send(
-          new CreateRoleCommand({
-            RoleName: roleName,
-            Path: IAM_PATH,
-            AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-            Description:
-              `AWS Load Balancer Controller of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA)`.slice(
-                0,
-                1000,
-              ),
-            Tags: managedTags({
-              [CLUSTER_TAG_KEY]: input.clusterName,
-              [WORKLOAD_ACCOUNT_TAG_KEY]: input.workloadAccountId,
-            }),
-          }),
-        );
-        return created.Role!.Arn!;
-      },
-    ).catch(error => {
-      if (adopting || !isAlreadyExists(sdkErrorOf(error))) throw error;
-      ctx.logger.info(
-        `Role ${roleName} already exists (made by an earlier attempt whose answer was lost, or by another run): checking it instead`,
-      );
-      return ensureRole(run, iam, input, plan, true);
-    });
-  }
-  const existingArn = existing.Role.Arn!;
-  refuseForeignRole(existing.Role, input);
-  const currentTrust = decodePolicyDocument(
-    existing.Role.AssumeRolePolicyDocument ?? '{}',
-  );
-  if (policyDocumentsEqual(currentTrust, trustPolicy)) {
-    ctx.logger.info(
-      `Role ${existingArn} already trusts ${input.namespace}/${input.serviceAccountName}`,
-    );
-    return existingArn;
-  }
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `iam.role.${input.networkAccountId}.${roleName}.trust.${digest(
-        trustPolicy,
-      )}`,
-      scope,
-      action: 'iam:UpdateAssumeRolePolicy',
-      resourceArn: existingArn,
+): IrsaRoleSpec {
+  return {
+    accountId: input.networkAccountId,
+    accountLabel: 'network account',
+    roleName: plan.roleName,
+    trustPolicy: plan.trustPolicy,
+    description: `AWS Load Balancer Controller of EKS cluster ${input.clusterName} in workload account ${input.workloadAccountId} (IRSA)`,
+    clusterName: input.clusterName,
+    workloadAccountId: input.workloadAccountId,
+    region: input.region,
+    serviceAccount: `${input.namespace}/${input.serviceAccountName}`,
+    hints: {
+      notOurs: 'Pass another roleName, or tag the role to adopt it.',
+      anotherCluster:
+        "Pass another roleName, or remove that cluster's controller role first if it is gone.",
     },
-    async () => {
-      await iam.send(
-        new UpdateAssumeRolePolicyCommand({
-          RoleName: roleName,
-          PolicyDocument: JSON.stringify(trustPolicy),
-        }),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Repaired the drifted trust policy of ${existingArn}`);
-  return existingArn;
-}
-
-/** Refuses a role this project did not create, or made for another cluster. */
-function refuseForeignRole(
-  role: Parameters<typeof controllerRoleOwner>[0] & {
-    Arn?: string;
-    Tags?: Array<{ Key?: string; Value?: string }>;
-  },
-  input: Input,
-): void {
-  if (!isManaged(role.Tags)) {
-    // Rewriting the trust policy of someone else's role would lock them out.
-    throw new ConflictError(
-      `Role ${role.Arn} already exists in network account ${input.networkAccountId} but was not created by this project (no cross-account-alb:managed-by tag). Pass another roleName, or tag the role to adopt it.`,
-    );
-  }
-  refuseAnotherClustersRole(role, role.Arn!, input);
-}
-
-/**
- * A managed role made for another cluster is never taken over: its tags name the cluster and
- * workload account it was made for, its trust policy the issuer (and so the region). Only the
- * same cluster (same name, workload account and region; e.g. recreated with a new issuer) may
- * have its trust repaired.
- */
-function refuseAnotherClustersRole(
-  role: Parameters<typeof controllerRoleOwner>[0],
-  roleArn: string,
-  input: Input,
-): void {
-  const owner = controllerRoleOwner(role);
-  const otherRegion = owner.oidcProviderArns
-    .map(oidcProviderRegion)
-    .find(r => r !== undefined && r !== input.region);
-  if (
-    owner.clusterName === input.clusterName &&
-    owner.workloadAccountId === input.workloadAccountId &&
-    !otherRegion
-  ) {
-    return;
-  }
-  throw new ConflictError(
-    `Role ${roleArn} in network account ${
-      input.networkAccountId
-    } belongs to ${describeOwner(owner)}${
-      otherRegion ? ` in ${otherRegion}` : ''
-    }, not to cluster ${input.clusterName} in workload account ${
-      input.workloadAccountId
-    } (${
-      input.region
-    }); refusing to repoint its trust policy. Pass another roleName, or remove that cluster's controller role first if it is gone.`,
-  );
+  };
 }
 
 /** Attaches the policy to the role unless it is attached already. */
