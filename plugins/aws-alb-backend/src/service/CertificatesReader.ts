@@ -9,6 +9,7 @@ import {
 } from '@cross-account-alb/plugin-aws-alb-common';
 import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { awsCall, toBackstageError } from './errors';
+import { readCachedReaderSettings } from './readerSettings';
 import { AccountRegionLimiters } from './TokenBucketLimiter';
 
 /** `awsAlb.certificates.*`. */
@@ -30,28 +31,11 @@ export const CERTIFICATES_DEFAULTS = {
 };
 
 export function readCertificatesSettings(config: Config): CertificatesSettings {
-  const c = config.getOptionalConfig('awsAlb.certificates');
-  const positive = (key: string, fallback: number) => {
-    const value = c?.getOptionalNumber(key) ?? fallback;
-    if (!(value > 0)) {
-      throw new Error(
-        `awsAlb.certificates.${key} must be a positive number, got ${value}`,
-      );
-    }
-    return value;
-  };
-  return {
-    cacheTtlMs:
-      positive('cacheTtlSeconds', CERTIFICATES_DEFAULTS.cacheTtlSeconds) * 1000,
-    callsPerSecond: positive(
-      'rateLimit.callsPerSecond',
-      CERTIFICATES_DEFAULTS.callsPerSecond,
-    ),
-    burst: positive('rateLimit.burst', CERTIFICATES_DEFAULTS.burst),
-    maxWaitMs:
-      c?.getOptionalNumber('rateLimit.maxWaitMs') ??
-      CERTIFICATES_DEFAULTS.maxWaitMs,
-  };
+  return readCachedReaderSettings(
+    config,
+    'awsAlb.certificates',
+    CERTIFICATES_DEFAULTS,
+  );
 }
 
 type CertificateDetails = Omit<AlbCertificate, 'listenerArns' | 'warnings'>;

@@ -12,6 +12,7 @@ import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-no
 import { InputError } from '@backstage/errors';
 import { toBackstageError } from './errors';
 import { readSignals } from './readSignals';
+import { positiveNumbers, readCachedReaderSettings } from './readerSettings';
 import { AccountRegionLimiters } from './TokenBucketLimiter';
 
 /** `awsAlb.signals.*`. */
@@ -35,30 +36,12 @@ export const SIGNALS_DEFAULTS = {
 };
 
 export function readSignalsSettings(config: Config): SignalsSettings {
-  const c = config.getOptionalConfig('awsAlb.signals');
-  const positive = (key: string, fallback: number) => {
-    const value = c?.getOptionalNumber(key) ?? fallback;
-    if (!(value > 0)) {
-      throw new Error(
-        `awsAlb.signals.${key} must be a positive number, got ${value}`,
-      );
-    }
-    return value;
-  };
   return {
-    errorRateThresholdPercent: positive(
+    errorRateThresholdPercent: positiveNumbers(config, 'awsAlb.signals')(
       'errorRateThresholdPercent',
       SIGNALS_DEFAULTS.errorRateThresholdPercent,
     ),
-    cacheTtlMs:
-      positive('cacheTtlSeconds', SIGNALS_DEFAULTS.cacheTtlSeconds) * 1000,
-    callsPerSecond: positive(
-      'rateLimit.callsPerSecond',
-      SIGNALS_DEFAULTS.callsPerSecond,
-    ),
-    burst: positive('rateLimit.burst', SIGNALS_DEFAULTS.burst),
-    maxWaitMs:
-      c?.getOptionalNumber('rateLimit.maxWaitMs') ?? SIGNALS_DEFAULTS.maxWaitMs,
+    ...readCachedReaderSettings(config, 'awsAlb.signals', SIGNALS_DEFAULTS),
   };
 }
 
