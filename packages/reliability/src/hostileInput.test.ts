@@ -243,6 +243,23 @@ function baseInputs(): Record<string, JsonObject> {
       hostedZoneName: ZONE_NAME,
       waitTimeoutSeconds: 30,
     },
+    'aws:iam:ensure-external-dns-role': {
+      dnsAccountId: DNS,
+      workloadAccountId: WORKLOAD,
+      region: REGION,
+      clusterName: CLUSTER,
+      oidcIssuerUrl: EKS_ISSUER,
+      hostedZoneId: extra.hostedZoneId!,
+      hostedZoneName: ZONE_NAME,
+    },
+    'aws:acm:delete-certificate': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      hostName: `hostile.${ZONE_NAME}`,
+      dnsAccountId: DNS,
+      hostedZoneId: extra.hostedZoneId!,
+      hostedZoneName: ZONE_NAME,
+    },
     'aws:elbv2:check-no-load-balancers': {
       networkAccountId: NETWORK,
       region: REGION,
@@ -411,6 +428,44 @@ function semanticCases(): Case[] {
       'account Backstage has no role in',
       { dnsAccountId: '444444444444' },
     ),
+    c(
+      'aws:iam:ensure-external-dns-role',
+      'hostedZoneId',
+      'zone that does not exist',
+      { hostedZoneId: 'Z0000000000000000000000' },
+    ),
+    c(
+      'aws:iam:ensure-external-dns-role',
+      'hostedZoneName',
+      'zone ID of another zone than the one named',
+      { hostedZoneName: 'other.test' },
+    ),
+    c(
+      'aws:iam:ensure-external-dns-role',
+      'dnsAccountId',
+      'account Backstage has no role in',
+      { dnsAccountId: '444444444444' },
+    ),
+    c('aws:acm:delete-certificate', 'hostName', 'name outside the zone', {
+      hostName: 'hostile.example.org',
+    }),
+    c(
+      'aws:acm:delete-certificate',
+      'hostedZoneId',
+      'zone that does not exist',
+      { hostedZoneId: 'Z0000000000000000000000' },
+    ),
+    c(
+      'aws:acm:delete-certificate',
+      'dnsAccountId',
+      'account Backstage has no role in',
+      { dnsAccountId: '444444444444' },
+    ),
+    ...issuers.map(([kind, url]) =>
+      c('aws:iam:ensure-external-dns-role', 'oidcIssuerUrl', kind, {
+        oidcIssuerUrl: url,
+      }),
+    ),
     ...issuers.flatMap(([kind, url]) => [
       c('aws:iam:ensure-oidc-provider', 'oidcIssuerUrl', kind, {
         oidcIssuerUrl: url,
@@ -459,6 +514,8 @@ const ACTION_IDS = [
   'aws:ec2:ensure-alb-security-group',
   'aws:ec2:allow-alb-to-nodes',
   'aws:acm:ensure-certificate',
+  'aws:iam:ensure-external-dns-role',
+  'aws:acm:delete-certificate',
   'aws:elbv2:check-no-load-balancers',
   'aws:ec2:revoke-alb-to-nodes',
   'aws:ec2:delete-alb-security-group',

@@ -127,7 +127,15 @@ describe('signals route answers recorded from the sandbox', () => {
           deps: {},
           factory: () => actionsRegistryServiceMock(),
         }),
-        mockServices.rootConfig.factory({ data: { aws: sandboxAwsConfig() } }),
+        // Every view reads what it needs: with the sweep on, its scheduled runs may spend the
+        // budget first and a view of the never-read 'denied' entity would be answered
+        // "queued" (200, no load balancers) instead of reaching CloudWatch.
+        mockServices.rootConfig.factory({
+          data: {
+            aws: sandboxAwsConfig(),
+            awsAlb: { sweep: { enabled: false } },
+          },
+        }),
       ],
     });
     const get = async (name: string, range?: string) => {
