@@ -48,7 +48,7 @@ const SRC = path.join(__dirname, '..');
 /**
  * The IAM actions a file names in call(...) and mutate(...) steps, and those of the shared
  * look-ups it imports from lib/ (lookups.ts, roleLookups.ts, controllerResources.ts, oidcProvider.ts,
- * zones.ts).
+ * zones.ts, irsaRole.ts).
  */
 function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
@@ -60,7 +60,7 @@ function actionsNamedIn(file: string): string[] {
   // The shared look-ups a file imports make calls on its behalf.
   const lookups = [
     ...source.matchAll(
-      /from '\.\.\/lib\/(lookups|roleLookups|controllerResources|oidcProvider|zones)'/g,
+      /from '\.\.\/lib\/(lookups|roleLookups|controllerResources|oidcProvider|zones|irsaRole)'/g,
     ),
   ].flatMap(m => actionsNamedIn(`lib/${m[1]}.ts`));
   return [...named, ...lookups];
