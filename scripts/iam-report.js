@@ -14,6 +14,11 @@ const EXPECTED_DENIALS = new Set([
   'plugins/aws-alb-backend/src/moto.test.ts',
   // Records the signals route's answer to a denied CloudWatch read (the frontend's fixture).
   'plugins/aws-alb-backend/src/signals.fixtures.moto.test.ts',
+  // The health policy's certificate statement is needed: ACM refuses without it.
+  'plugins/aws-alb-backend/src/certificates.moto.test.ts',
+  // external-dns's role refuses another service account, and its loop fails without each
+  // statement of its policy.
+  'plugins/scaffolder-backend-module-aws-cross-account/src/externalDnsRole.integration.test.ts',
   // Asserts that Backstage's role cannot create a subnet.
   'packages/sandbox/src/sandbox.test.ts',
   // STS refuses a web identity while the OIDC provider is missing (IAM propagation).
