@@ -200,6 +200,15 @@ describe('the health sweep against moto_server', () => {
     const cold = await view(service, 'app-0');
     expect(readCounts(mark)).toEqual({});
     expect(cold.listenersPending).toBe(true);
+    // Rules asked for before the sweep read the listeners: they are read now, not "no rules".
+    const early = await service.getEntityListenerRules({
+      entityRef: 'component:default/app-0',
+      credentials: mockCredentials.user(),
+    });
+    expect(early.listeners.length).toBeGreaterThan(0);
+    expect(early.listeners.every(l => l.rules.some(r => r.isDefault))).toBe(
+      true,
+    );
     const reference = await view(single, 'app-0');
     expect(cold.loadBalancers.map(lb => ({ ...lb, listeners: [] }))).toEqual(
       reference.loadBalancers.map(lb => ({ ...lb, listeners: [] })),

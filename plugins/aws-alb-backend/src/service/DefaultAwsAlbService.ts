@@ -16,6 +16,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JsonValue } from '@backstage/types';
 import {
   ANNOTATION_ELBV2_LOAD_BALANCER_ARN,
+  AlbListener,
   AlbListenerRule,
   AlbListenerRules,
   AlbLoadBalancer,
@@ -53,6 +54,7 @@ import {
   ingressFromEntity,
   locatorFromEntity,
 } from './locator';
+import { readListeners } from './readFleet';
 import { readLoadBalancers } from './readLoadBalancers';
 import { ReadLease } from './ReadLease';
 import { RedisTokenBuckets } from './RedisTokenBuckets';
@@ -450,8 +452,33 @@ export class DefaultAwsAlbService implements AwsAlbService {
     let clients:
       | Awaited<ReturnType<AlbAwsClientFactory['getClients']>>
       | undefined;
+    // The sweep reads health first and listeners later: asked for rules before that, read
+    // the listeners now (one DescribeListeners per load balancer) rather than answer none.
+    let pendingListeners: Map<string, AlbListener[]> | undefined;
+    if (answer.listenersPending && answer.loadBalancers.length) {
+      try {
+        clients ??= await clientFactory.getClients(accountId, region);
+        const c = clients;
+        const lbArns = answer.loadBalancers.map(lb => lb.arn);
+        const read = () => readListeners(c, lbArns);
+        pendingListeners = clientFactory.withBudget
+          ? await clientFactory.withBudget(
+              accountId,
+              region,
+              lbArns.length,
+              read,
+            )
+          : await read();
+      } catch (e) {
+        throw toBackstageError(e, {
+          accountId,
+          region,
+          roleArn: settings.roleArns[accountId],
+        });
+      }
+    }
     for (const lb of answer.loadBalancers) {
-      for (const listener of lb.listeners) {
+      for (const listener of pendingListeners?.get(lb.arn) ?? lb.listeners) {
         const key = `v1:rules:${listener.arn}`;
         let entry = (await cache
           .get<JsonValue>(key)
