@@ -8,6 +8,7 @@
  */
 import {
   CreateRoleCommand,
+  DeleteRoleCommand,
   GetOpenIDConnectProviderCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -255,5 +256,134 @@ describe('aws:iam:ensure-external-dns-role in the sandbox', () => {
         `DELETE aaaa-shop.${zone.zoneName} TXT`,
       ]);
     });
+  });
+});
+
+describe('aws:iam:delete-external-dns-role in the sandbox', () => {
+  const DELETE = 'aws:iam:delete-external-dns-role';
+  const issuer = (n: number) =>
+    `https://oidc.eks.us-east-1.amazonaws.com/id/E0D05000000000000000000000000D0${n}`;
+  const providerArn = (n: number) =>
+    `arn:aws:iam::${DNS}:oidc-provider/${issuer(n).replace('https://', '')}`;
+  const teardown = (clusterName: string, n: number) => ({
+    dnsAccountId: DNS,
+    workloadAccountId: WORKLOAD,
+    region: REGION,
+    clusterName,
+    oidcIssuerUrl: issuer(n),
+  });
+  const gone = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'exists',
+      (e: Error) => e.name,
+    );
+
+  it('deletes the role with its policy, then the provider no role trusts any more; a re-run changes nothing', async () => {
+    await sandbox.run(ID, input('retired', { oidcIssuerUrl: issuer(1) }));
+    const roleName = `retired-${WORKLOAD}-external-dns`;
+    expect(await sandbox.run(DELETE, teardown('retired', 1))).toEqual({
+      roleName,
+      oidcProviderArn: providerArn(1),
+      roleDeleted: true,
+      providerDeleted: true,
+    });
+    const admin = await iam();
+    expect(
+      await gone(admin.send(new GetRoleCommand({ RoleName: roleName }))),
+    ).toBe('NoSuchEntityException');
+    expect(
+      await gone(
+        admin.send(
+          new GetOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: providerArn(1),
+          }),
+        ),
+      ),
+    ).toBe('NoSuchEntityException');
+
+    const mutations = sandbox.mutations().length;
+    expect(await sandbox.run(DELETE, teardown('retired', 1))).toEqual({
+      roleName,
+      oidcProviderArn: providerArn(1),
+      providerKept: `OIDC provider ${providerArn(
+        1,
+      )} does not exist in DNS account ${DNS}`,
+      roleDeleted: false,
+      providerDeleted: false,
+    });
+    expect(sandbox.mutations().length).toBe(mutations);
+  });
+
+  it('keeps the provider while another role trusts it, naming that role', async () => {
+    await sandbox.run(ID, input('leaving', { oidcIssuerUrl: issuer(2) }));
+    const admin = await iam();
+    // A role someone made by hand for another service account of the same cluster.
+    await admin.send(
+      new CreateRoleCommand({
+        RoleName: 'leaving-cert-manager',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: providerArn(2) },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+            },
+          ],
+        }),
+      }),
+    );
+    const out = await sandbox.run(DELETE, teardown('leaving', 2));
+    expect(out).toEqual({
+      roleName: `leaving-${WORKLOAD}-external-dns`,
+      oidcProviderArn: providerArn(2),
+      providerKept: `Keeping OIDC provider ${providerArn(
+        2,
+      )}: still trusted by arn:aws:iam::${DNS}:role/leaving-cert-manager`,
+      roleDeleted: true,
+      providerDeleted: false,
+    });
+    expect(
+      await gone(
+        admin.send(
+          new GetOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: providerArn(2),
+          }),
+        ),
+      ),
+    ).toBe('exists');
+    // Once that role is gone, a re-run deletes the provider.
+    await admin.send(
+      new DeleteRoleCommand({ RoleName: 'leaving-cert-manager' }),
+    );
+    expect(
+      (await sandbox.run(DELETE, teardown('leaving', 2))).providerDeleted,
+    ).toBe(true);
+  });
+
+  it("refuses another cluster's role of that name before changing anything", async () => {
+    const roleName = `taken-${WORKLOAD}-external-dns`;
+    await (
+      await iam()
+    ).send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        Path: '/cross-account-alb/',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [],
+        }),
+        Tags: [
+          { Key: 'cross-account-alb:managed-by', Value: 'backstage' },
+          { Key: 'cross-account-alb:cluster', Value: 'another' },
+          { Key: 'cross-account-alb:workload-account', Value: WORKLOAD },
+        ],
+      }),
+    );
+    const mutations = sandbox.mutations().length;
+    expect(await failure(sandbox.run(DELETE, teardown('taken', 3)))).toBe(
+      `Refusing to delete role arn:aws:iam::${DNS}:role/cross-account-alb/${roleName} in DNS account ${DNS}: it belongs to cluster another in workload account ${WORKLOAD}, not to cluster taken in workload account ${WORKLOAD}.`,
+    );
+    expect(sandbox.mutations().length).toBe(mutations);
   });
 });

@@ -53,6 +53,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:ec2:revoke-alb-to-nodes',
       'aws:ec2:delete-alb-security-group',
       'aws:iam:delete-load-balancer-controller-role',
+      'aws:iam:delete-external-dns-role',
       'aws:iam:delete-oidc-provider',
       'aws:ram:delete-subnet-share',
     ]);

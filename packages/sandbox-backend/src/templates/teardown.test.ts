@@ -15,12 +15,14 @@ import {
   CreateRoleCommand,
   GetRoleCommand,
   IAMClient,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
 import {
   MotoServer,
   nodeRulesFrom,
   recipeInventory,
+  SANDBOX_DNS_ACCOUNT_ID as DNS,
   SANDBOX_NETWORK_ACCOUNT_ID as NETWORK,
   SANDBOX_REGION as REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID as WORKLOAD,
@@ -56,6 +58,7 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
   let shareArn: string;
   let nodeGroupId: string;
   let oidcProviderArn: string;
+  let dnsProviderArn: string;
   let ec2: EC2Client;
   let iam: IAMClient;
   const clusterName = 'shop-prod';
@@ -152,6 +155,58 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
         }),
       )
     ).OpenIDConnectProviderArn!;
+    // external-dns's role and the cluster's OIDC provider in the DNS account, as template 2
+    // made them for a hosted zone there.
+    const dnsIam = new IAMClient({
+      region: REGION,
+      credentials: (await sandboxAdminCredentials(DNS)).sdkCredentialProvider,
+    });
+    dnsProviderArn = (
+      await dnsIam.send(
+        new CreateOpenIDConnectProviderCommand({
+          Url: made.cluster!.identity!.oidc!.issuer!,
+          ClientIDList: ['sts.amazonaws.com'],
+          Tags: [MANAGED],
+        }),
+      )
+    ).OpenIDConnectProviderArn!;
+    await dnsIam.send(
+      new CreateRoleCommand({
+        RoleName: `${clusterName}-${WORKLOAD}-external-dns`,
+        Path: '/cross-account-alb/',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: dnsProviderArn },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+            },
+          ],
+        }),
+        Tags: [
+          MANAGED,
+          { Key: 'cross-account-alb:cluster', Value: clusterName },
+          { Key: 'cross-account-alb:workload-account', Value: WORKLOAD },
+        ],
+      }),
+    );
+    await dnsIam.send(
+      new PutRolePolicyCommand({
+        RoleName: `${clusterName}-${WORKLOAD}-external-dns`,
+        PolicyName: 'external-dns-route53',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'route53:ListHostedZones',
+              Resource: '*',
+            },
+          ],
+        }),
+      }),
+    );
     const cluster = clusterEntity({
       name: clusterName,
       networkAccountId: NETWORK,
@@ -181,7 +236,9 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
     containerPort: 80,
     removeClusterSetUp: true,
     deletePolicy: true,
+    externalDnsAccountId: DNS,
   };
+  const externalDnsRoleArn = `arn:aws:iam::${DNS}:role/cross-account-alb/${clusterName}-${WORKLOAD}-external-dns`;
 
   it('lists what would be removed, in reverse recipe order, and removes nothing', async () => {
     const result = await backend.dryRun('teardown', values);
@@ -196,6 +253,7 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
       `Dry run: would remove security group rule tcp 80-80 from ${albGroupId} on ${nodeGroupId}`,
       `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
       `Dry run: would delete IAM role arn:aws:iam::${NETWORK}:role/cross-account-alb/${clusterName}-${WORKLOAD}-aws-lbc`,
+      `Dry run: would delete inline policy external-dns-route53 of ${externalDnsRoleArn}, IAM role ${externalDnsRoleArn}, OIDC provider ${dnsProviderArn}`,
       `Dry run: would delete OIDC provider ${oidcProviderArn}`,
       `Dry run: would delete resource share ${shareArn}`,
     ]);
@@ -235,6 +293,22 @@ describe('teardown template (dry-run through the scaffolder API)', () => {
       lines(result.log).filter(l => l.startsWith('Dry run: would delete')),
     ).toEqual([
       `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
+    ]);
+  });
+
+  it("removes external-dns's role of a cluster that is gone, and leaves the providers without an issuer", async () => {
+    const result = await backend.dryRun('teardown', {
+      ...values,
+      clusterStillExists: false,
+    });
+    expect(result.status).toBe(200);
+    expect(
+      lines(result.log).filter(l => l.startsWith('Dry run: would delete')),
+    ).toEqual([
+      `Dry run: would delete security group ${albGroupId} (${clusterName}-game-2048-game-2048-alb) in ${network.vpcId}`,
+      `Dry run: would delete IAM role arn:aws:iam::${NETWORK}:role/cross-account-alb/${clusterName}-${WORKLOAD}-aws-lbc`,
+      `Dry run: would delete inline policy external-dns-route53 of ${externalDnsRoleArn}, IAM role ${externalDnsRoleArn}`,
+      `Dry run: would delete resource share ${shareArn}`,
     ]);
   });
 

@@ -108,6 +108,13 @@ export function recipeInput(
       clusterName,
       deletePolicy: true,
     },
+    'aws:iam:delete-external-dns-role': {
+      dnsAccountId: DNS,
+      workloadAccountId: WORKLOAD,
+      region: REGION,
+      clusterName,
+      oidcIssuerUrl: ids.issuer,
+    },
     'aws:iam:delete-oidc-provider': {
       ...inNetwork,
       oidcIssuerUrl: ids.issuer,

@@ -2,6 +2,7 @@ import { createAllowAlbToNodesAction } from './allowAlbToNodes';
 import { createCheckNoLoadBalancersAction } from './checkNoLoadBalancers';
 import { createDeleteAlbSecurityGroupAction } from './deleteAlbSecurityGroup';
 import { createDeleteCertificateAction } from './deleteCertificate';
+import { createDeleteExternalDnsRoleAction } from './deleteExternalDnsRole';
 import { createDeleteLoadBalancerControllerRoleAction } from './deleteLoadBalancerControllerRole';
 import { createDeleteOidcProviderAction } from './deleteOidcProvider';
 import { createDeleteSubnetShareAction } from './deleteSubnetShare';
@@ -41,6 +42,7 @@ export function createAwsCrossAccountActions(
     createRevokeAlbToNodesAction(options),
     createDeleteAlbSecurityGroupAction(options),
     createDeleteLoadBalancerControllerRoleAction(options),
+    createDeleteExternalDnsRoleAction(options),
     createDeleteOidcProviderAction(options),
     createDeleteSubnetShareAction(options),
   ];

@@ -1,6 +1,8 @@
 import {
   DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
+  ListRolesCommand,
+  Role,
 } from '@aws-sdk/client-iam';
 import {
   actionContext,
@@ -25,8 +27,39 @@ const input = {
 };
 const MANAGED = [{ Key: 'cross-account-alb:managed-by', Value: 'backstage' }];
 
-function setup(tags: object[] | undefined) {
+/** A role whose trust policy names `provider`, URL-encoded as ListRoles returns it. */
+const trusting = (name: string, provider: string): Role => ({
+  RoleName: name,
+  Arn: `arn:aws:iam::${NETWORK}:role/${name}`,
+  Path: '/',
+  RoleId: 'AROAEXAMPLE',
+  CreateDate: new Date(),
+  AssumeRolePolicyDocument: encodeURIComponent(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: provider },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+        },
+      ],
+    }),
+  ),
+});
+
+function setup(tags: object[] | undefined, roles: Role[] = []) {
   const aws = mockAws();
+  // Two pages: every page is read.
+  aws.mocks.iam
+    .on(ListRolesCommand)
+    .resolves({
+      Roles: [trusting('other-issuer', `${ARN}0`)],
+      IsTruncated: true,
+      Marker: 'page2',
+    })
+    .on(ListRolesCommand, { Marker: 'page2' })
+    .resolves({ Roles: roles, IsTruncated: false });
   const audit = mockAuditor();
   if (tags) {
     aws.mocks.iam
@@ -105,6 +138,26 @@ describe('aws:iam:delete-oidc-provider', () => {
     const { ctx, outputs } = actionContext(input, { isDryRun: true });
     await action.handler(ctx);
     expect(outputs().wouldDelete).toEqual([]);
+  });
+
+  it('keeps a provider a role still trusts, naming the role; a dry-run says it is decided then', async () => {
+    const { aws, action } = setup(MANAGED, [
+      trusting('shop-prod-222222222222-external-dns', ARN),
+    ]);
+    const { ctx, outputs } = actionContext(input);
+    await action.handler(ctx);
+    expect(aws.mutations()).toEqual([]);
+    const kept = `Keeping OIDC provider ${ARN}: still trusted by arn:aws:iam::${NETWORK}:role/shop-prod-222222222222-external-dns. Delete those roles first (external-dns's: template 4 with the account of its zone).`;
+    expect(outputs()).toEqual({
+      oidcProviderArn: ARN,
+      deleted: false,
+      kept,
+    });
+    const dry = actionContext(input, { isDryRun: true });
+    await action.handler(dry.ctx);
+    expect(dry.outputs().wouldDelete).toEqual([
+      `OIDC provider ${ARN} if no role trusts it by then (${kept})`,
+    ]);
   });
 
   it('refuses an issuer that is not an EKS issuer', async () => {

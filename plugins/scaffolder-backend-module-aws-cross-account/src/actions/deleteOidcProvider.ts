@@ -15,6 +15,7 @@ import {
   AwsTemplateAction,
 } from '../lib/action';
 import { isManaged } from '../lib/builders';
+import { rolesTrustingProvider } from '../lib/oidcProvider';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteOidcProvider.examples';
 import {
@@ -40,6 +41,8 @@ const outputSchema = (zod: Zod) =>
   zod.object({
     oidcProviderArn: zod.string(),
     deleted: zod.boolean(),
+    /** Why an existing provider stays: roles that still trust it. */
+    kept: zod.string().optional(),
     wouldDelete: zod.array(zod.string()).optional(),
     dryRun: zod.boolean().optional(),
   });
@@ -52,7 +55,7 @@ export function createDeleteOidcProviderAction(
   return createTemplateAction({
     id: DELETE_OIDC_PROVIDER_ID,
     description:
-      "Teardown of aws:iam:ensure-oidc-provider: deletes the network account's (Account-A) IAM OIDC provider for the cluster's issuer, only if it carries the cross-account-alb:managed-by tag. A missing provider counts as deleted.",
+      "Teardown of aws:iam:ensure-oidc-provider: deletes the network account's (Account-A) IAM OIDC provider for the cluster's issuer, only if it carries the cross-account-alb:managed-by tag and no role there still trusts it (a provider still trusted is kept and the roles named). A missing provider counts as deleted.",
     examples,
     supportsDryRun: true,
     schema: { input: inputSchema, output: outputSchema },
@@ -73,8 +76,20 @@ export function createDeleteOidcProviderAction(
       if (ctx.isDryRun) {
         let wouldDelete = [`OIDC provider ${arn}`];
         try {
-          const { exists } = await lookupProvider(options, scope, input, arn);
+          const { exists, kept } = await lookupProvider(
+            options,
+            scope,
+            input,
+            arn,
+          );
+          // Roles trusting it now may be deleted by earlier steps of the same teardown
+          // (the controller's role): the run decides on what is left then.
           if (!exists) wouldDelete = [];
+          else if (kept) {
+            wouldDelete = [
+              `OIDC provider ${arn} if no role trusts it by then (${kept})`,
+            ];
+          }
         } catch (error) {
           if (error instanceof ConflictError) throw error;
           ctx.logger.warn(
@@ -94,9 +109,15 @@ export function createDeleteOidcProviderAction(
         return;
       }
 
-      const { iam, exists } = await lookupProvider(options, scope, input, arn);
-      if (!exists) {
-        ctx.logger.info(`Nothing to delete: ${arn} does not exist`);
+      const { iam, exists, kept } = await lookupProvider(
+        options,
+        scope,
+        input,
+        arn,
+      );
+      if (!exists || kept) {
+        ctx.logger.info(kept ?? `Nothing to delete: ${arn} does not exist`);
+        if (kept) ctx.output('kept', kept);
         ctx.output('deleted', false);
         return;
       }
@@ -127,13 +148,16 @@ export function createDeleteOidcProviderAction(
   });
 }
 
-/** Whether the provider exists, with the client to delete it; refuses a foreign one. */
+/**
+ * Whether the provider exists, with the client to delete it, and why it stays when roles
+ * still trust it; refuses a foreign one.
+ */
 async function lookupProvider(
   options: AwsActionOptions,
   scope: ScopeBase,
   input: Input,
   arn: string,
-): Promise<{ iam: IAMClient; exists: boolean }> {
+): Promise<{ iam: IAMClient; exists: boolean; kept?: string }> {
   const iam = await options.clients.client(IAMClient, {
     accountId: input.networkAccountId,
     region: input.region,
@@ -151,5 +175,17 @@ async function lookupProvider(
       `Refusing to delete OIDC provider ${arn} in network account ${input.networkAccountId}: it was not created by this project (no cross-account-alb:managed-by tag). Other roles may trust it; delete it by hand if it really is yours to remove.`,
     );
   }
-  return { iam, exists: !!existing };
+  if (!existing) return { iam, exists: false };
+  // A role still trusting the provider (external-dns's, when the zone is in this account and
+  // its role was not removed; one made by hand) would lose its service accounts' access.
+  const trusting = await rolesTrustingProvider(scope, iam, arn);
+  return {
+    iam,
+    exists: true,
+    kept: trusting.length
+      ? `Keeping OIDC provider ${arn}: still trusted by ${trusting.join(
+          ', ',
+        )}. Delete those roles first (external-dns's: template 4 with the account of its zone).`
+      : undefined,
+  };
 }

@@ -20,6 +20,8 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -87,6 +89,8 @@ function fakeAws(oidcProviderExists = true) {
       },
     ],
   });
+  aws.mocks.iam.on(ListRolesCommand).resolves({ Roles: [] });
+  aws.mocks.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   aws.mocks.organizations
     .on(DescribeOrganizationCommand)
     .resolves({ Organization: { Id: 'o-exampleorg1' } });
@@ -237,7 +241,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(17);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(18);
   });
 
   it.each(cases)(

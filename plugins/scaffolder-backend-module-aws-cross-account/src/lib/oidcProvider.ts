@@ -9,6 +9,7 @@ import {
   GetOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommandOutput,
   IAMClient,
+  ListRolesCommand,
   UpdateOpenIDConnectProviderThumbprintCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -16,8 +17,8 @@ import {
   sdkErrorOf,
   unlessAwsError,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
-import { ActionRun, call, mutate } from './action';
-import { managedTags, STS_AUDIENCE } from './builders';
+import { ActionRun, call, mutate, ScopeBase } from './action';
+import { controllerRoleOwner, managedTags, STS_AUDIENCE } from './builders';
 
 type Provider = GetOpenIDConnectProviderCommandOutput;
 
@@ -164,4 +165,33 @@ async function ensureThumbprints(
     },
   );
   ctx.logger.info(`Updated the thumbprints of ${arn}`);
+}
+
+/**
+ * The ARNs of the account's roles whose trust policy names the provider `arn` as federated
+ * principal (every page of ListRoles, which returns each role's trust policy), but for the
+ * roles named in `except`. A provider some role still trusts is in use: deleting it would
+ * lock that role's service accounts out. In a shared account (the DNS account is the network
+ * account) the controller's and external-dns's roles trust the same provider.
+ */
+export async function rolesTrustingProvider(
+  scope: ScopeBase,
+  iam: IAMClient,
+  arn: string,
+  except: string[] = [],
+): Promise<string[]> {
+  const trusting: string[] = [];
+  let marker: string | undefined;
+  do {
+    const request = new ListRolesCommand({ Marker: marker });
+    const page = await call(scope, 'iam:ListRoles', () => iam.send(request));
+    for (const role of page.Roles ?? []) {
+      if (except.includes(role.RoleName!)) continue;
+      if (controllerRoleOwner(role).oidcProviderArns.includes(arn)) {
+        trusting.push(role.Arn ?? role.RoleName!);
+      }
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return trusting.sort();
 }

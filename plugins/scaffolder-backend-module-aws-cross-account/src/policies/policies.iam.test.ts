@@ -235,10 +235,20 @@ const steps: Step[] = [
     needs: [['network', 'DetachOnlyTheControllerPolicy']],
   },
   {
+    title:
+      "deletes external-dns's role and OIDC provider in the DNS account (teardown)",
+    action: 'aws:iam:delete-external-dns-role',
+    // EksOidcProviders and ReadRoles, shown at ensure-external-dns-role.
+    needs: [
+      ['dns', 'DeleteExternalDnsRoleUnderProjectPath'],
+      ['dns', 'ListRolesForProviderTrust'],
+    ],
+  },
+  {
     title: 'deletes the OIDC provider (teardown)',
     action: 'aws:iam:delete-oidc-provider',
     // EksOidcProviders, shown at ensure-oidc-provider.
-    needs: [],
+    needs: [['network', 'ListRolesForProviderTrust']],
   },
   {
     title: 'deletes the subnet share (teardown)',

@@ -23,6 +23,7 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
     'actions/ensureOidcProvider.ts': 'network',
     // The OIDC provider and the role of external-dns, in the zone's (DNS) account.
     'actions/ensureExternalDnsRole.ts': 'dns',
+    'actions/deleteExternalDnsRole.ts': 'dns',
     'actions/ensureLoadBalancerControllerRole.ts': 'network',
     'actions/ensureAlbSecurityGroup.ts': 'network',
     'actions/resolveSharedSubnets.ts': 'workload',
