@@ -28,6 +28,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import awsActionsModule from '@cross-account-alb/plugin-scaffolder-backend-module-aws-cross-account';
+import awsAlbBackend from '@cross-account-alb/plugin-aws-alb-backend';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,11 +108,14 @@ describe('templates as real tasks in the sandbox', () => {
         scaffolderEntityModel,
         scaffolderPlugin,
         awsActionsModule,
+        awsAlbBackend,
         sandboxFeatures,
         mockServices.rootConfig.factory({
           data: {
             aws: sandboxAwsConfig(),
             sandbox: { enabled: true, publishDirectory: publishDir },
+            // The load balancer tab's routes read AWS on each view (no background sweep).
+            awsAlb: { sweep: { enabled: false } },
             catalog: portalCatalogConfig([
               'cluster-onboarding',
               'load-balancer-controller',
@@ -386,6 +390,61 @@ describe('templates as real tasks in the sandbox', () => {
         port: 443,
         protocol: 'HTTPS',
         certificates: [mine[0].CertificateArn],
+      }),
+    ]);
+
+    // What the application's load balancer tab shows (the health backend's routes for the
+    // component template 3 registered): the HTTPS listener with the certificate, the HTTP one
+    // redirecting, and the certificate's domain, status and expiry, with nothing to warn of.
+    await waitForEntity('component:default/shop');
+    const tab = (route: string) =>
+      request(server)
+        .get(`/api/aws-alb/v1/entity/default/component/shop/${route}`)
+        .set('Authorization', auth());
+    const shown = await tab('load-balancers');
+    expect(shown.status).toBe(200);
+    expect(shown.body.loadBalancers).toHaveLength(1);
+    expect(
+      shown.body.loadBalancers[0].listeners
+        .map((l: any) => ({
+          port: l.port,
+          protocol: l.protocol,
+          certificateArns: l.certificateArns ?? [],
+          action: l.defaultActions[0].type,
+          redirect: l.defaultActions[0].redirect,
+        }))
+        .sort((x: any, y: any) => x.port - y.port),
+    ).toEqual([
+      {
+        port: 80,
+        protocol: 'HTTP',
+        certificateArns: [],
+        action: 'redirect',
+        redirect: expect.objectContaining({
+          protocol: 'HTTPS',
+          port: '443',
+          statusCode: 'HTTP_301',
+        }),
+      },
+      {
+        port: 443,
+        protocol: 'HTTPS',
+        certificateArns: [mine[0].CertificateArn],
+        action: 'fixed-response',
+        redirect: undefined,
+      },
+    ]);
+    const certificates = await tab('certificates');
+    expect(certificates.status).toBe(200);
+    expect(certificates.body.certificates).toEqual([
+      expect.objectContaining({
+        arn: mine[0].CertificateArn,
+        domainName: 'shop.example.test',
+        status: 'ISSUED',
+        notAfter: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        listenerArns: [first[1].arn],
+        inUseBy: [alb],
+        warnings: [],
       }),
     ]);
 
