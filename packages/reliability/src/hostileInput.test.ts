@@ -420,6 +420,12 @@ function semanticCases(): Case[] {
       'name ending like the zone without being in it',
       { hostName: `hostile.bad${ZONE_NAME}` },
     ),
+    c(
+      'aws:acm:ensure-certificate',
+      'hostedZoneId',
+      "zone the cluster's external-dns has no role for",
+      { clusterName: 'no-external-dns', workloadAccountId: WORKLOAD },
+    ),
     c('aws:acm:ensure-certificate', 'hostName', 'wildcard name', {
       hostName: `*.${ZONE_NAME}`,
     }),

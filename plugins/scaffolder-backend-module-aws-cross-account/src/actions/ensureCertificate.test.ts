@@ -9,6 +9,7 @@ import {
   GetHostedZoneCommand,
   ListResourceRecordSetsCommand,
 } from '@aws-sdk/client-route-53';
+import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   DNS,
   NETWORK,
@@ -320,6 +321,99 @@ describe('aws:acm:ensure-certificate', () => {
     const { error } = await run(action, input);
     expect(error?.message).toContain(message);
     expect(aws.mutations()).toEqual([]);
+  });
+
+  describe('with the cluster named: its external-dns must write in the zone', () => {
+    const withCluster = {
+      ...input,
+      clusterName: 'shop-prod',
+      workloadAccountId: '222222222222',
+    };
+    const ROLE = 'shop-prod-222222222222-external-dns';
+    /** external-dns's role in the DNS account, allowed the zones given (none: no role). */
+    function withRole(zones: string[] | undefined) {
+      const ctx = setup();
+      if (!zones) {
+        ctx.aws.mocks.iam.on(GetRoleCommand).rejects(awsError('NoSuchEntity'));
+      } else {
+        ctx.aws.mocks.iam.on(GetRoleCommand, { RoleName: ROLE }).resolves({
+          Role: {
+            RoleName: ROLE,
+            Arn: `arn:aws:iam::${DNS}:role/cross-account-alb/${ROLE}`,
+            Path: '/cross-account-alb/',
+            RoleId: 'AROAEXAMPLE',
+            CreateDate: new Date(),
+          },
+        });
+        ctx.aws.mocks.iam
+          .on(GetRolePolicyCommand, {
+            RoleName: ROLE,
+            PolicyName: 'external-dns-route53',
+          })
+          .resolves({
+            RoleName: ROLE,
+            PolicyName: 'external-dns-route53',
+            PolicyDocument: encodeURIComponent(
+              JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: 'route53:ListHostedZones',
+                    Resource: '*',
+                  },
+                  {
+                    Effect: 'Allow',
+                    Action: ['route53:ChangeResourceRecordSets'],
+                    Resource: zones.map(
+                      z => `arn:aws:route53:::hostedzone/${z}`,
+                    ),
+                  },
+                ],
+              }),
+            ),
+          });
+      }
+      return ctx;
+    }
+
+    it('goes on when the role may write in the zone', async () => {
+      const { aws, action } = withRole([ZONE]);
+      const { error, outputs } = await run(action, withCluster);
+      expect(error).toBeUndefined();
+      expect(outputs.status).toBe('ISSUED');
+      expect(aws.mocks.iam.commandCalls(GetRolePolicyCommand)).toHaveLength(1);
+    });
+
+    it.each([
+      [
+        'no external-dns role',
+        undefined,
+        `hostedZoneId: cluster shop-prod has no external-dns role in DNS account ${DNS} (${ROLE}), so nothing would point shop.example.com at the ALB. Run template 2 for the cluster with zone example.com (${ZONE}) first, or leave the host name empty.`,
+      ],
+      [
+        'a role for another zone',
+        ['Z9999999999OTHERZONE'],
+        `hostedZoneId: external-dns of cluster shop-prod keeps records in zone Z9999999999OTHERZONE only (its role ${ROLE} in DNS account ${DNS}), not in example.com (${ZONE}). Use a name in its zone, or run template 2 for the cluster with zone example.com.`,
+      ],
+    ])('refuses %s before changing anything', async (_kind, zones, message) => {
+      const { aws, action } = withRole(zones);
+      const { error } = await run(action, withCluster);
+      expect(error?.message).toBe(message);
+      expect(aws.mutations()).toEqual([]);
+    });
+
+    it('takes clusterName and workloadAccountId together only', async () => {
+      const { aws, action } = withRole([ZONE]);
+      const { error } = await run(action, {
+        ...input,
+        clusterName: 'shop-prod',
+      });
+      expect(error?.message).toContain(
+        'workloadAccountId: expected clusterName and workloadAccountId together',
+      );
+      expect(aws.commands()).toEqual([]);
+    });
   });
 
   it('refuses to overwrite a record of that name with another value', async () => {

@@ -12,6 +12,7 @@ import {
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
@@ -31,6 +32,7 @@ import {
 import { isManaged, managedTags } from '../lib/builders';
 import { fields, isInZone, parseInput, Zod } from '../lib/schemas';
 import {
+  checkExternalDnsServesZone,
   checkPublicZone,
   dnsName,
   ValidationRecord,
@@ -73,6 +75,16 @@ const inputSchema = (zod: Zod) => {
         .describe(
           'The name of that hosted zone, e.g. example.com; hostName must be in it',
         ),
+      clusterName: f
+        .clusterName()
+        .optional()
+        .describe(
+          "The cluster whose Ingress takes the name: given with workloadAccountId, the action first checks that the cluster's external-dns (template 2) may write in the zone, so the name will point at the ALB",
+        ),
+      workloadAccountId: f
+        .workloadAccountId()
+        .optional()
+        .describe("The cluster's account (with clusterName)"),
       waitTimeoutSeconds: zod
         .number()
         .int('expected a whole number of seconds')
@@ -84,6 +96,14 @@ const inputSchema = (zod: Zod) => {
         ),
     })
     .superRefine((value, ctx) => {
+      if (!value.clusterName !== !value.workloadAccountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [value.clusterName ? 'workloadAccountId' : 'clusterName'],
+          message:
+            "expected clusterName and workloadAccountId together (they name the cluster's external-dns role), or neither",
+        });
+      }
       if (!isInZone(value.hostName, value.hostedZoneName)) {
         ctx.addIssue({
           code: 'custom',
@@ -341,6 +361,22 @@ export function createEnsureCertificateAction(
         input,
         'ACM validates a certificate through public DNS, so its record must go in the public zone',
       );
+      if (input.clusterName && input.workloadAccountId) {
+        await checkExternalDnsServesZone(
+          dns.scope,
+          await accountClient(
+            options,
+            IAMClient,
+            { accountId: input.dnsAccountId, region: input.region },
+            'dnsAccountId',
+          ),
+          {
+            ...input,
+            clusterName: input.clusterName,
+            workloadAccountId: input.workloadAccountId,
+          },
+        );
+      }
 
       let cert = await findCertificate(network, acm, input.hostName);
       let created = false;

@@ -1,8 +1,21 @@
 import type { CertificateDetail } from '@aws-sdk/client-acm';
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { InputError } from '@backstage/errors';
-import { awsErrorName } from '@cross-account-alb/plugin-aws-cross-account-node';
+import {
+  awsErrorName,
+  unlessAwsError,
+} from '@cross-account-alb/plugin-aws-cross-account-node';
 import { call, ScopeBase } from './action';
+import {
+  buildExternalDnsRoleName,
+  decodePolicyDocument,
+  EXTERNAL_DNS_POLICY_NAME,
+} from './builders';
 
 /** A DNS name compared as DNS does: lower case, without the trailing dot. */
 export const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
@@ -63,4 +76,87 @@ export function validationRecords(cert: CertificateDetail): ValidationRecord[] {
     }
   }
   return [...records.values()];
+}
+
+/**
+ * The zone's account has external-dns's role of the cluster (template 2), allowed to change
+ * records of this zone: else a certificate would be issued for a name nothing points at the
+ * ALB (external-dns writes only in the zone its role allows, `--zone-id-filter`). Read-only.
+ */
+export async function checkExternalDnsServesZone(
+  scope: ScopeBase,
+  iam: IAMClient,
+  input: {
+    dnsAccountId: string;
+    clusterName: string;
+    workloadAccountId: string;
+    hostName: string;
+    hostedZoneId: string;
+    hostedZoneName: string;
+  },
+): Promise<void> {
+  const roleName = buildExternalDnsRoleName(
+    input.clusterName,
+    input.workloadAccountId,
+  );
+  const notFound = ['NoSuchEntity', 'NoSuchEntityException'];
+  const role = await call(scope, 'iam:GetRole', () =>
+    unlessAwsError(
+      notFound,
+      iam.send(new GetRoleCommand({ RoleName: roleName })),
+    ),
+  );
+  if (!role?.Role) {
+    throw new InputError(
+      `hostedZoneId: cluster ${input.clusterName} has no external-dns role in DNS account ${input.dnsAccountId} (${roleName}), so nothing would point ${input.hostName} at the ALB. Run template 2 for the cluster with zone ${input.hostedZoneName} (${input.hostedZoneId}) first, or leave the host name empty.`,
+    );
+  }
+  const policy = await call(scope, 'iam:GetRolePolicy', () =>
+    unlessAwsError(
+      notFound,
+      iam.send(
+        new GetRolePolicyCommand({
+          RoleName: roleName,
+          PolicyName: EXTERNAL_DNS_POLICY_NAME,
+        }),
+      ),
+    ),
+  );
+  const zones = zonesOfPolicy(policy?.PolicyDocument);
+  if (!zones.includes(input.hostedZoneId)) {
+    throw new InputError(
+      `hostedZoneId: external-dns of cluster ${
+        input.clusterName
+      } keeps records in ${
+        zones.length ? `zone ${zones.join(', ')}` : 'no zone'
+      } only (its role ${roleName} in DNS account ${
+        input.dnsAccountId
+      }), not in ${input.hostedZoneName} (${
+        input.hostedZoneId
+      }). Use a name in its zone, or run template 2 for the cluster with zone ${
+        input.hostedZoneName
+      }.`,
+    );
+  }
+}
+
+/** The hosted zone IDs a policy's statements name (`arn:…:route53:::hostedzone/<id>`). */
+function zonesOfPolicy(document: string | undefined): string[] {
+  if (!document) return [];
+  const zones = new Set<string>();
+  try {
+    const statements = [
+      (decodePolicyDocument(document) as { Statement?: unknown }).Statement ??
+        [],
+    ].flat() as Array<{ Resource?: string | string[] }>;
+    for (const statement of statements) {
+      for (const resource of [statement.Resource ?? []].flat()) {
+        const id = /:hostedzone\/([A-Za-z0-9]+)$/.exec(resource)?.[1];
+        if (id) zones.add(id);
+      }
+    }
+  } catch {
+    // An unreadable policy names no zone.
+  }
+  return [...zones].sort();
 }

@@ -36,7 +36,12 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
     'actions/deleteSubnetShare.ts': 'network',
     'actions/checkNoLoadBalancers.ts': 'network',
     // ACM in the network account, Route 53 in the zone's (DNS) account.
-    'actions/ensureCertificate.ts': { acm: 'network', route53: 'dns' },
+    // With the cluster named, external-dns's role there is read too (iam, DNS account).
+    'actions/ensureCertificate.ts': {
+      acm: 'network',
+      route53: 'dns',
+      iam: 'dns',
+    },
     'actions/deleteCertificate.ts': { acm: 'network', route53: 'dns' },
     // The template forms' VPC and subnet lists, read with the network role.
     'autocomplete/networkAutocomplete.ts': 'network',
