@@ -1,6 +1,4 @@
 import {
-  DeleteOpenIDConnectProviderCommand,
-  DeleteRoleCommand,
   DeleteRolePolicyCommand,
   IAMClient,
   ListRolePoliciesCommand,
@@ -30,8 +28,12 @@ import {
   EXTERNAL_DNS_POLICY_NAME,
   isManaged,
 } from '../lib/builders';
-import { getProvider, rolesTrustingProvider } from '../lib/oidcProvider';
-import { getRole } from '../lib/irsaRole';
+import {
+  deleteProviderIn,
+  getProvider,
+  rolesTrustingProvider,
+} from '../lib/oidcProvider';
+import { deleteRoleNamed, getRole } from '../lib/irsaRole';
 import { attachedPolicyArns } from '../lib/roleLookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteExternalDnsRole.examples';
@@ -156,7 +158,7 @@ export function createDeleteExternalDnsRoleAction(
       await deleteRole(run, iam, plan);
       // The role is gone: the provider's trusting roles were counted without it.
       if (plan.deleteProvider)
-        await deleteProvider(run, iam, plan.providerArn!);
+        await deleteProviderIn(run, iam, plan.providerArn!);
       ctx.output('roleDeleted', !!plan.role);
       ctx.output('providerDeleted', plan.deleteProvider);
     },
@@ -318,51 +320,5 @@ async function deleteRole(
       `Deleted inline policy ${EXTERNAL_DNS_POLICY_NAME} of ${role.Arn}`,
     );
   }
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `${keyBase}.delete`,
-      scope,
-      action: 'iam:DeleteRole',
-      resourceArn: role.Arn!,
-    },
-    async () => {
-      await unlessAwsError(
-        NOT_FOUND,
-        iam.send(new DeleteRoleCommand({ RoleName: roleName })),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Deleted role ${role.Arn}`);
-}
-
-async function deleteProvider(
-  { ctx, options, scope }: ActionRun,
-  iam: IAMClient,
-  arn: string,
-): Promise<void> {
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `iam.oidc.${arn}.delete`,
-      scope,
-      action: 'iam:DeleteOpenIDConnectProvider',
-      resourceArn: arn,
-    },
-    async () => {
-      await unlessAwsError(
-        NOT_FOUND,
-        iam.send(
-          new DeleteOpenIDConnectProviderCommand({
-            OpenIDConnectProviderArn: arn,
-          }),
-        ),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Deleted OIDC provider ${arn}`);
+  await deleteRoleNamed({ ctx, options, scope }, iam, roleName, role.Arn!);
 }

@@ -1,7 +1,6 @@
 import {
   DeletePolicyCommand,
   DeletePolicyVersionCommand,
-  DeleteRoleCommand,
   DetachRolePolicyCommand,
   GetPolicyCommand,
   GetRoleCommand,
@@ -28,6 +27,7 @@ import {
   describeOwner,
   isManaged,
 } from '../lib/builders';
+import { deleteRoleNamed } from '../lib/irsaRole';
 import { attachedPolicyArns } from '../lib/roleLookups';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import {
@@ -368,25 +368,7 @@ async function deleteRole(
     ctx.logger.info(`Nothing to delete: role ${roleName} does not exist`);
     return;
   }
-  const roleArn = plan.role.Arn!;
-  await mutate(
-    ctx,
-    options,
-    {
-      key: `${keyBase}.delete`,
-      scope,
-      action: 'iam:DeleteRole',
-      resourceArn: roleArn,
-    },
-    async () => {
-      await unlessAwsError(
-        NOT_FOUND,
-        iam.send(new DeleteRoleCommand({ RoleName: roleName })),
-      );
-      return true;
-    },
-  );
-  ctx.logger.info(`Deleted role ${roleArn}`);
+  await deleteRoleNamed({ ctx, options, scope }, iam, roleName, plan.role.Arn!);
 }
 
 /** Deletes the policy's non-default versions, then the policy. */

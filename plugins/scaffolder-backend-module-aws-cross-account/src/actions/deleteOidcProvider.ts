@@ -1,5 +1,4 @@
 import {
-  DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
@@ -9,13 +8,12 @@ import { z } from 'zod/v3';
 import {
   AwsActionOptions,
   call,
-  mutate,
   networkScope,
   ScopeBase,
   AwsTemplateAction,
 } from '../lib/action';
 import { isManaged } from '../lib/builders';
-import { rolesTrustingProvider } from '../lib/oidcProvider';
+import { deleteProviderIn, rolesTrustingProvider } from '../lib/oidcProvider';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './deleteOidcProvider.examples';
 import {
@@ -121,28 +119,7 @@ export function createDeleteOidcProviderAction(
         ctx.output('deleted', false);
         return;
       }
-      await mutate(
-        ctx,
-        options,
-        {
-          key: `iam.oidc.${arn}.delete`,
-          scope,
-          action: 'iam:DeleteOpenIDConnectProvider',
-          resourceArn: arn,
-        },
-        async () => {
-          await unlessAwsError(
-            ['NoSuchEntity', 'NoSuchEntityException'],
-            iam.send(
-              new DeleteOpenIDConnectProviderCommand({
-                OpenIDConnectProviderArn: arn,
-              }),
-            ),
-          );
-          return true;
-        },
-      );
-      ctx.logger.info(`Deleted OIDC provider ${arn}`);
+      await deleteProviderIn({ ctx, options, scope }, iam, arn);
       ctx.output('deleted', true);
     },
   });

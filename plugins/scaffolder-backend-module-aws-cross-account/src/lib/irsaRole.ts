@@ -5,6 +5,7 @@
  */
 import {
   CreateRoleCommand,
+  DeleteRoleCommand,
   GetRoleCommand,
   IAMClient,
   Role,
@@ -187,4 +188,34 @@ export async function ensureIrsaRole(
   );
   ctx.logger.info(`Repaired the drifted trust policy of ${arn}`);
   return arn;
+}
+
+/**
+ * Deletes the role (checkpointed under `iam.role.<account>.<name>.delete`, audited) once its
+ * policies are off it; one already gone counts as deleted.
+ */
+export async function deleteRoleNamed(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  roleName: string,
+  roleArn: string,
+): Promise<void> {
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.role.${scope.accountId}.${roleName}.delete`,
+      scope,
+      action: 'iam:DeleteRole',
+      resourceArn: roleArn,
+    },
+    async () => {
+      await unlessAwsError(
+        ['NoSuchEntity', 'NoSuchEntityException'],
+        iam.send(new DeleteRoleCommand({ RoleName: roleName })),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Deleted role ${roleArn}`);
 }

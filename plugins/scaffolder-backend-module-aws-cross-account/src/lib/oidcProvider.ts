@@ -6,6 +6,7 @@
 import {
   AddClientIDToOpenIDConnectProviderCommand,
   CreateOpenIDConnectProviderCommand,
+  DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommandOutput,
   IAMClient,
@@ -194,4 +195,34 @@ export async function rolesTrustingProvider(
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return trusting.sort();
+}
+
+/** Deletes the provider `arn` (checkpointed, audited); one already gone counts as deleted. */
+export async function deleteProviderIn(
+  { ctx, options, scope }: ActionRun,
+  iam: IAMClient,
+  arn: string,
+): Promise<void> {
+  await mutate(
+    ctx,
+    options,
+    {
+      key: `iam.oidc.${arn}.delete`,
+      scope,
+      action: 'iam:DeleteOpenIDConnectProvider',
+      resourceArn: arn,
+    },
+    async () => {
+      await unlessAwsError(
+        ['NoSuchEntity', 'NoSuchEntityException'],
+        iam.send(
+          new DeleteOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: arn,
+          }),
+        ),
+      );
+      return true;
+    },
+  );
+  ctx.logger.info(`Deleted OIDC provider ${arn}`);
 }
