@@ -18,14 +18,16 @@ import {
   AwsActionOptions,
   AwsTemplateAction,
   ScopeBase,
-  accountClient,
   call,
-  dnsScope,
   mutate,
-  networkScope,
 } from '../lib/action';
 import { isManaged } from '../lib/builders';
-import { fields, isInZone, parseInput, Zod } from '../lib/schemas';
+import {
+  certificateAccounts,
+  certificateFields,
+  refineHostInZone,
+} from '../lib/certificateAccounts';
+import { fields, parseInput, Zod } from '../lib/schemas';
 import {
   checkPublicZone,
   dnsName,
@@ -36,31 +38,15 @@ import { examples } from './deleteCertificate.examples';
 
 export const DELETE_CERTIFICATE_ID = 'aws:acm:delete-certificate';
 
-const inputSchema = (zod: Zod) => {
-  const f = fields(zod);
-  return zod
+const inputSchema = (zod: Zod) =>
+  zod
     .object({
-      networkAccountId: f.networkAccountId(),
-      region: f.region(),
-      hostName: f
+      ...certificateFields(zod),
+      hostName: fields(zod)
         .hostName()
         .describe('The host name whose certificate the application had'),
-      dnsAccountId: f
-        .accountId()
-        .describe('The account of the hosted zone of hostName'),
-      hostedZoneId: f.hostedZoneId(),
-      hostedZoneName: f.hostName(),
     })
-    .superRefine((value, ctx) => {
-      if (!isInZone(value.hostName, value.hostedZoneName)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['hostName'],
-          message: `expected a name in hosted zone ${value.hostedZoneName} (${value.hostName} is outside it)`,
-        });
-      }
-    });
-};
+    .superRefine(refineHostInZone);
 
 const outputSchema = (zod: Zod) =>
   zod.object({
@@ -196,28 +182,11 @@ export function createDeleteCertificateAction(
         ctx.input,
         DELETE_CERTIFICATE_ID,
       );
-      const acm = await accountClient(
-        options,
-        ACMClient,
-        { accountId: input.networkAccountId, region: input.region },
-        'networkAccountId',
-      );
-      const route53 = await accountClient(
-        options,
-        Route53Client,
-        { accountId: input.dnsAccountId, region: input.region },
-        'dnsAccountId',
-      );
-      const network: ActionRun = {
+      const { acm, route53, network, dns } = await certificateAccounts(
         ctx,
         options,
-        scope: networkScope(options, input.networkAccountId),
-      };
-      const dns: ActionRun = {
-        ctx,
-        options,
-        scope: dnsScope(options, input.dnsAccountId),
-      };
+        input,
+      );
       await checkPublicZone(
         dns.scope,
         route53,

@@ -24,13 +24,16 @@ import {
   accountClient,
   call,
   digest,
-  dnsScope,
   mutate,
-  networkScope,
   sleep as realSleep,
 } from '../lib/action';
 import { isManaged, managedTags } from '../lib/builders';
-import { fields, isInZone, parseInput, Zod } from '../lib/schemas';
+import {
+  certificateAccounts,
+  certificateFields,
+  refineHostInZone,
+} from '../lib/certificateAccounts';
+import { fields, parseInput, Zod } from '../lib/schemas';
 import {
   checkExternalDnsServesZone,
   checkPublicZone,
@@ -49,32 +52,7 @@ const inputSchema = (zod: Zod) => {
   const f = fields(zod);
   return zod
     .object({
-      networkAccountId: f
-        .networkAccountId()
-        .describe(
-          "Account-A: the ALB's account, where the certificate must be (ACM of the ALB's account and region)",
-        ),
-      region: f.region(),
-      hostName: f
-        .hostName()
-        .describe(
-          'The name the application is reached at, e.g. shop.example.com',
-        ),
-      dnsAccountId: f
-        .accountId()
-        .describe(
-          'The account that holds the hosted zone of hostName (may be the network account)',
-        ),
-      hostedZoneId: f
-        .hostedZoneId()
-        .describe(
-          'The public Route 53 hosted zone of hostName, e.g. Z0123456789ABCDEFGHIJ',
-        ),
-      hostedZoneName: f
-        .hostName()
-        .describe(
-          'The name of that hosted zone, e.g. example.com; hostName must be in it',
-        ),
+      ...certificateFields(zod),
       clusterName: f
         .clusterName()
         .optional()
@@ -104,13 +82,7 @@ const inputSchema = (zod: Zod) => {
             "expected clusterName and workloadAccountId together (they name the cluster's external-dns role), or neither",
         });
       }
-      if (!isInZone(value.hostName, value.hostedZoneName)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['hostName'],
-          message: `expected a name in hosted zone ${value.hostedZoneName} (${value.hostName} is outside it): use <name>.${value.hostedZoneName}, or pick the zone the name belongs to`,
-        });
-      }
+      refineHostInZone(value, ctx);
     });
 };
 
@@ -317,17 +289,10 @@ export function createEnsureCertificateAction(
         ENSURE_CERTIFICATE_ID,
       );
       // Both accounts must be ones Backstage acts in, in a dry-run as in a run.
-      const acm = await accountClient(
+      const { acm, route53, network, dns } = await certificateAccounts(
+        ctx,
         options,
-        ACMClient,
-        { accountId: input.networkAccountId, region: input.region },
-        'networkAccountId',
-      );
-      const route53 = await accountClient(
-        options,
-        Route53Client,
-        { accountId: input.dnsAccountId, region: input.region },
-        'dnsAccountId',
+        input,
       );
       if (ctx.isDryRun) {
         ctx.logger.info(
@@ -345,16 +310,6 @@ export function createEnsureCertificateAction(
         return;
       }
 
-      const network: ActionRun = {
-        ctx,
-        options,
-        scope: networkScope(options, input.networkAccountId),
-      };
-      const dns: ActionRun = {
-        ctx,
-        options,
-        scope: dnsScope(options, input.dnsAccountId),
-      };
       await checkPublicZone(
         dns.scope,
         route53,
