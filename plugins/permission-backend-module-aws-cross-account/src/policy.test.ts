@@ -136,6 +136,11 @@ describe('AwsCrossAccountPolicy', () => {
     expect(text).toContain(
       '{"anyOf":[{"not":{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"purpose"}}},{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"purpose","value":"application"}}]}',
     );
+    // A host name's certificate: in the cluster's network account, the cluster named (the
+    // action then checks that the cluster's external-dns serves the zone).
+    expect(text).toContain(
+      '{"allOf":[{"resourceType":"scaffolder-action","rule":"HAS_ACTION_ID","params":{"actionId":"aws:acm:ensure-certificate"}},{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"networkAccountId","value":"111111111111"}},{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"clusterName","value":"shop"}},{"resourceType":"scaffolder-action","rule":"HAS_STRING_PROPERTY","params":{"key":"workloadAccountId","value":"222222222222"}}]}',
+    );
     expect(text).not.toContain('billing');
     expect(text).not.toContain('aws:ram:');
     expect(text).not.toContain('aws:iam:');

@@ -71,6 +71,14 @@ export const APPLICATION_ACTIONS: Record<
     networkAccountId: c.networkAccountId,
     workloadAccountId: c.workloadAccountId,
   }),
+  // An application's host name: the certificate in the cluster's network account. Naming
+  // the cluster makes the action check that the cluster's external-dns (set up by the
+  // platform with template 2) serves the zone, so a developer's name stays in that zone.
+  'aws:acm:ensure-certificate': c => ({
+    networkAccountId: c.networkAccountId,
+    clusterName: c.clusterName,
+    workloadAccountId: c.workloadAccountId,
+  }),
 };
 
 type ActionCondition = PermissionCondition<

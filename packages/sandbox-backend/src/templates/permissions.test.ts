@@ -31,11 +31,13 @@ import path from 'node:path';
 import request from 'supertest';
 import {
   MotoServer,
+  SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
   sandboxAwsConfig,
   SandboxNetwork,
+  seedSandboxDnsZone,
   seedSandboxNetwork,
   startMoto,
   useSandboxEndpoint,
@@ -387,6 +389,36 @@ describe('permissions: who may run which template', () => {
       ]),
     );
     await waitForEntity('component:default/game-2048');
+  });
+
+  it('lets the developer give an application a host name in the zone the platform set up for the cluster', async () => {
+    // The platform engineer gives the cluster external-dns for the zone (template 2).
+    const zone = await seedSandboxDnsZone();
+    const dns = {
+      dnsAccountId: SANDBOX_DNS_ACCOUNT_ID,
+      hostedZoneId: zone.hostedZoneId,
+      hostedZoneName: zone.zoneName,
+    };
+    expect(
+      await runTask(PLATFORM, 'eks-cross-account-load-balancer-controller', {
+        ...controller,
+        ...dns,
+      }),
+    ).toMatchObject({ status: 'completed' });
+    const run = await runTask(DEVELOPER, 'eks-cross-account-alb-application', {
+      ...application('storefront', 'group:default/app-team'),
+      hostName: `storefront.${zone.zoneName}`,
+      ...dns,
+    });
+    expect(run.log).not.toContain('Unauthorized');
+    expect(run.status).toBe('completed');
+    expect(run.steps).toContain('certificate:completed');
+    expect(run.awsCalls).toEqual(
+      expect.arrayContaining([
+        'acm:RequestCertificate',
+        'route53:ChangeResourceRecordSets',
+      ]),
+    );
   });
 
   it("refuses another group's developer that cluster, before any AWS call", async () => {
