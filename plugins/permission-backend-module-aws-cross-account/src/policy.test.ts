@@ -1,3 +1,8 @@
+import {
+  kubernetesClustersReadPermission,
+  kubernetesProxyPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import { mockServices } from '@backstage/backend-test-utils';
@@ -144,6 +149,30 @@ describe('AwsCrossAccountPolicy', () => {
     expect(text).not.toContain('billing');
     expect(text).not.toContain('aws:ram:');
     expect(text).not.toContain('aws:iam:');
+  });
+
+  it("refuses others the Kubernetes plugin's proxy, leaving its reads open", async () => {
+    for (const [claims, proxy] of [
+      ['group:default/platform-team', AuthorizeResult.ALLOW],
+      ['group:default/app-team', AuthorizeResult.DENY],
+    ] as const) {
+      expect(
+        (
+          await p.handle(
+            { permission: kubernetesProxyPermission },
+            user(claims),
+          )
+        ).result,
+      ).toBe(proxy);
+      for (const read of [
+        kubernetesClustersReadPermission,
+        kubernetesResourcesReadPermission,
+      ]) {
+        expect(
+          (await p.handle({ permission: read }, user(claims))).result,
+        ).toBe(AuthorizeResult.ALLOW);
+      }
+    }
   });
 
   it('leaves other permissions (task creation, reads) allowed', async () => {

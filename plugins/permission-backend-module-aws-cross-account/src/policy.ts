@@ -25,6 +25,7 @@ import {
   RESOURCE_TYPE_SCAFFOLDER_ACTION,
   actionExecutePermission,
 } from '@backstage/plugin-scaffolder-common/alpha';
+import { kubernetesProxyPermission } from '@backstage/plugin-kubernetes-common';
 import {
   ANNOTATION_EKS_CLUSTER_NAME,
   ANNOTATION_NETWORK_ACCOUNT_ID,
@@ -155,7 +156,7 @@ export function clusterScope(entity: Entity): ClusterScope | undefined {
  * - everyone else: the catalog (except `ownerOnlyReads` entities they do not own), the
  *   open Backstage actions, and the application template's AWS actions for the clusters
  *   their groups own or are granted, as a conditional decision on the action's inputs;
- *   every other `aws:` action, and the network pickers, are refused.
+ *   every other `aws:` action, the network pickers and the Kubernetes proxy are refused.
  *
  * @public
  */
@@ -213,7 +214,13 @@ export class AwsCrossAccountPolicy implements PermissionPolicy {
       if (platform) return { result: AuthorizeResult.ALLOW };
       return this.applicationActions(claims);
     }
-    if (isPermission(permission, awsNetworkReadPermission)) {
+    // The Kubernetes plugin's proxy sends any request to a cluster's API server with
+    // Backstage's own cluster credentials: the platform groups' only. Reads of clusters and
+    // workloads (the Kubernetes tab, the pods behind the targets) stay open.
+    if (
+      isPermission(permission, awsNetworkReadPermission) ||
+      isPermission(permission, kubernetesProxyPermission)
+    ) {
       return {
         result: platform ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
       };
