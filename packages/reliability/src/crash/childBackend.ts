@@ -8,16 +8,20 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
 import { SANDBOX_REGION } from 'sandbox';
 import { stringify } from 'yaml';
 
-export const REPO_ROOT = path.resolve(
-  path.dirname(require.resolve('sandbox/package.json')),
-  '../..',
-);
+import {
+  dropDatabases,
+  guestToken,
+  PG,
+  REPO_ROOT,
+  stopProcess,
+  waitUntilReady,
+} from '../__testUtils__/backendProcess';
+
+export { REPO_ROOT };
 const BACKEND_DIR = path.join(REPO_ROOT, 'packages/backend');
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 
 export interface ChildBackendOptions {
   port: number;
@@ -165,45 +169,17 @@ export function createChildBackend(options: ChildBackendOptions): ChildBackend {
       exited = new Promise(resolve => proc.once('exit', () => resolve()));
       proc.stdout!.on('data', (c: Buffer) => options.output.push(c.toString()));
       proc.stderr!.on('data', (c: Buffer) => options.output.push(c.toString()));
-      const deadline = Date.now() + 120_000;
-      while (Date.now() < deadline) {
-        if (proc.exitCode !== null) {
-          throw new Error(
-            `The backend exited with ${proc.exitCode}: ${options.output
-              .join('')
-              .slice(-3000)}`,
-          );
-        }
-        try {
-          const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
-          if (res.ok) return;
-        } catch {
-          // not listening yet
-        }
-        await new Promise(r => setTimeout(r, 250));
-      }
-      throw new Error('The backend did not become ready within 120 s');
+      await waitUntilReady(proc, baseUrl, options.output, 'The backend');
     },
     kill() {
       child?.kill('SIGKILL');
     },
     async stop() {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await exited;
+      await stopProcess(child, exited);
     },
     async userToken() {
-      if (!token) {
-        const res = await fetch(`${baseUrl}/api/auth/guest/refresh`, {
-          method: 'POST',
-        });
-        token = (await res.json()).backstageIdentity.token;
-      }
-      return token!;
+      token ??= await guestToken(baseUrl);
+      return token;
     },
     async api(method, urlPath, body) {
       const res = await fetch(`${baseUrl}${urlPath}`, {
@@ -221,21 +197,7 @@ export function createChildBackend(options: ChildBackendOptions): ChildBackend {
       return text ? JSON.parse(text) : undefined;
     },
     async dropDatabases() {
-      const knex = knexFactory({
-        client: 'pg',
-        connection: { ...PG, database: 'postgres' },
-      });
-      try {
-        const { rows } = await knex.raw(
-          'SELECT datname FROM pg_database WHERE starts_with(datname, ?)',
-          [options.databasePrefix],
-        );
-        for (const { datname } of rows as Array<{ datname: string }>) {
-          await knex.raw(`DROP DATABASE "${datname}" WITH (FORCE)`);
-        }
-      } finally {
-        await knex.destroy();
-      }
+      await dropDatabases(options.databasePrefix);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -18,7 +18,6 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
 import {
   SANDBOX_BASE_CREDENTIALS,
   SANDBOX_NETWORK_ACCOUNT_ID,
@@ -29,12 +28,17 @@ import {
 } from 'sandbox';
 import { stringify } from 'yaml';
 
-export const REPO_ROOT = path.resolve(
-  path.dirname(require.resolve('sandbox/package.json')),
-  '../..',
-);
+import {
+  dropDatabases,
+  guestToken,
+  PG,
+  REPO_ROOT,
+  stopProcess,
+  waitUntilReady,
+} from '../__testUtils__/backendProcess';
+
+export { REPO_ROOT };
 const BUNDLE = path.join(REPO_ROOT, 'packages/backend/dist/bundle.tar.gz');
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const REDIS =
   process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ??
   'redis://127.0.0.1:6379';
@@ -228,54 +232,25 @@ export function createBuiltBackend(options: BuiltBackendOptions): BuiltBackend {
       exited = new Promise(resolve => proc.once('exit', () => resolve()));
       proc.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
       proc.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-      const deadline = Date.now() + 120_000;
-      while (Date.now() < deadline) {
-        if (proc.exitCode !== null) {
-          throw new Error(
-            `The production backend exited with ${proc.exitCode}: ${output
-              .join('')
-              .slice(-3000)}`,
-          );
-        }
-        try {
-          const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
-          if (res.ok) return;
-        } catch {
-          // not listening yet
-        }
-        await new Promise(r => setTimeout(r, 250));
-      }
-      throw new Error(
-        `The production backend was not ready within 120 s: ${output
-          .join('')
-          .split('\n')
-          .filter(line => /"level":"error"/.test(line))
-          .join('\n')
-          .slice(0, 6000)}`,
+      await waitUntilReady(
+        proc,
+        baseUrl,
+        output,
+        'The production backend',
+        () =>
+          `: ${output
+            .join('')
+            .split('\n')
+            .filter(line => /"level":"error"/.test(line))
+            .join('\n')
+            .slice(0, 6000)}`,
       );
     },
     async stop() {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await exited;
+      await stopProcess(child, exited);
     },
     async userToken() {
-      if (!token) {
-        const res = await fetch(`${baseUrl}/api/auth/guest/refresh`, {
-          method: 'POST',
-          headers: { 'x-requested-with': 'XMLHttpRequest' },
-        });
-        if (!res.ok) {
-          throw new Error(
-            `Guest sign-in answered ${res.status}: ${await res.text()}`,
-          );
-        }
-        token = (await res.json()).backstageIdentity.token as string;
-      }
+      token ??= await guestToken(baseUrl);
       return token;
     },
     async request(method, urlPath, body) {
@@ -295,21 +270,7 @@ export function createBuiltBackend(options: BuiltBackendOptions): BuiltBackend {
       return { status: res.status, text: await res.text() };
     },
     async cleanUp() {
-      const knex = knexFactory({
-        client: 'pg',
-        connection: { ...PG, database: 'postgres' },
-      });
-      try {
-        const { rows } = await knex.raw(
-          'SELECT datname FROM pg_database WHERE starts_with(datname, ?)',
-          [run],
-        );
-        for (const { datname } of rows as Array<{ datname: string }>) {
-          await knex.raw(`DROP DATABASE "${datname}" WITH (FORCE)`);
-        }
-      } finally {
-        await knex.destroy();
-      }
+      await dropDatabases(run);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
