@@ -217,12 +217,26 @@ describe('network autocomplete for the template forms', () => {
       );
     });
 
-    it('refuses a malformed account before calling AWS, naming the field', async () => {
-      const res = await ask('hosted-zones', { dnsAccountId: '5555' });
-      expect(res.status).toBe(400);
-      expect(res.body.error.message).toMatch(
-        /^dnsAccountId: expected a 12-digit AWS account ID/,
-      );
-    });
+    it.each([
+      ['dnsAccountId', { dnsAccountId: '5555' }],
+      ['dnsAccountId', { dnsAccountId: '555555555555; rm -rf /' }],
+      ['dnsAccountId', { dnsAccountId: '../../555555555555' }],
+      ['dnsAccountId', {}],
+      ['region', { dnsAccountId: DNS, region: 'us-east-1\nHost: evil' }],
+    ])(
+      'refuses a malformed %s before calling AWS, naming the field',
+      async (field, context) => {
+        const before = moto.iam!.decisions.length;
+        const res = await ask(
+          'hosted-zones',
+          context as Record<string, string>,
+        );
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toMatch(
+          new RegExp(`^${field}: (expected|Required)`),
+        );
+        expect(moto.iam!.decisions.length).toBe(before);
+      },
+    );
   });
 });
