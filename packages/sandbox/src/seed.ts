@@ -29,10 +29,17 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import {
+  ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
   ListHostedZonesByNameCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
+import {
+  ACMClient,
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+  RequestCertificateCommand,
+} from '@aws-sdk/client-acm';
 import {
   SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_MEMBER_ACCOUNT_IDS,
@@ -409,4 +416,73 @@ export async function seedSandboxDnsZone(): Promise<SandboxDnsZone> {
     hostedZoneId: zone!.Id!.replace(/^\/hostedzone\//, ''),
     zoneName: SANDBOX_DNS_ZONE_NAME,
   };
+}
+
+/**
+ * An ISSUED ACM certificate for `hostName` in the network account, got as its administrator
+ * gets one: requested with DNS validation, its validation CNAME written in the DNS account's
+ * zone, after which the sandbox issues it as ACM does (sandbox moto gap 11). An issued
+ * certificate for the name is reused. Throws when it is not issued.
+ */
+export async function seedSandboxCertificate(
+  hostName: string,
+  zone: SandboxDnsZone,
+): Promise<string> {
+  const admin = sandboxAdminClients();
+  const acm = await admin.client(ACMClient, {
+    accountId: SANDBOX_NETWORK_ACCOUNT_ID,
+    region: SANDBOX_REGION,
+  });
+  const { CertificateSummaryList = [] } = await acm.send(
+    new ListCertificatesCommand({ CertificateStatuses: ['ISSUED'] }),
+  );
+  const existing = CertificateSummaryList.find(c => c.DomainName === hostName);
+  if (existing?.CertificateArn) return existing.CertificateArn;
+  const { CertificateArn } = await acm.send(
+    new RequestCertificateCommand({
+      DomainName: hostName,
+      ValidationMethod: 'DNS',
+      IdempotencyToken: 'sandboxseed',
+    }),
+  );
+  const { Certificate } = await acm.send(
+    new DescribeCertificateCommand({ CertificateArn }),
+  );
+  const record = Certificate?.DomainValidationOptions?.[0]?.ResourceRecord;
+  if (!record?.Name || !record.Value) {
+    throw new Error(
+      `ACM gave no DNS validation record for ${hostName} (${CertificateArn})`,
+    );
+  }
+  const route53 = await admin.client(Route53Client, {
+    accountId: zone.accountId,
+    region: SANDBOX_REGION,
+  });
+  await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zone.hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {
+              Name: record.Name,
+              Type: 'CNAME',
+              TTL: 300,
+              ResourceRecords: [{ Value: record.Value }],
+            },
+          },
+        ],
+      },
+    }),
+  );
+  const issued = await acm.send(
+    new DescribeCertificateCommand({ CertificateArn }),
+  );
+  if (issued.Certificate?.Status !== 'ISSUED') {
+    throw new Error(
+      `The certificate for ${hostName} is ${issued.Certificate?.Status} after its validation record was written in ${zone.zoneName}`,
+    );
+  }
+  return CertificateArn!;
 }

@@ -1,6 +1,8 @@
 import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import module, {
+  awsHostedZoneNameFormField,
+  awsHostedZonePickerFormField,
   awsSubnetPickerFormField,
   awsVpcPickerFormField,
 } from './alpha';
@@ -10,15 +12,24 @@ const fieldName = async (loader: () => Promise<unknown>) =>
 
 describe('scaffolder module (new frontend system)', () => {
   it('provides the fields by the names the templates use', async () => {
-    const vpc = createExtensionTester(awsVpcPickerFormField).get(
-      FormFieldBlueprint.dataRefs.formFieldLoader,
-    );
-    const subnets = createExtensionTester(awsSubnetPickerFormField).get(
-      FormFieldBlueprint.dataRefs.formFieldLoader,
-    );
-    expect([await fieldName(vpc), await fieldName(subnets)]).toEqual([
+    const loader = FormFieldBlueprint.dataRefs.formFieldLoader;
+    const names = [
+      await fieldName(createExtensionTester(awsVpcPickerFormField).get(loader)),
+      await fieldName(
+        createExtensionTester(awsSubnetPickerFormField).get(loader),
+      ),
+      await fieldName(
+        createExtensionTester(awsHostedZonePickerFormField).get(loader),
+      ),
+      await fieldName(
+        createExtensionTester(awsHostedZoneNameFormField).get(loader),
+      ),
+    ];
+    expect(names).toEqual([
       'AwsVpcPicker',
       'AwsSubnetPicker',
+      'AwsHostedZonePicker',
+      'AwsHostedZoneName',
     ]);
   });
 

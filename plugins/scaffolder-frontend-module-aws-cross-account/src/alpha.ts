@@ -34,13 +34,48 @@ export const awsSubnetPickerFormField = FormFieldBlueprint.make({
   },
 });
 
+/** @alpha */
+export const awsHostedZonePickerFormField = FormFieldBlueprint.make({
+  name: 'aws-hosted-zone-picker',
+  params: {
+    field: () =>
+      import('./fields').then(m =>
+        createFormField({
+          name: 'AwsHostedZonePicker',
+          component: m.AwsHostedZonePicker,
+          schema: m.AwsHostedZonePickerFieldSchema,
+        }),
+      ),
+  },
+});
+
+/** @alpha */
+export const awsHostedZoneNameFormField = FormFieldBlueprint.make({
+  name: 'aws-hosted-zone-name',
+  params: {
+    field: () =>
+      import('./fields').then(m =>
+        createFormField({
+          name: 'AwsHostedZoneName',
+          component: m.AwsHostedZoneName,
+          schema: m.AwsHostedZoneNameFieldSchema,
+        }),
+      ),
+  },
+});
+
 /**
- * The VPC and subnet pickers for the scaffolder of apps on the new frontend system
+ * The VPC, subnet and hosted-zone pickers for the scaffolder of apps on the new frontend system
  * (discovered when the package is a dependency of the app).
  *
  * @alpha
  */
 export default createFrontendModule({
   pluginId: 'scaffolder',
-  extensions: [awsVpcPickerFormField, awsSubnetPickerFormField],
+  extensions: [
+    awsVpcPickerFormField,
+    awsSubnetPickerFormField,
+    awsHostedZonePickerFormField,
+    awsHostedZoneNameFormField,
+  ],
 });

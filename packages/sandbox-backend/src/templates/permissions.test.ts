@@ -566,4 +566,35 @@ describe('permissions: who may run which template', () => {
       .send({ token: 'unused', context: {} });
     expect(forged.status).toBe(401);
   });
+
+  it("answers the zone picker through the same check: the DNS account's zones to the platform engineer only", async () => {
+    const zone = await seedSandboxDnsZone();
+    const ask = (user: string) =>
+      request(server)
+        .post('/api/scaffolder/v2/autocomplete/aws-cross-account/hosted-zones')
+        .set('Authorization', mockCredentials.user.header(user))
+        .send({
+          token: mockCredentials.user.token(user),
+          context: { dnsAccountId: SANDBOX_DNS_ACCOUNT_ID },
+        });
+    const before = backendCalls().length;
+    const refused = await ask(DEVELOPER);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain(
+      "or the DNS account's hosted zones",
+    );
+    expect(backendCalls().length).toBe(before);
+
+    const listed = await ask(PLATFORM);
+    expect(listed.status).toBe(200);
+    expect(listed.body.results.map((r: { id: string }) => r.id)).toContain(
+      zone.hostedZoneId,
+    );
+    // Read as Backstage's role in the DNS account, which its policy allows.
+    expect(
+      backendCalls()
+        .slice(before)
+        .filter(d => d.action === 'route53:ListHostedZones'),
+    ).toEqual([expect.objectContaining({ decision: 'Allowed' })]);
+  });
 });

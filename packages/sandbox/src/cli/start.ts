@@ -8,14 +8,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startMoto, MOTO_INSTALL_HINT } from '../moto';
 import { useSandboxEndpoint } from '../accounts';
-import { seedSandboxDnsZone, seedSandboxNetwork } from '../seed';
+import {
+  SANDBOX_DNS_ZONE_NAME,
+  seedSandboxCertificate,
+  seedSandboxDnsZone,
+  seedSandboxNetwork,
+} from '../seed';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import yaml from 'yaml';
 import {
   SANDBOX_WORKLOAD_ROLE_NAME,
   sandboxAdminCredentials,
 } from '../accounts';
-import { seedSandboxAlb } from '../standins/seeding';
+import { seedSandboxAlb, seedSandboxHostRecords } from '../standins/seeding';
 import {
   EKS_VIEW_POLICY_ARN,
   sandboxKubernetesClusterEntity,
@@ -25,6 +30,9 @@ import {
   readTargetGroupFailures,
   recordTargetGroupFailure,
 } from '../standins/albFailures';
+
+/** The host name of demo-2048 (examples/entities.yaml links to it). */
+const DEMO_HOST = `2048.${SANDBOX_DNS_ZONE_NAME}`;
 
 // Set by scripts/env.sh, which every entry point sources.
 const repoRoot = process.env.REPO_ROOT ?? process.cwd();
@@ -91,6 +99,12 @@ async function main() {
       policyArns: [EKS_VIEW_POLICY_ARN],
     },
   ];
+  // demo-2048 is served over HTTPS at DEMO_HOST, as template 3 sets an application up with a
+  // host name: an ACM certificate in the network account, issued once its validation record
+  // is in the DNS account's zone; the Ingress annotations for HTTPS on 443 with it and HTTP on
+  // 80 redirected (the controller stand-in builds the two listeners from them); external-dns's
+  // alias records for the name in the zone.
+  const demoCertificateArn = await seedSandboxCertificate(DEMO_HOST, dns);
   const demo = await seedSandboxAlb({
     clusterName: 'sandbox-demo',
     namespace: 'game-2048',
@@ -99,6 +113,13 @@ async function main() {
     replicas: 3,
     accessEntries,
     kubernetesId: 'demo-2048',
+    host: DEMO_HOST,
+    annotations: {
+      'alb.ingress.kubernetes.io/listen-ports':
+        '[{"HTTP": 80}, {"HTTPS": 443}]',
+      'alb.ingress.kubernetes.io/certificate-arn': demoCertificateArn,
+      'alb.ingress.kubernetes.io/ssl-redirect': '443',
+    },
   });
   // demo-cart and demo-shop share one ALB through Ingress group demo-store: each tab shows
   // its own target group and rules, and names the other.
@@ -115,6 +136,12 @@ async function main() {
       kubernetesId: `demo-${name}`,
     });
   }
+  const demoRecords = await seedSandboxHostRecords({
+    clusterName: 'sandbox-demo',
+    workloadAccountId: network.workloadAccountId,
+    region: network.region,
+    zone: dns,
+  });
   // The demo cluster registered with Backstage's Kubernetes plugin (a catalog location of
   // app-config.yaml): the demo components' Kubernetes tabs, and the pod behind each target.
   const { cluster } = await new EKSClient({
@@ -178,6 +205,8 @@ async function main() {
     arn: demo.loadBalancerArn,
     dnsName: demo.dnsName,
     stack: demo.stack,
+    hostName: DEMO_HOST,
+    certificateArn: demoCertificateArn,
   };
   fs.mkdirSync(stateDir, { recursive: true });
   fs.writeFileSync(
@@ -198,7 +227,13 @@ async function main() {
   console.log(
     `[sandbox] DNS account ${dns.accountId}: public zone ${dns.zoneName} (${dns.hostedZoneId})`,
   );
-  console.log(`[sandbox] demo ALB for component demo-2048: ${demoAlb.dnsName}`);
+  console.log(
+    `[sandbox] demo ALB for component demo-2048: ${
+      demoAlb.dnsName
+    }, HTTPS at ${DEMO_HOST} (${demoCertificateArn}; records ${demoRecords
+      .map(r => `${r.action} ${r.type} ${r.name}`)
+      .join(', ')})`,
+  );
 
   // The frontend and the sandbox portal's backend: the production backend's features plus the
   // sandbox modules (packages/sandbox-backend).

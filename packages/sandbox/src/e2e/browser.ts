@@ -238,6 +238,119 @@ const checks: Check[] = [
     },
   },
   {
+    name: "template 3 lists the DNS account's hosted zones, and the picked zone fills in its name",
+    async run(page) {
+      const { dns } = JSON.parse(
+        fs.readFileSync(path.join(repoRoot, '.sandbox', 'state.json'), 'utf8'),
+      );
+      // The first page's entity pickers prefilled through the form's query, as a link into
+      // the template can; the other pages keep their defaults.
+      const formData = encodeURIComponent(
+        JSON.stringify({
+          cluster: 'resource:default/sandbox-demo',
+          owner: 'group:default/guests',
+        }),
+      );
+      await page.goto(
+        `${APP}/create/templates/default/eks-cross-account-alb-application?formData=${formData}`,
+      );
+      for (const next of ['Workload', 'Load balancer', 'HTTPS and DNS name']) {
+        await page
+          .getByRole('button', { name: /^next/i })
+          .first()
+          .click({ timeout: 60_000 });
+        await page
+          .getByText(new RegExp(`^${next}`))
+          .first()
+          .waitFor({ timeout: 30_000 });
+      }
+      await page
+        .getByText('Choose the account of the hosted zone first.')
+        .waitFor({ timeout: 30_000 });
+      await page.getByLabel(/^Host name/).fill(`shop.${dns.zoneName}`);
+      await page.getByLabel(/^Account of the hosted zone/).fill(dns.accountId);
+      await page
+        .getByText(`1 public hosted zone in ${dns.accountId}.`)
+        .waitFor({ timeout: 60_000 });
+      await page.getByLabel(/^Hosted zone ID/).click();
+      const option = page.getByRole('option', {
+        name: `${dns.zoneName} · ${dns.hostedZoneId} · `,
+        exact: false,
+      });
+      await option.waitFor({ timeout: 30_000 });
+      await option.click();
+      // The companion field took the picked zone's name from the same list, read-only.
+      const name = page.getByLabel(/^Hosted zone name/);
+      await page
+        .getByText(`The name of hosted zone ${dns.hostedZoneId}.`)
+        .waitFor({ timeout: 30_000 });
+      const value = await name.inputValue();
+      if (value !== dns.zoneName) {
+        throw new Error(
+          `hostedZoneName shows "${value}", expected ${dns.zoneName}`,
+        );
+      }
+      if (!(await name.evaluate(e => (e as HTMLInputElement).readOnly))) {
+        throw new Error('hostedZoneName is editable after a zone was picked');
+      }
+      const picked = await page.getByLabel(/^Hosted zone ID/).inputValue();
+      if (!picked.includes(dns.hostedZoneId)) {
+        throw new Error(`the zone picker shows "${picked}"`);
+      }
+      await shot(page, '10-template-application-zone-picker');
+      // The form accepts the page: the repository page opens.
+      await page.getByRole('button', { name: /^next/i }).first().click();
+      await page
+        .getByText(/^Repository/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    name: "the HTTPS demo's tab shows the 443 listener with its issued certificate and the 80 redirect",
+    async run(page) {
+      const { demoAlb } = JSON.parse(
+        fs.readFileSync(path.join(repoRoot, '.sandbox', 'state.json'), 'utf8'),
+      );
+      // The entity links to its HTTPS name.
+      await page.goto(`${APP}/catalog/default/component/demo-2048`);
+      await page
+        .locator(`a[href="https://${demoAlb.hostName}"]`)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await page.goto(`${APP}/catalog/default/component/demo-2048/aws-alb`);
+      const listeners = page.locator('table').filter({
+        has: page.getByRole('columnheader', { name: 'Certificate' }),
+      });
+      await listeners.first().waitFor({ timeout: 60_000 });
+      const https = listeners
+        .locator('tbody tr')
+        .filter({ has: page.getByRole('cell', { name: '443', exact: true }) });
+      await https
+        .getByText(
+          new RegExp(
+            `^${demoAlb.hostName.replace(
+              /\./g,
+              '\\.',
+            )} · ISSUED · valid until \\d{4}-\\d{2}-\\d{2}$`,
+          ),
+        )
+        .waitFor({ timeout: 60_000 });
+      const httpsRow = (await https.innerText()).replace(/\s+/g, ' ');
+      if (!/\bHTTPS\b/.test(httpsRow)) {
+        throw new Error(`the 443 listener row reads "${httpsRow}"`);
+      }
+      const http = listeners
+        .locator('tbody tr')
+        .filter({ has: page.getByRole('cell', { name: '80', exact: true }) });
+      const httpRow = (await http.innerText()).replace(/\s+/g, ' ');
+      if (!/\bHTTP\b.*Redirect to HTTPS:443 \(301\)/.test(httpRow)) {
+        throw new Error(`the 80 listener row reads "${httpRow}"`);
+      }
+      await shot(page, '11-alb-tab-https-listener-certificate');
+    },
+  },
+  {
     name: 'a component of an Ingress group sees its slice of the shared ALB, and its rules',
     async run(page) {
       await page.goto(`${APP}/catalog/default/component/demo-cart/aws-alb`);

@@ -14,17 +14,23 @@ import {
   CreateRoleCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import yaml from 'yaml';
 import { sandboxAdminClients } from '../accounts';
 import { shippedPolicy } from '../iam/sandboxPrincipals';
 import {
+  SandboxDnsZone,
   SandboxNetwork,
   sandboxEc2,
   seedSandboxNetwork,
   shareSandboxSubnets,
 } from '../seed';
 import { SandboxClusterResult, sandboxEksctlCreateCluster } from './eksctl';
-import type { SandboxAccessEntry } from './clusterObjects';
+import {
+  SandboxClusterObjects,
+  type SandboxAccessEntry,
+} from './clusterObjects';
+import { ExternalDnsSyncResult, externalDnsLoop } from './externalDns';
 import { ReconcileIngressResult, sandboxReconcileIngress } from './lbc';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from './aws';
 import {
@@ -37,7 +43,10 @@ import {
   partitionOf,
 } from '@cross-account-alb/plugin-aws-cross-account-node';
 
-/** The ALB security group in Account-A's shared VPC (port 80 from anywhere), idempotent. */
+/**
+ * The ALB security group in Account-A's shared VPC (ports 80 and 443 from anywhere, as
+ * aws:ec2:ensure-alb-security-group opens an HTTPS application's), idempotent.
+ */
 export async function ensureSandboxAlbSecurityGroup(
   network: SandboxNetwork,
   name = 'sandbox-alb',
@@ -62,14 +71,12 @@ export async function ensureSandboxAlbSecurityGroup(
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId,
-      IpPermissions: [
-        {
-          IpProtocol: 'tcp',
-          FromPort: 80,
-          ToPort: 80,
-          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
-        },
-      ],
+      IpPermissions: [80, 443].map(port => ({
+        IpProtocol: 'tcp',
+        FromPort: port,
+        ToPort: port,
+        IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+      })),
     }),
   );
   return GroupId!;
@@ -146,6 +153,8 @@ export interface SeedSandboxAlbOptions {
   kubernetesId?: string;
   /** More Ingress annotations (e.g. the HTTPS ones: listen-ports, certificate-arn…). */
   annotations?: Record<string, string>;
+  /** The host of the Ingress's rule (a host-header condition; external-dns's record name). */
+  host?: string;
 }
 
 /** The Kubernetes manifest (Deployment, Service, Ingress) seedSandboxAlb reconciles. */
@@ -251,6 +260,7 @@ export function sandboxAppManifest(
         ingressClassName: 'alb',
         rules: [
           {
+            ...(options.host ? { host: options.host } : {}),
             http: {
               paths: [
                 {
@@ -391,4 +401,39 @@ export async function ensureSandboxControllerIam(options: {
     new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }),
   );
   return iamRoleArn(partition, options.networkAccountId, roleName, '/sandbox/');
+}
+
+/**
+ * The records external-dns keeps for the host names of a seeded cluster's Ingresses: one loop
+ * of the external-dns stand-in as template 2 configures it (`--source=ingress`,
+ * `--domain-filter` and `--zone-id-filter` of the zone, `--aws-zone-type=public`,
+ * `--txt-owner-id=<cluster>.<region>.<workload account>` as buildExternalDnsTxtOwnerId makes
+ * it), i.e. alias A and AAAA records to the ALB and their TXT ownership records. Seeding runs
+ * it with the DNS account administrator's Route 53 client; in a cluster set up by template 2
+ * it runs with its own IRSA role (sandbox:external-dns:sync).
+ */
+export async function seedSandboxHostRecords(options: {
+  clusterName: string;
+  workloadAccountId: string;
+  region: string;
+  zone: SandboxDnsZone;
+}): Promise<ExternalDnsSyncResult['changes']> {
+  const { store } = await SandboxClusterObjects.ofCluster(options);
+  const route53 = await sandboxAdminClients().client(Route53Client, {
+    accountId: options.zone.accountId,
+    region: options.region,
+  });
+  return externalDnsLoop(route53, store.list(), {
+    deployment: 'external-dns/external-dns',
+    namespace: 'external-dns',
+    serviceAccountName: 'external-dns',
+    roleArn: '',
+    sources: ['ingress'],
+    domainFilters: [options.zone.zoneName],
+    zoneIdFilters: [options.zone.hostedZoneId],
+    zoneType: 'public',
+    ownerId: `${options.clusterName}.${options.region}.${options.workloadAccountId}`,
+    policy: 'sync',
+    evaluateTargetHealth: true,
+  });
 }

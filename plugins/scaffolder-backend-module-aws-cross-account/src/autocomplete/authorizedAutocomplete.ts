@@ -14,7 +14,8 @@ type AutocompleteHandler = (request: {
 }) => Promise<{ results: { title?: string; id: string }[] }>;
 
 /**
- * The network pickers read Account-A with the portal's own role, so the caller must hold
+ * The network pickers read Account-A (and the zone picker the DNS account) with the portal's
+ * own roles, so the caller must hold
  * the right of the template that uses them (`aws-cross-account.network.read`, which the
  * policy grants to those who may run the onboarding template). The scaffolder's route hands
  * providers only the `token` of the request body; the form fields send the user's Backstage
@@ -53,10 +54,11 @@ export function authorizedAutocompleteHandler(options: {
           permission: awsNetworkReadPermission.name,
           resource: request.resource,
           networkAccountId: request.context?.networkAccountId ?? null,
+          dnsAccountId: request.context?.dnsAccountId ?? null,
         },
       });
       const error = new NotAllowedError(
-        `You may not list the network account's VPCs and subnets: it needs the ${awsNetworkReadPermission.name} permission, which the platform team grants to those who run the cluster onboarding template`,
+        `You may not list the network account's VPCs and subnets or the DNS account's hosted zones: it needs the ${awsNetworkReadPermission.name} permission, which the platform team grants to those who run the cluster onboarding template`,
       );
       await event?.fail({ error });
       throw error;

@@ -11,15 +11,20 @@ import { isPublicSubnet } from '../actions/describeSharedNetwork';
 import { AwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
 import { call, networkScope } from '../lib/action';
 import { fields } from '../lib/schemas';
+import { createHostedZoneLister } from './hostedZoneAutocomplete';
 
 /** The provider id of `POST /api/scaffolder/v2/autocomplete/:provider/:resource`. */
 export const NETWORK_AUTOCOMPLETE_PROVIDER = 'aws-cross-account';
 
-/** What the form can ask for: the network account's VPCs, or one VPC's subnets by tier. */
+/**
+ * What the form can ask for: the network account's VPCs, one VPC's subnets by tier, or a DNS
+ * account's public hosted zones.
+ */
 export const NETWORK_AUTOCOMPLETE_RESOURCES = [
   'vpcs',
   'public-subnets',
   'private-subnets',
+  'hosted-zones',
 ] as const;
 
 export type NetworkAutocompleteResource =
@@ -63,11 +68,14 @@ const title = (...parts: Array<string | undefined>) =>
  * DescribeRouteTables: calls the network role already makes in describe-shared-network), and
  * only for accounts configured in `aws.accounts`. A subnet is public when its route table
  * (explicit, else the VPC's main one) routes to an internet gateway, as the action checks it.
+ * `hosted-zones` lists a DNS account's public zones with the DNS role (see
+ * hostedZoneAutocomplete.ts).
  */
 export function createNetworkAutocompleteHandler(options: {
   clients: AwsClientFactory;
 }) {
   const { clients } = options;
+  const hostedZones = createHostedZoneLister({ clients });
 
   async function ec2For(networkAccountId: string, region: string) {
     if (!clients.roleNameFor(networkAccountId)) {
@@ -170,6 +178,8 @@ export function createNetworkAutocompleteHandler(options: {
         return { results: await subnets(context, 'public') };
       case 'private-subnets':
         return { results: await subnets(context, 'private') };
+      case 'hosted-zones':
+        return { results: await hostedZones(context) };
       default:
         throw new InputError(
           `Unknown resource ${JSON.stringify(

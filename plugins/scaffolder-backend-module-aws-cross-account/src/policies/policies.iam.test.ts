@@ -31,6 +31,7 @@ import {
   useSandboxEndpoint,
 } from 'sandbox';
 import { createAwsClientFactory } from '@cross-account-alb/plugin-aws-cross-account-node';
+import { createNetworkAutocompleteHandler } from '../autocomplete/networkAutocomplete';
 import { RecipeIds, recipeInput } from '../__testUtils__/recipe';
 import {
   actionContext,
@@ -82,14 +83,17 @@ async function setPolicies(without?: { key: ShippedPolicy; sid: string }) {
   });
 }
 
+const clients = createAwsClientFactory({
+  config: new ConfigReader({ aws: sandboxAwsConfig() }),
+});
 const actions = Object.fromEntries(
   actionsWithShareKnobs({
-    clients: createAwsClientFactory({
-      config: new ConfigReader({ aws: sandboxAwsConfig() }),
-    }),
+    clients,
     auditor: mockAuditor().auditor,
   }).map(a => [a.id, a]),
 );
+/** The template forms' pickers, as the scaffolder's autocomplete route calls them. */
+const autocomplete = createNetworkAutocompleteHandler({ clients });
 
 async function run(id: string, input: Record<string, any>) {
   const { ctx, outputs } = actionContext(input);
@@ -103,6 +107,8 @@ interface Step {
   action: string;
   /** Input beyond the recipe's usual one for this action. */
   extra?: () => Record<string, unknown>;
+  /** A step that is not an action (a form picker): what it calls instead. */
+  call?: () => Promise<unknown>;
   needs: Array<[ShippedPolicy, string]>;
 }
 
@@ -163,6 +169,20 @@ const steps: Step[] = [
       ['network', 'ControllerRoleUnderProjectPath'],
       ['network', 'AttachOnlyTheControllerPolicy'],
     ],
+  },
+  {
+    title: "lists the DNS account's public hosted zones for the zone picker",
+    action: 'autocomplete hosted-zones',
+    call: async () => {
+      const { results } = await autocomplete({
+        resource: 'hosted-zones',
+        token: '',
+        context: { dnsAccountId: DNS, region: REGION },
+      });
+      expect(results.map(r => r.id)).toContain(ids.hostedZoneId);
+      return results;
+    },
+    needs: [['dns', 'ListHostedZones']],
   },
   {
     title: "makes external-dns's OIDC provider and role in the DNS account",
@@ -262,6 +282,9 @@ const inputOf = (step: Step) => ({
   ...step.extra?.(),
 });
 
+const runStep = (step: Step) =>
+  step.call ? step.call() : run(step.action, inputOf(step));
+
 /** eksctl's part (step 3 of the recipe), as the workload account's administrator. */
 async function createCluster() {
   const eks = new EKSClient({
@@ -321,7 +344,7 @@ describe('the shipped policies, statement by statement, under the sandbox IAM ga
           workload: `role ${SANDBOX_WORKLOAD_ROLE_NAME} in workload account ${WORKLOAD}`,
           dns: `role ${SANDBOX_DNS_ROLE_NAME} in DNS account ${DNS}`,
         }[key as 'network' | 'workload' | 'dns'];
-        const failure = await run(step.action, inputOf(step)).then(
+        const failure = await runStep(step).then(
           () => undefined,
           (e: Error) => e,
         );
@@ -335,7 +358,7 @@ describe('the shipped policies, statement by statement, under the sandbox IAM ga
       }
       await setPolicies();
       const deniedBefore = moto.iam!.denials().length;
-      const out = await run(step.action, inputOf(step));
+      const out = (await runStep(step)) as Record<string, any>;
       // With the whole policy the step makes no call IAM refuses.
       expect(moto.iam!.denials().slice(deniedBefore)).toEqual([]);
       if (step.action === 'aws:ram:share-subnets') {

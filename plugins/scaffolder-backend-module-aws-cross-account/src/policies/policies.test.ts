@@ -45,6 +45,8 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
     'actions/deleteCertificate.ts': { acm: 'network', route53: 'dns' },
     // The template forms' VPC and subnet lists, read with the network role.
     'autocomplete/networkAutocomplete.ts': 'network',
+    // The forms' hosted-zone list, read with the DNS role.
+    'autocomplete/hostedZoneAutocomplete.ts': 'dns',
     // The Organization check of describe-shared-network, made as each account.
     'lib/organization.ts': 'both',
   };

@@ -7,6 +7,8 @@ import {
 } from '@backstage/test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
+import { AwsHostedZoneName, AwsHostedZonePicker } from './AwsHostedZonePicker';
 import { AwsSubnetPicker } from './AwsSubnetPicker';
 import { AwsVpcPicker } from './AwsVpcPicker';
 
@@ -243,5 +245,140 @@ describe('AwsSubnetPicker', () => {
         `${VPC} has no public subnet (none routed to an internet gateway).`,
       ),
     ).toBeInTheDocument();
+  });
+});
+
+describe('AwsHostedZonePicker and AwsHostedZoneName', () => {
+  const DNS = '555555555555';
+  const ZONES = [
+    {
+      id: 'Z0AAAAAAAAAAAAAAAAAA1',
+      title: 'example.test · Z0AAAAAAAAAAAAAAAAAA1 · 2 records',
+    },
+    {
+      id: 'Z0BBBBBBBBBBBBBBBBBB2',
+      title: 'shop.example.test · Z0BBBBBBBBBBBBBBBBBB2 · 5 records',
+    },
+  ];
+
+  /**
+   * The two fields in one form, as the scaffolder's Stepper gives them: each its own value and
+   * the whole form's data in formContext.
+   */
+  function Form(p: { initial: Record<string, string>; seen: any[] }) {
+    const [data, setData] = useState<Record<string, string | undefined>>(
+      p.initial,
+    );
+    p.seen.push(data);
+    const field = (name: string) =>
+      props({
+        schema: {
+          title:
+            name === 'hostedZoneId' ? 'Hosted zone ID' : 'Hosted zone name',
+        },
+        idSchema: { $id: `root_${name}` },
+        formData: data[name],
+        formContext: { formData: data },
+        onChange: (value: string | undefined) =>
+          setData(d => ({ ...d, [name]: value })),
+      });
+    return (
+      <>
+        <AwsHostedZonePicker {...field('hostedZoneId')} />
+        <AwsHostedZoneName {...field('hostedZoneName')} />
+      </>
+    );
+  }
+
+  it('lists the zones of the account chosen earlier; picking one sets its ID and its name, from one read', async () => {
+    const scaffolderApi = api(async () => ({ results: ZONES }));
+    const seen: any[] = [];
+    await render(
+      <Form initial={{ dnsAccountId: DNS }} seen={seen} />,
+      scaffolderApi,
+    );
+    await screen.findByText(`2 public hosted zones in ${DNS}.`);
+    await userEvent.click(screen.getByLabelText(/Hosted zone ID/));
+    await userEvent.click(await screen.findByText(ZONES[1].title));
+    await waitFor(() =>
+      expect(seen[seen.length - 1]).toEqual({
+        dnsAccountId: DNS,
+        hostedZoneId: ZONES[1].id,
+        hostedZoneName: 'shop.example.test',
+      }),
+    );
+    // The name came from the list: shown, not editable.
+    const name = screen.getByLabelText(/Hosted zone name/) as HTMLInputElement;
+    expect(name.value).toBe('shop.example.test');
+    expect(name.readOnly).toBe(true);
+    expect(
+      screen.getByText(`The name of hosted zone ${ZONES[1].id}.`),
+    ).toBeInTheDocument();
+    // Both fields showed the one list, read once.
+    expect(scaffolderApi.autocomplete).toHaveBeenCalledTimes(1);
+    expect(scaffolderApi.autocomplete).toHaveBeenCalledWith({
+      token: 'user-token',
+      provider: 'aws-cross-account',
+      resource: 'hosted-zones',
+      context: { dnsAccountId: DNS },
+    });
+  });
+
+  it('sends the region of the form, and follows ui:options naming the account field', async () => {
+    const scaffolderApi = api(async () => ({ results: ZONES }));
+    const p = props({
+      uiSchema: { 'ui:options': { dnsAccountIdField: 'zoneAccount' } },
+      formContext: {
+        formData: { zoneAccount: DNS, region: 'cn-north-1' },
+      },
+    });
+    await render(<AwsHostedZonePicker {...p} />, scaffolderApi);
+    await waitFor(() =>
+      expect(scaffolderApi.autocomplete).toHaveBeenCalledWith(
+        expect.objectContaining({
+          context: { dnsAccountId: DNS, region: 'cn-north-1' },
+        }),
+      ),
+    );
+  });
+
+  it('takes a typed zone ID and a typed name when the list cannot be read', async () => {
+    const scaffolderApi = api(async () => {
+      throw new Error(
+        'dnsAccountId: account 555555555555 is not configured: add it to aws.accounts',
+      );
+    });
+    const seen: any[] = [];
+    await render(
+      <Form initial={{ dnsAccountId: DNS }} seen={seen} />,
+      scaffolderApi,
+    );
+    await screen.findByText(
+      /Could not list the hosted zones \(dnsAccountId: account 555555555555 is not configured: add it to aws.accounts\); type the zone ID./,
+    );
+    await screen.findByText(
+      'The hosted zones could not be listed: type the name.',
+    );
+    await userEvent.type(screen.getByLabelText(/Hosted zone ID/), ZONES[0].id);
+    const name = screen.getByLabelText(/Hosted zone name/) as HTMLInputElement;
+    expect(name.readOnly).toBe(false);
+    await userEvent.type(name, 'example.test');
+    await waitFor(() =>
+      expect(seen[seen.length - 1]).toEqual({
+        dnsAccountId: DNS,
+        hostedZoneId: ZONES[0].id,
+        hostedZoneName: 'example.test',
+      }),
+    );
+  });
+
+  it('reads nothing before the account is chosen', async () => {
+    const scaffolderApi = api(async () => ({ results: ZONES }));
+    await render(<Form initial={{}} seen={[]} />, scaffolderApi);
+    expect(
+      screen.getByText('Choose the account of the hosted zone first.'),
+    ).toBeInTheDocument();
+    await new Promise(r => setTimeout(r, 400));
+    expect(scaffolderApi.autocomplete).not.toHaveBeenCalled();
   });
 });

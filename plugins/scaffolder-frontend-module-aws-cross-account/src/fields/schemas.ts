@@ -43,3 +43,58 @@ export const AwsSubnetPickerFieldSchema = makeFieldSchema({
 export type AwsSubnetPickerUiOptions = NonNullable<
   (typeof AwsSubnetPickerFieldSchema)['uiOptionsType']
 >;
+
+/** Where the zone fields read the DNS account (and the region, for the partition) from. */
+const zoneFieldNames = (z: any) => ({
+  dnsAccountIdField: z
+    .string()
+    .optional()
+    .describe(
+      'The form field holding the account of the hosted zone (default dnsAccountId)',
+    ),
+  regionField: z
+    .string()
+    .optional()
+    .describe(
+      'The form field holding the region, if the form has one (default region): Route 53 is global, the region only names the partition',
+    ),
+});
+
+/**
+ * The hosted-zone picker's value (a zone ID) and options.
+ *
+ * @public
+ */
+export const AwsHostedZonePickerFieldSchema = makeFieldSchema({
+  output: z => z.string(),
+  uiOptions: z => z.object(zoneFieldNames(z)),
+});
+
+/** @public */
+export type AwsHostedZonePickerUiOptions = NonNullable<
+  (typeof AwsHostedZonePickerFieldSchema)['uiOptionsType']
+>;
+
+/**
+ * The zone-name field's value (the picked zone's name) and options.
+ *
+ * @public
+ */
+export const AwsHostedZoneNameFieldSchema = makeFieldSchema({
+  output: z => z.string(),
+  uiOptions: z =>
+    z.object({
+      ...zoneFieldNames(z),
+      hostedZoneIdField: z
+        .string()
+        .optional()
+        .describe(
+          'The form field holding the zone picked with AwsHostedZonePicker (default hostedZoneId)',
+        ),
+    }),
+});
+
+/** @public */
+export type AwsHostedZoneNameUiOptions = NonNullable<
+  (typeof AwsHostedZoneNameFieldSchema)['uiOptionsType']
+>;

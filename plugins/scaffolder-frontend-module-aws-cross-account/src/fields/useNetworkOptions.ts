@@ -5,6 +5,49 @@ import { useEffect, useState } from 'react';
 /** The provider the scaffolder backend module registers. */
 export const NETWORK_AUTOCOMPLETE_PROVIDER = 'aws-cross-account';
 
+/** What the provider lists. */
+export type NetworkResource =
+  | 'vpcs'
+  | 'public-subnets'
+  | 'private-subnets'
+  | 'hosted-zones';
+
+type Results = { results: { id: string; title?: string }[] };
+
+/** How long a list read for one context is shared by the fields that ask for it. */
+const SHARED_FOR_MS = 30_000;
+
+/**
+ * Reads in flight or just answered, per scaffolder API (so per app), by resource and context:
+ * two fields that show one list (the zone picker and the zone's name) make one request.
+ * A failed read is not kept, so the next field or context change asks again.
+ */
+const sharedReads = new WeakMap<
+  object,
+  Map<string, { at: number; read: Promise<Results> }>
+>();
+
+function sharedRead(
+  api: object,
+  key: string,
+  read: () => Promise<Results>,
+): Promise<Results> {
+  let reads = sharedReads.get(api);
+  if (!reads) {
+    reads = new Map();
+    sharedReads.set(api, reads);
+  }
+  const now = Date.now();
+  const kept = reads.get(key);
+  if (kept && now - kept.at < SHARED_FOR_MS) return kept.read;
+  const entry = { at: now, read: read() };
+  reads.set(key, entry);
+  entry.read.catch(() => {
+    if (reads!.get(key) === entry) reads!.delete(key);
+  });
+  return entry.read;
+}
+
 export interface NetworkOption {
   id: string;
   title: string;
@@ -23,7 +66,7 @@ export interface NetworkOptions {
  * Nothing is read while `context` is undefined (a field it depends on is still empty).
  */
 export function useNetworkOptions(
-  resource: 'vpcs' | 'public-subnets' | 'private-subnets',
+  resource: NetworkResource,
   context: Record<string, string> | undefined,
 ): NetworkOptions {
   const scaffolderApi = useApi(scaffolderApiRef);
@@ -53,16 +96,16 @@ export function useNetworkOptions(
       // The scaffolder's route passes providers only this token (it was made for SCM
       // tokens); the provider reads AWS with the portal's own role, so it verifies the
       // user's Backstage token and checks the user may run the template using the field.
-      identityApi
-        .getCredentials()
-        .then(({ token }) =>
+      sharedRead(scaffolderApi, `${resource} ${key}`, () =>
+        identityApi.getCredentials().then(({ token }) =>
           scaffolderApi.autocomplete!({
             token: token ?? '',
             provider: NETWORK_AUTOCOMPLETE_PROVIDER,
             resource,
             context: JSON.parse(key),
           }),
-        )
+        ),
+      )
         .then(({ results }) => {
           if (current) {
             setState({
