@@ -119,6 +119,9 @@ async function main() {
         '[{"HTTP": 80}, {"HTTPS": 443}]',
       'alb.ingress.kubernetes.io/certificate-arn': demoCertificateArn,
       'alb.ingress.kubernetes.io/ssl-redirect': '443',
+      // What template 3 writes: the controller's recommended TLS 1.3 policy.
+      'alb.ingress.kubernetes.io/ssl-policy':
+        'ELBSecurityPolicy-TLS13-1-2-2021-06',
     },
   });
   // demo-cart and demo-shop share one ALB through Ingress group demo-store: each tab shows

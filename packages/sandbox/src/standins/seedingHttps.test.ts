@@ -78,6 +78,9 @@ describe('the HTTPS demo seeding', () => {
           '[{"HTTP": 80}, {"HTTPS": 443}]',
         'alb.ingress.kubernetes.io/certificate-arn': certificateArn,
         'alb.ingress.kubernetes.io/ssl-redirect': '443',
+        // What template 3 writes: the controller's recommended TLS 1.3 policy.
+        'alb.ingress.kubernetes.io/ssl-policy':
+          'ELBSecurityPolicy-TLS13-1-2-2021-06',
       },
     });
     const elbv2 = await admin.client(ElasticLoadBalancingV2Client, {
@@ -92,7 +95,7 @@ describe('the HTTPS demo seeding', () => {
     expect(byPort.get(443)).toMatchObject({
       Protocol: 'HTTPS',
       Certificates: [{ CertificateArn: certificateArn }],
-      SslPolicy: 'ELBSecurityPolicy-2016-08',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
     });
     expect(byPort.get(80)).toMatchObject({
       Protocol: 'HTTP',
