@@ -138,6 +138,33 @@ describe('AlbContent (legacy frontend system)', () => {
     ).toBeInTheDocument();
   });
 
+  it("shows the AZ column only when ELB names the targets' zones", async () => {
+    const api = mockAwsAlbApi();
+    api.getEntityLoadBalancers.mockResolvedValue(
+      makeResponse([makeLoadBalancer(healthyTargets)]),
+    );
+    const { unmount } = await render(annotatedEntity, api);
+    expect(
+      await screen.findByRole('columnheader', { name: 'AZ' }),
+    ).toBeInTheDocument();
+    expect(screen.getAllByText('us-east-1a').length).toBeGreaterThan(0);
+    unmount();
+
+    // Pod IPs as the controller registers them: no zone, so no empty column.
+    api.getEntityLoadBalancers.mockResolvedValue(
+      makeResponse([
+        makeLoadBalancer(
+          healthyTargets.map(({ availabilityZone: _, ...t }) => t),
+        ),
+      ]),
+    );
+    await render(annotatedEntity, api);
+    expect(
+      await screen.findByRole('columnheader', { name: 'Target (ID / IP)' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('columnheader', { name: 'AZ' })).toBeNull();
+  });
+
   it('says when the load balancer is shared by an Ingress group, naming the other Ingresses', async () => {
     const api = mockAwsAlbApi();
     const lb = makeLoadBalancer(healthyTargets);

@@ -352,7 +352,17 @@ export function TargetGroupCard(props: { tg: AlbTargetGroup }) {
     { title: 'Target (ID / IP)', field: 'id', width: '18%' },
     ...podColumns,
     { title: 'Port', field: 'port', width: '8%' },
-    { title: 'AZ', field: 'availabilityZone', width: '12%' },
+    // ELB names a target's zone only when it was registered with one (instance targets, IPs
+    // outside the VPC); the controller registers pod IPs without: no empty column for them.
+    ...(tg.targets.some(t => t.availabilityZone)
+      ? [
+          {
+            title: 'AZ',
+            field: 'availabilityZone',
+            width: '12%',
+          } as TableColumn<TargetRow>,
+        ]
+      : []),
     {
       title: 'State',
       field: 'state',
