@@ -3,7 +3,7 @@
  * look-alikes, injection strings, wrong types, and the semantic traps (same account on both
  * sides, subnets in one AZ, a private ALB subnet, a VPC or security group from elsewhere, an
  * issuer that is not EKS or points at loopback, a host name outside its zone, a zone that is not
- * the one named). Each must be refused with a message naming
+ * the one named, a web ACL of another account or region, or one that does not exist). Each must be refused with a message naming
  * the field, before any mutating AWS call (counted at the fault proxy in front of moto).
  */
 import { CreateSubnetCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -13,6 +13,7 @@ import {
   SANDBOX_DNS_ZONE_NAME as ZONE_NAME,
   SandboxNetwork,
   seedSandboxDnsZone,
+  seedSandboxWebAcl,
 } from 'sandbox';
 import {
   FlakySandbox,
@@ -174,6 +175,7 @@ const extra: {
   albGroupId?: string;
   nodeGroupId?: string;
   hostedZoneId?: string;
+  webAclArn?: string;
 } = {};
 
 /** Valid inputs of every action, for the seeded sandbox. */
@@ -251,6 +253,11 @@ function baseInputs(): Record<string, JsonObject> {
       hostedZoneId: extra.hostedZoneId!,
       hostedZoneName: ZONE_NAME,
       waitTimeoutSeconds: 30,
+    },
+    'aws:wafv2:check-web-acl': {
+      networkAccountId: NETWORK,
+      region: REGION,
+      wafAclArn: extra.webAclArn!,
     },
     'aws:iam:ensure-external-dns-role': {
       dnsAccountId: DNS,
@@ -450,6 +457,26 @@ function semanticCases(): Case[] {
       'account Backstage has no role in',
       { dnsAccountId: '444444444444' },
     ),
+    c('aws:wafv2:check-web-acl', 'wafAclArn', 'web ACL of another account', {
+      wafAclArn: base['aws:wafv2:check-web-acl']
+        .wafAclArn!.toString()
+        .replace(`:${NETWORK}:`, `:${WORKLOAD}:`),
+    }),
+    c('aws:wafv2:check-web-acl', 'wafAclArn', 'web ACL of another region', {
+      wafAclArn: base['aws:wafv2:check-web-acl']
+        .wafAclArn!.toString()
+        .replace(`:${REGION}:`, ':eu-west-1:'),
+    }),
+    c('aws:wafv2:check-web-acl', 'wafAclArn', 'CloudFront (global) web ACL', {
+      wafAclArn: base['aws:wafv2:check-web-acl']
+        .wafAclArn!.toString()
+        .replace(':regional/', ':global/'),
+    }),
+    c('aws:wafv2:check-web-acl', 'wafAclArn', 'web ACL that does not exist', {
+      wafAclArn: base['aws:wafv2:check-web-acl']
+        .wafAclArn!.toString()
+        .replace(/[0-9a-f-]{36}$/, '00000000-0000-4000-8000-000000000000'),
+    }),
     c(
       'aws:iam:ensure-external-dns-role',
       'hostedZoneId',
@@ -529,6 +556,7 @@ beforeAll(async () => {
   extra.nodeGroupId =
     run.outputs['aws:eks:describe-cluster'].clusterSecurityGroupId;
   extra.hostedZoneId = (await seedSandboxDnsZone()).hostedZoneId;
+  extra.webAclArn = (await seedSandboxWebAcl()).arn;
 });
 afterAll(() => sandbox?.stop());
 
@@ -542,6 +570,7 @@ const ACTION_IDS = [
   'aws:ec2:ensure-alb-security-group',
   'aws:ec2:allow-alb-to-nodes',
   'aws:acm:ensure-certificate',
+  'aws:wafv2:check-web-acl',
   'aws:iam:ensure-external-dns-role',
   'aws:acm:delete-certificate',
   'aws:elbv2:check-no-load-balancers',

@@ -88,6 +88,16 @@ behaviour through the SDK):
    listeners use the certificate (as default or extra certificate), and ACM renews only
    certificates in use. The patch recomputes InUseBy of the account's certificates in the
    region after every listener or load balancer change.
+15. WAFv2 associations: moto's AssociateWebACL appends the resource to the web ACL's list
+   without looking at the resource or at the web ACL it had, so a second association left the
+   ALB in two lists (GetWebACLForResource answered whichever came first) and any ARN, also of
+   an ALB that does not exist or was deleted, could be associated. On AWS a resource has at
+   most one web ACL and associating another replaces it (what the Load Balancer Controller
+   relies on: it calls AssociateWebACL to change an ALB's web ACL,
+   pkg/deploy/wafv2/web_acl_association_synthesizer.go), an ALB must exist in the web ACL's
+   account and region (WAFNonexistentItemException otherwise, for the association calls and
+   GetWebACLForResource alike), and deleting an ALB ends its association. The patch does so
+   for ALB ARNs.
 """
 
 from __future__ import annotations
@@ -1107,6 +1117,75 @@ for _name in ("create_listener", "modify_listener", "delete_listener",
               "add_listener_certificates", "remove_listener_certificates",
               "delete_load_balancer"):
     _certificates_syncing(_name)
+
+
+# --- Gap 15: WAFv2: one web ACL per ALB, an existing ALB, gone with the ALB ---------------
+
+from moto.wafv2.exceptions import WAFNonexistentItemException  # noqa: E402
+from moto.wafv2.models import WAFV2Backend, wafv2_backends  # noqa: E402
+
+_require(WAFV2Backend, "associate_web_acl", "disassociate_web_acl", "get_web_acl_for_resource")
+_orig_associate_web_acl = WAFV2Backend.associate_web_acl
+_orig_disassociate_web_acl = WAFV2Backend.disassociate_web_acl
+_orig_get_web_acl_for_resource = WAFV2Backend.get_web_acl_for_resource
+_ALB_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:([^:]+):(\d{12}):loadbalancer/app/")
+
+
+def _require_alb(backend: Any, resource_arn: str) -> None:
+    match = _ALB_ARN.match(resource_arn)
+    if not match:
+        return  # other resource types: moto's own behaviour
+    if match.group(1) != backend.region_name or match.group(2) != backend.account_id:
+        raise WAFNonexistentItemException()
+    try:
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+    except KeyError:
+        raise WAFNonexistentItemException()
+    if resource_arn not in elbv2.load_balancers:
+        raise WAFNonexistentItemException()
+
+
+def _drop_web_acl_association(backend: Any, resource_arn: str) -> None:
+    for web_acl in list(backend.wacls.values()):
+        while resource_arn in web_acl.associated_resources:
+            web_acl.associated_resources.remove(resource_arn)
+
+
+def _associate_web_acl(self: Any, web_acl_arn: str, resource_arn: str) -> None:
+    if web_acl_arn not in self.wacls:
+        raise WAFNonexistentItemException()
+    _require_alb(self, resource_arn)
+    _drop_web_acl_association(self, resource_arn)
+    _orig_associate_web_acl(self, web_acl_arn, resource_arn)
+
+
+def _disassociate_web_acl(self: Any, resource_arn: str) -> None:
+    _require_alb(self, resource_arn)
+    _orig_disassociate_web_acl(self, resource_arn)
+
+
+def _get_web_acl_for_resource(self: Any, resource_arn: str) -> Any:
+    _require_alb(self, resource_arn)
+    return _orig_get_web_acl_for_resource(self, resource_arn)
+
+
+WAFV2Backend.associate_web_acl = _associate_web_acl  # type: ignore[method-assign]
+WAFV2Backend.disassociate_web_acl = _disassociate_web_acl  # type: ignore[method-assign]
+WAFV2Backend.get_web_acl_for_resource = _get_web_acl_for_resource  # type: ignore[method-assign]
+
+_delete_load_balancer_before_waf = ELBv2Backend.delete_load_balancer
+
+
+def _delete_load_balancer_and_association(self: Any, arn: str) -> Any:
+    result = _delete_load_balancer_before_waf(self, arn)
+    try:
+        _drop_web_acl_association(wafv2_backends[self.account_id][self.region_name], arn)
+    except KeyError:
+        pass
+    return result
+
+
+ELBv2Backend.delete_load_balancer = _delete_load_balancer_and_association  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -57,6 +57,12 @@ import {
   CreateHostedZoneCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
+import {
+  AssociateWebACLCommand,
+  DisassociateWebACLCommand,
+  GetWebACLForResourceCommand,
+  WAFV2Client,
+} from '@aws-sdk/client-wafv2';
 import { MotoServer, startMoto } from './moto';
 import {
   SANDBOX_DNS_ACCOUNT_ID,
@@ -70,6 +76,7 @@ import {
   SandboxNetwork,
   seedSandboxDnsZone,
   seedSandboxNetwork,
+  seedSandboxWebAcl,
   shareSandboxSubnets,
 } from './seed';
 
@@ -518,6 +525,71 @@ describe('sandbox moto patches', () => {
       'InvalidConfigurationRequestException: A load balancer cannot be attached to multiple subnets in the same Availability Zone',
     );
     await ec2A.send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId! }));
+  });
+
+  it('gives an ALB one web ACL at most, of an ALB that exists, and ends it with the ALB', async () => {
+    const credentials = (
+      await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID)
+    ).sdkCredentialProvider;
+    const elb = new ElasticLoadBalancingV2Client({
+      region: SANDBOX_REGION,
+      credentials,
+    });
+    const waf = new WAFV2Client({ region: SANDBOX_REGION, credentials });
+    const [first, second] = network.publicSubnets;
+    const lb = (
+      await elb.send(
+        new CreateLoadBalancerCommand({
+          Name: 'waf-patch',
+          Subnets: [first.subnetId, second.subnetId],
+        }),
+      )
+    ).LoadBalancers![0].LoadBalancerArn!;
+    const one = await seedSandboxWebAcl('patch-one');
+    const two = await seedSandboxWebAcl('patch-two');
+    const aclOf = async () =>
+      (await waf.send(new GetWebACLForResourceCommand({ ResourceArn: lb })))
+        .WebACL?.ARN;
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: Error) => e.name,
+      );
+
+    await waf.send(
+      new AssociateWebACLCommand({ WebACLArn: one.arn, ResourceArn: lb }),
+    );
+    await waf.send(
+      new AssociateWebACLCommand({ WebACLArn: two.arn, ResourceArn: lb }),
+    );
+    // The second association replaced the first (plain moto kept both, answering the first).
+    expect(await aclOf()).toBe(two.arn);
+    await waf.send(new DisassociateWebACLCommand({ ResourceArn: lb }));
+    expect(await aclOf()).toBeUndefined();
+
+    // An ALB that does not exist cannot be associated or asked about.
+    const missing = lb.replace(/\/[0-9a-f]+$/, '/0000000000000000');
+    expect(
+      await failure(
+        waf.send(
+          new AssociateWebACLCommand({
+            WebACLArn: one.arn,
+            ResourceArn: missing,
+          }),
+        ),
+      ),
+    ).toBe('WAFNonexistentItemException');
+
+    // Deleting the ALB ends its association.
+    await waf.send(
+      new AssociateWebACLCommand({ WebACLArn: one.arn, ResourceArn: lb }),
+    );
+    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb }));
+    expect(
+      await failure(
+        waf.send(new GetWebACLForResourceCommand({ ResourceArn: lb })),
+      ),
+    ).toBe('WAFNonexistentItemException');
   });
 
   it("refuses to delete a security group a load balancer uses or another account's rule names", async () => {

@@ -41,6 +41,11 @@ import {
   RequestCertificateCommand,
 } from '@aws-sdk/client-acm';
 import {
+  CreateWebACLCommand,
+  ListWebACLsCommand,
+  WAFV2Client,
+} from '@aws-sdk/client-wafv2';
+import {
   SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_MEMBER_ACCOUNT_IDS,
   SANDBOX_NETWORK_ACCOUNT_ID,
@@ -485,4 +490,47 @@ export async function seedSandboxCertificate(
     );
   }
   return CertificateArn!;
+}
+
+/** A regional AWS WAF web ACL the sandbox made in the network account. */
+export interface SandboxWebAcl {
+  arn: string;
+  name: string;
+  id: string;
+}
+
+/**
+ * Makes (or finds) a regional AWS WAF web ACL in the network account, as its administrator
+ * would in the console: what an application's `wafAclArn` names. Allows by default, no rules;
+ * idempotent by name.
+ */
+export async function seedSandboxWebAcl(
+  name = 'sandbox-web-acl',
+  accountId = SANDBOX_NETWORK_ACCOUNT_ID,
+  region = SANDBOX_REGION,
+): Promise<SandboxWebAcl> {
+  const wafv2 = await sandboxAdminClients().client(WAFV2Client, {
+    accountId,
+    region,
+  });
+  const { WebACLs = [] } = await wafv2.send(
+    new ListWebACLsCommand({ Scope: 'REGIONAL' }),
+  );
+  let acl = WebACLs.find(a => a.Name === name);
+  if (!acl) {
+    ({ Summary: acl } = await wafv2.send(
+      new CreateWebACLCommand({
+        Name: name,
+        Scope: 'REGIONAL',
+        DefaultAction: { Allow: {} },
+        Rules: [],
+        VisibilityConfig: {
+          SampledRequestsEnabled: false,
+          CloudWatchMetricsEnabled: false,
+          MetricName: name,
+        },
+      }),
+    ));
+  }
+  return { arn: acl!.ARN!, name: acl!.Name!, id: acl!.Id! };
 }

@@ -18,3 +18,11 @@ export const EKS_OIDC_ISSUER_PATTERN =
 /** An ELBv2 load balancer ARN; captures partition, region, account, type, name and id. */
 export const LOAD_BALANCER_ARN_PATTERN =
   '^arn:(aws|aws-cn|aws-us-gov):elasticloadbalancing:([a-z0-9-]+):([0-9]{12}):loadbalancer/(app|net|gwy)/([A-Za-z0-9-]{1,32})/([0-9a-f]{16})$';
+/**
+ * A regional AWS WAF (v2) web ACL ARN, the kind an ALB takes:
+ * `arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>`. Name and ID as the
+ * WAFV2 API defines them (EntityName: 1-128 of letters, digits, `_` and `-`; EntityId: a
+ * lower-case UUID); captures partition, region, account, name and id.
+ */
+export const WAFV2_REGIONAL_WEB_ACL_ARN_PATTERN =
+  '^arn:(aws|aws-cn|aws-us-gov):wafv2:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]):([0-9]{12}):regional/webacl/([A-Za-z0-9_-]{1,128})/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$';

@@ -75,6 +75,8 @@ export const APPLICATION_ACTIONS: Record<
   // An application's host name: the certificate in the cluster's network account. Naming
   // the cluster makes the action check that the cluster's external-dns (set up by the
   // platform with template 2) serves the zone, so a developer's name stays in that zone.
+  // An application's web ACL: read (only) in the cluster's network account.
+  'aws:wafv2:check-web-acl': c => ({ networkAccountId: c.networkAccountId }),
   'aws:acm:ensure-certificate': c => ({
     networkAccountId: c.networkAccountId,
     clusterName: c.clusterName,

@@ -48,6 +48,7 @@ describe('scaffolderModuleAwsCrossAccount', () => {
       'aws:ec2:ensure-alb-security-group',
       'aws:ec2:allow-alb-to-nodes',
       'aws:acm:ensure-certificate',
+      'aws:wafv2:check-web-acl',
       'aws:elbv2:check-no-load-balancers',
       'aws:acm:delete-certificate',
       'aws:ec2:revoke-alb-to-nodes',

@@ -39,6 +39,7 @@ import {
   SandboxNetwork,
   seedSandboxDnsZone,
   seedSandboxNetwork,
+  seedSandboxWebAcl,
   startMoto,
   useSandboxEndpoint,
 } from 'sandbox';
@@ -391,7 +392,7 @@ describe('permissions: who may run which template', () => {
     await waitForEntity('component:default/game-2048');
   });
 
-  it('lets the developer give an application a host name in the zone the platform set up for the cluster', async () => {
+  it('lets the developer give an application a host name in the zone the platform set up for the cluster, and a web ACL', async () => {
     // The platform engineer gives the cluster external-dns for the zone (template 2).
     const zone = await seedSandboxDnsZone();
     const dns = {
@@ -409,12 +410,16 @@ describe('permissions: who may run which template', () => {
       ...application('storefront', 'group:default/app-team'),
       hostName: `storefront.${zone.zoneName}`,
       ...dns,
+      wafAclArn: (await seedSandboxWebAcl()).arn,
     });
     expect(run.log).not.toContain('Unauthorized');
     expect(run.status).toBe('completed');
-    expect(run.steps).toContain('certificate:completed');
+    expect(run.steps).toEqual(
+      expect.arrayContaining(['waf:completed', 'certificate:completed']),
+    );
     expect(run.awsCalls).toEqual(
       expect.arrayContaining([
+        'wafv2:GetWebACL',
         'acm:RequestCertificate',
         'route53:ChangeResourceRecordSets',
       ]),

@@ -20,6 +20,10 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  GetWebACLForResourceCommand,
+  WAFV2Client,
+} from '@aws-sdk/client-wafv2';
+import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -47,6 +51,7 @@ import {
   SANDBOX_DNS_ACCOUNT_ID,
   seedSandboxDnsZone,
   seedSandboxNetwork,
+  seedSandboxWebAcl,
   startMoto,
   useSandboxEndpoint,
 } from 'sandbox';
@@ -508,5 +513,78 @@ describe('templates as real tasks in the sandbox', () => {
         c => c.DomainName === 'shop.example.test',
       ),
     ).toEqual([]);
+  });
+
+  it('associates the web ACL an application names with its ALB, a re-run changes nothing, and refuses one of another account before any change', async () => {
+    // Runs after the golden path: the cluster and its controller exist.
+    const acl = await seedSandboxWebAcl('guarded-acl');
+    const guarded = {
+      ...applicationValues({ name: 'guarded', clusterName: CLUSTER }),
+      wafAclArn: acl.arn,
+    };
+    await runTask('eks-cross-account-alb-application', guarded);
+    const manifest = fs.readFileSync(
+      path.join(publishDir, 'guarded', 'kubernetes', 'app.yaml'),
+      'utf8',
+    );
+    expect(manifest).toContain(
+      `alb.ingress.kubernetes.io/wafv2-acl-arn: "${acl.arn}"`,
+    );
+    const { sdkCredentialProvider: credentials } =
+      await sandboxAdminCredentials(SANDBOX_NETWORK_ACCOUNT_ID);
+    const waf = new WAFV2Client({ region: SANDBOX_REGION, credentials });
+    const a = await clients(SANDBOX_NETWORK_ACCOUNT_ID);
+    const guardedAlb = async () => {
+      const { LoadBalancers = [] } = await a.elb.send(
+        new DescribeLoadBalancersCommand({}),
+      );
+      const { TagDescriptions = [] } = await a.elb.send(
+        new DescribeTagsCommand({
+          ResourceArns: LoadBalancers.map(lb => lb.LoadBalancerArn!),
+        }),
+      );
+      return TagDescriptions.find(d =>
+        d.Tags?.some(
+          t =>
+            t.Key === 'ingress.k8s.aws/stack' && t.Value === 'guarded/guarded',
+        ),
+      )!.ResourceArn!;
+    };
+    const lb = await guardedAlb();
+    const webAclOf = async (ResourceArn: string) =>
+      (await waf.send(new GetWebACLForResourceCommand({ ResourceArn }))).WebACL
+        ?.ARN;
+    expect(await webAclOf(lb)).toBe(acl.arn);
+
+    await runTask('eks-cross-account-alb-application', guarded);
+    expect(await guardedAlb()).toBe(lb);
+    expect(await webAclOf(lb)).toBe(acl.arn);
+
+    // A web ACL of the workload account: the check step refuses it, naming the field, before
+    // the ALB security group or anything else is made.
+    const before = await inventory();
+    const foreign = await seedSandboxWebAcl(
+      'foreign-acl',
+      SANDBOX_WORKLOAD_ACCOUNT_ID,
+    );
+    await expect(
+      runTask('eks-cross-account-alb-application', {
+        ...applicationValues({ name: 'foreign', clusterName: CLUSTER }),
+        wafAclArn: foreign.arn,
+      }),
+    ).rejects.toThrow(
+      `wafAclArn: expected a web ACL of network account ${SANDBOX_NETWORK_ACCOUNT_ID}, the ALB's account: this one is in account ${SANDBOX_WORKLOAD_ACCOUNT_ID}`,
+    );
+    expect(await inventory()).toEqual(before);
+
+    // kubectl delete of the application: the controller removes the ALB, and its association.
+    await sandboxDeleteIngress({
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      clusterName: CLUSTER,
+      manifest,
+    });
+    await expect(webAclOf(lb)).rejects.toThrow();
   });
 });

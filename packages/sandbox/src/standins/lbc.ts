@@ -41,6 +41,12 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSubnetsCommand, EC2Client, Subnet } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  AssociateWebACLCommand,
+  DisassociateWebACLCommand,
+  GetWebACLForResourceCommand,
+  WAFV2Client,
+} from '@aws-sdk/client-wafv2';
 import { InputError } from '@backstage/errors';
 import yaml from 'yaml';
 import {
@@ -222,6 +228,8 @@ export interface IngressModel {
   defaultBackendKey?: string;
   /** Its listen ports, certificates, TLS policy and SSL redirect (lbcListeners.ts). */
   listeners: IngressListeners;
+  /** `wafv2-acl-arn` when the Ingress sets it (`none` or empty: no web ACL). */
+  wafv2AclArn?: string;
 }
 
 /** Reads the Ingress (and the Services and Deployments it routes to) like the controller. */
@@ -327,6 +335,13 @@ export function modelOfIngress(
     );
   }
   const stack = groupName ?? `${namespace}/${ingressName}`;
+  // model_build_load_balancer_addons.go: `wafv2-acl-name` wins over `wafv2-acl-arn` and is
+  // looked up with wafv2:ListWebACLs; the stand-in does not look names up.
+  if (a('wafv2-acl-name') !== undefined) {
+    throw new InputError(
+      `${ANNOTATION}wafv2-acl-name of Ingress ${namespace}/${ingressName}: the sandbox's controller stand-in does not look web ACLs up by name; name the web ACL by ARN in ${ANNOTATION}wafv2-acl-arn`,
+    );
+  }
   const explicitName = a('load-balancer-name');
   if (
     explicitName !== undefined &&
@@ -469,6 +484,7 @@ export function modelOfIngress(
       `${namespace}/${ingressName}`,
       annotations as Record<string, string>,
     ),
+    wafv2AclArn: a('wafv2-acl-arn') as string | undefined,
   };
 }
 
@@ -601,6 +617,7 @@ export interface ReconcileIngressOptions {
 /** The controller of one cluster, as the stand-in plays it. */
 interface ControllerContext {
   elbv2: ElasticLoadBalancingV2Client;
+  wafv2: WAFV2Client;
   ec2: EC2Client;
   clusterName: string;
   region: string;
@@ -663,6 +680,7 @@ async function controllerContext(options: {
   });
   return {
     elbv2: new ElasticLoadBalancingV2Client(clientOptions),
+    wafv2: new WAFV2Client(clientOptions),
     ec2: new EC2Client(clientOptions),
     clusterName: options.clusterName,
     region: options.region,
@@ -1233,6 +1251,11 @@ async function reconcileStack(
       );
     }
   }
+  // The group's web ACL (lbcGroup.ts), when a member names one.
+  if (group.webAclArn !== undefined) {
+    await reconcileWebAcl(ctx.wafv2, loadBalancerArn, group.webAclArn);
+  }
+
   // What no member needs any more (an Ingress that left the group, a backend removed).
   const desired = new Set(targetGroupArns.values());
   const stale = existing.filter(t => !desired.has(t.arn));
@@ -1259,6 +1282,52 @@ async function reconcileStack(
     created,
     members: group.members.map(m => `${m.namespace}/${m.ingressName}`),
   };
+}
+
+/**
+ * The ALB's web ACL as the controller (v3.5.0) makes it, from the group's `wafv2-acl-arn`:
+ * pkg/deploy/wafv2/web_acl_association_synthesizer.go (synthesizeWebACLAssociationsOnLB) and
+ * web_acl_association_manager.go. It reads the ALB's web ACL (GetWebACLForResource), then
+ * associates the wanted one when it differs (AssociateWebACL replaces another), or, for `none`
+ * (or an empty value), disassociates the current one. Only when a member names the
+ * annotation: without it the controller builds no association and leaves whatever web ACL the
+ * ALB has (model_build_load_balancer_addons.go). The controller caches what it read for ten
+ * minutes; the stand-in reads each time.
+ */
+async function reconcileWebAcl(
+  wafv2: WAFV2Client,
+  loadBalancerArn: string,
+  annotated: string,
+): Promise<void> {
+  const wanted = annotated === 'none' ? '' : annotated;
+  const failed = (what: string) => (e: Error) => {
+    throw new Error(
+      `failed to ${what} WAFv2 webACL association on LoadBalancer: ${e.message}`,
+      { cause: e },
+    );
+  };
+  const { WebACL } = await wafv2
+    .send(new GetWebACLForResourceCommand({ ResourceArn: loadBalancerArn }))
+    .catch(failed('get'));
+  const current = WebACL?.ARN ?? '';
+  if (!wanted) {
+    if (current) {
+      await wafv2
+        .send(new DisassociateWebACLCommand({ ResourceArn: loadBalancerArn }))
+        .catch(failed('delete'));
+    }
+    return;
+  }
+  if (wanted !== current) {
+    await wafv2
+      .send(
+        new AssociateWebACLCommand({
+          WebACLArn: wanted,
+          ResourceArn: loadBalancerArn,
+        }),
+      )
+      .catch(failed(current ? 'update' : 'create'));
+  }
 }
 
 /**

@@ -18,7 +18,10 @@
  * - pkg/ingress/model_build_listener.go: "multiple ingress defined default backend"; without
  *   one the listener answers a fixed 404;
  * - pkg/ingress/model_build_listener_rules.go: one rule per path of each member, priorities
- *   from 1 in member order (per listener: lbcListeners.ts has the listeners' own rules).
+ *   from 1 in member order (per listener: lbcListeners.ts has the listeners' own rules);
+ * - pkg/ingress/model_build_load_balancer_addons.go (buildWAFv2WebACLAssociation): the
+ *   `wafv2-acl-arn` of the members that set it must be one, "conflicting WAFv2 WebACL ARNs:
+ *   <sorted list>"; it then applies to the whole ALB, members without it included.
  */
 import { InputError } from '@backstage/errors';
 import { IngressModel, lbcLoadBalancerName } from './lbc';
@@ -52,6 +55,8 @@ export interface IngressGroupModel {
   defaultResourceId?: string;
   /** The listeners, merged from the members' (lbcListeners.ts). */
   listeners: GroupListeners;
+  /** The members' one `wafv2-acl-arn` (`none` or empty: none); undefined when none sets it. */
+  webAclArn?: string;
 }
 
 /** Go's `%v` of a string slice. */
@@ -189,6 +194,15 @@ export function buildIngressGroupModel(
       'The Ingresses of a group share one ALB and its listeners: agree on the protocol and TLS policy of each port and on one ssl-redirect port, which must be an HTTPS port of the group.',
     );
   }
+  const webAcls = new Set(
+    sorted.flatMap(m => (m.wafv2AclArn === undefined ? [] : [m.wafv2AclArn])),
+  );
+  if (webAcls.size > 1) {
+    refuse(
+      `conflicting WAFv2 WebACL ARNs: ${goSlice([...webAcls].sort())}`,
+      'The Ingresses of a group share one ALB and so one web ACL: every member that names wafv2-acl-arn must name the same one (a member without it is protected by it too).',
+    );
+  }
   const defaultMember = withDefault[0];
   const scheme = ([...schemes][0] ?? first.scheme) as
     | 'internet-facing'
@@ -212,6 +226,7 @@ export function buildIngressGroupModel(
     members: sorted,
     rules,
     listeners,
+    webAclArn: [...webAcls][0],
     defaultResourceId: defaultMember
       ? defaultMember.backends.find(
           b => b.key === defaultMember.defaultBackendKey,

@@ -18,6 +18,8 @@ export interface RecipeIds {
   resourceShareArn?: string;
   /** The DNS account's public zone (seedSandboxDnsZone). */
   hostedZoneId?: string;
+  /** A web ACL of the network account (seedSandboxWebAcl). */
+  webAclArn?: string;
 }
 
 /** The input each recipe and teardown action takes, by action ID. */
@@ -95,6 +97,7 @@ export function recipeInput(
       hostedZoneName: SANDBOX_DNS_ZONE_NAME,
       waitTimeoutSeconds: 60,
     },
+    'aws:wafv2:check-web-acl': { ...inNetwork, wafAclArn: ids.webAclArn },
     'aws:elbv2:check-no-load-balancers': { ...inNetwork, clusterName },
     'aws:ec2:revoke-alb-to-nodes': nodeRule,
     'aws:ec2:delete-alb-security-group': {

@@ -1,6 +1,7 @@
 /* Test helpers shared by the action tests; not exported from the package. */
 import { ACMClient } from '@aws-sdk/client-acm';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -42,6 +43,7 @@ export function mockAws() {
   const organizations = new OrganizationsClient({ region: REGION });
   const acm = new ACMClient({ region: REGION });
   const route53 = new Route53Client({ region: REGION });
+  const wafv2 = new WAFV2Client({ region: REGION });
   const targets: Array<AwsTarget & { service: string }> = [];
   const byClass = new Map<unknown, { service: string; client: unknown }>([
     [EC2Client, { service: 'ec2', client: ec2 }],
@@ -52,6 +54,7 @@ export function mockAws() {
     [OrganizationsClient, { service: 'organizations', client: organizations }],
     [ACMClient, { service: 'acm', client: acm }],
     [Route53Client, { service: 'route53', client: route53 }],
+    [WAFV2Client, { service: 'wafv2', client: wafv2 }],
   ]);
   const clients: AwsClientFactory = {
     client: async <C extends AwsSdkClient>(
@@ -79,6 +82,7 @@ export function mockAws() {
     organizations: mockClient(organizations),
     acm: mockClient(acm),
     route53: mockClient(route53),
+    wafv2: mockClient(wafv2),
   };
   /** Names of the commands sent, e.g. `CreateSecurityGroupCommand`. */
   const commands = () =>

@@ -1,4 +1,5 @@
 import { createAllowAlbToNodesAction } from './allowAlbToNodes';
+import { createCheckWebAclAction } from './checkWebAcl';
 import { createCheckNoLoadBalancersAction } from './checkNoLoadBalancers';
 import { createDeleteAlbSecurityGroupAction } from './deleteAlbSecurityGroup';
 import { createDeleteCertificateAction } from './deleteCertificate';
@@ -37,6 +38,7 @@ export function createAwsCrossAccountActions(
     createEnsureAlbSecurityGroupAction(options),
     createAllowAlbToNodesAction(options),
     createEnsureCertificateAction(options),
+    createCheckWebAclAction(options),
     createCheckNoLoadBalancersAction(options),
     createDeleteCertificateAction(options),
     createRevokeAlbToNodesAction(options),

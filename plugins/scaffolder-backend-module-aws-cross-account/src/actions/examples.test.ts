@@ -40,6 +40,7 @@ import {
   GetHostedZoneCommand,
   ListResourceRecordSetsCommand,
 } from '@aws-sdk/client-route-53';
+import { GetWebACLCommand } from '@aws-sdk/client-wafv2';
 import yaml from 'yaml';
 import {
   actionContext,
@@ -230,6 +231,14 @@ function fakeAws(oidcProviderExists = true) {
     .resolves({ ResourceRecordSets: [] });
   aws.mocks.route53.on(ChangeResourceRecordSetsCommand).resolves({});
   aws.mocks.acm.on(ListTagsForCertificateCommand).resolves({ Tags: [] });
+  // WAF answers the web ACL asked for, in the account and region of the example.
+  aws.mocks.wafv2.on(GetWebACLCommand).callsFake(({ Name, Id }) => ({
+    WebACL: {
+      Name,
+      Id,
+      ARN: `arn:aws:wafv2:us-east-1:111111111111:regional/webacl/${Name}/${Id}`,
+    },
+  }));
   return aws;
 }
 
@@ -241,7 +250,7 @@ const cases = createAwsCrossAccountActions({
 
 describe('examples', () => {
   it('exist for every action', () => {
-    expect(new Set(cases.map(([id]) => id)).size).toBe(18);
+    expect(new Set(cases.map(([id]) => id)).size).toBe(19);
   });
 
   it.each(cases)(

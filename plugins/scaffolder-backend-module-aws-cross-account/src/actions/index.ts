@@ -9,6 +9,7 @@ export * from './ensureLoadBalancerControllerRole';
 export * from './ensureExternalDnsRole';
 export * from './ensureAlbSecurityGroup';
 export * from './ensureCertificate';
+export * from './checkWebAcl';
 // The input schema allowAlbToNodes shares with revokeAlbToNodes stays inside the module: its
 // zod-inferred type is no API, and its listing in the API report would depend on the order
 // the type checker met the files.

@@ -26,6 +26,7 @@ import {
   sandboxAwsConfig,
   seedSandboxDnsZone,
   seedSandboxNetwork,
+  seedSandboxWebAcl,
   shippedPolicy,
   startMoto,
   useSandboxEndpoint,
@@ -225,6 +226,11 @@ const steps: Step[] = [
     ],
   },
   {
+    title: 'reads the web ACL an application names',
+    action: 'aws:wafv2:check-web-acl',
+    needs: [['network', 'ReadWebAcls']],
+  },
+  {
     title: "checks that the controller's load balancers are gone (teardown)",
     action: 'aws:elbv2:check-no-load-balancers',
     needs: [['network', 'FindControllerLoadBalancers']],
@@ -313,6 +319,7 @@ beforeAll(async () => {
   restoreEnv = useSandboxEndpoint(moto.endpoint);
   ids.network = await seedSandboxNetwork();
   ids.hostedZoneId = (await seedSandboxDnsZone()).hostedZoneId;
+  ids.webAclArn = (await seedSandboxWebAcl()).arn;
 });
 
 afterAll(async () => {

@@ -43,6 +43,8 @@ const ACTION_FILES: Record<string, Account | 'both' | Record<string, Account>> =
       iam: 'dns',
     },
     'actions/deleteCertificate.ts': { acm: 'network', route53: 'dns' },
+    // The web ACL an Ingress names, read in the network account (the ALB's).
+    'actions/checkWebAcl.ts': 'network',
     // The template forms' VPC and subnet lists, read with the network role.
     'autocomplete/networkAutocomplete.ts': 'network',
     // The forms' hosted-zone list, read with the DNS role.
@@ -62,7 +64,7 @@ function actionsNamedIn(file: string): string[] {
   const source = fs.readFileSync(path.join(SRC, file), 'utf8');
   const named = [
     ...source.matchAll(
-      /'((?:ec2|ram|iam|eks|tag|organizations|acm|route53):[A-Za-z]+)'/g,
+      /'((?:ec2|ram|iam|eks|tag|organizations|acm|route53|wafv2):[A-Za-z]+)'/g,
     ),
   ].map(m => m[1]);
   // The shared look-ups a file imports make calls on its behalf.
