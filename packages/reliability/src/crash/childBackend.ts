@@ -18,7 +18,7 @@ import {
   REPO_ROOT,
   stopProcess,
   waitUntilReady,
-} from '../__testUtils__/backendProcess';
+} from '../backendProcess';
 
 export { REPO_ROOT };
 const BACKEND_DIR = path.join(REPO_ROOT, 'packages/backend');

@@ -35,7 +35,7 @@ import {
   REPO_ROOT,
   stopProcess,
   waitUntilReady,
-} from '../__testUtils__/backendProcess';
+} from '../backendProcess';
 
 export { REPO_ROOT };
 const BUNDLE = path.join(REPO_ROOT, 'packages/backend/dist/bundle.tar.gz');
