@@ -20,6 +20,11 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import {
   GetWebACLForResourceCommand,
   WAFV2Client,
 } from '@aws-sdk/client-wafv2';
@@ -586,5 +591,84 @@ describe('templates as real tasks in the sandbox', () => {
       manifest,
     });
     await expect(webAclOf(lb)).rejects.toThrow();
+  });
+
+  it("tears the whole cluster set-up down: every application, then the controller's role, external-dns's role and their OIDC providers, and the zone holds only its own records", async () => {
+    // Runs last: the golden path's game-2048 still has its ALB; guarded's ALB is gone (the
+    // test above deleted its Ingress) but its security group and node rule are still there.
+    const cluster = {
+      networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+      workloadAccountId: SANDBOX_WORKLOAD_ACCOUNT_ID,
+      region: SANDBOX_REGION,
+      clusterName: CLUSTER,
+    };
+    await sandboxDeleteIngress({
+      ...cluster,
+      manifest: fs.readFileSync(
+        path.join(publishDir, 'game-2048', 'kubernetes', 'app.yaml'),
+        'utf8',
+      ),
+    });
+    const teardown = {
+      cluster: `resource:default/${CLUSTER}`,
+      clusterStillExists: true,
+      containerPort: 80,
+      removeClusterSetUp: false,
+      deletePolicy: false,
+    };
+    for (const name of ['game-2048', 'guarded']) {
+      await runTask('eks-cross-account-alb-teardown', {
+        ...teardown,
+        name,
+        namespace: name,
+      });
+    }
+    await runTask('eks-cross-account-alb-teardown', {
+      ...teardown,
+      namespace: 'default',
+      removeClusterSetUp: true,
+      deletePolicy: true,
+      externalDnsAccountId: SANDBOX_DNS_ACCOUNT_ID,
+    });
+
+    // The network account: nothing of the cluster's is left.
+    const left = await recipeInventory(network, CLUSTER);
+    expect({
+      shares: left.shares,
+      oidcProviders: left.oidcProviders,
+      roles: left.roles,
+      policies: left.policies,
+      securityGroups: left.securityGroups,
+      loadBalancers: left.loadBalancers,
+    }).toEqual({
+      shares: [],
+      oidcProviders: [],
+      roles: [],
+      policies: [],
+      securityGroups: [],
+      loadBalancers: [],
+    });
+    // The DNS account: external-dns's role and the cluster's provider are gone too.
+    const dnsIam = new IAMClient({
+      region: SANDBOX_REGION,
+      credentials: (await sandboxAdminCredentials(SANDBOX_DNS_ACCOUNT_ID))
+        .sdkCredentialProvider,
+    });
+    expect(
+      ((await dnsIam.send(new ListRolesCommand({}))).Roles ?? []).map(
+        r => r.RoleName,
+      ),
+    ).not.toContain(`${CLUSTER}-${SANDBOX_WORKLOAD_ACCOUNT_ID}-external-dns`);
+    expect(
+      (await dnsIam.send(new ListOpenIDConnectProvidersCommand({})))
+        .OpenIDConnectProviderList ?? [],
+    ).toEqual([]);
+    // The zone holds only what it had before any application: its NS and SOA records.
+    const zone = await seedSandboxDnsZone();
+    const dns = await clients(SANDBOX_DNS_ACCOUNT_ID);
+    const { ResourceRecordSets = [] } = await dns.route53.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: zone.hostedZoneId }),
+    );
+    expect(ResourceRecordSets.map(r => r.Type).sort()).toEqual(['NS', 'SOA']);
   });
 });
