@@ -13,7 +13,10 @@ import {
   actionExecutePermission,
   taskCreatePermission,
 } from '@backstage/plugin-scaffolder-common/alpha';
-import { awsNetworkReadPermission } from '@cross-account-alb/plugin-aws-alb-common';
+import {
+  awsHostedZonesReadPermission,
+  awsNetworkReadPermission,
+} from '@cross-account-alb/plugin-aws-alb-common';
 import { readPolicyConfig } from './config';
 import { AwsCrossAccountPolicy } from './policy';
 
@@ -117,13 +120,19 @@ describe('AwsCrossAccountPolicy', () => {
     }
   });
 
-  it('refuses others the pickers', async () => {
+  it('refuses others the network pickers, not the zone picker of their template', async () => {
     expect(
       await p.handle(
         { permission: awsNetworkReadPermission },
         user('group:default/app-team'),
       ),
     ).toEqual({ result: AuthorizeResult.DENY });
+    expect(
+      await p.handle(
+        { permission: awsHostedZonesReadPermission },
+        user('group:default/app-team'),
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
   });
 
   it("conditions others' actions on the clusters their group owns", async () => {

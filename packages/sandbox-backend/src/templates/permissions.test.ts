@@ -572,7 +572,7 @@ describe('permissions: who may run which template', () => {
     expect(forged.status).toBe(401);
   });
 
-  it("answers the zone picker through the same check: the DNS account's zones to the platform engineer only", async () => {
+  it("answers the zone picker to the application teams too (their template's), under a permission of its own", async () => {
     const zone = await seedSandboxDnsZone();
     const ask = (user: string) =>
       request(server)
@@ -583,23 +583,33 @@ describe('permissions: who may run which template', () => {
           context: { dnsAccountId: SANDBOX_DNS_ACCOUNT_ID },
         });
     const before = backendCalls().length;
-    const refused = await ask(DEVELOPER);
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.message).toContain(
-      "or the DNS account's hosted zones",
-    );
-    expect(backendCalls().length).toBe(before);
-
-    const listed = await ask(PLATFORM);
-    expect(listed.status).toBe(200);
-    expect(listed.body.results.map((r: { id: string }) => r.id)).toContain(
-      zone.hostedZoneId,
-    );
+    for (const user of [DEVELOPER, PLATFORM]) {
+      const listed = await ask(user);
+      expect(listed.status).toBe(200);
+      expect(listed.body.results.map((r: { id: string }) => r.id)).toContain(
+        zone.hostedZoneId,
+      );
+    }
     // Read as Backstage's role in the DNS account, which its policy allows.
     expect(
       backendCalls()
         .slice(before)
         .filter(d => d.action === 'route53:ListHostedZones'),
-    ).toEqual([expect.objectContaining({ decision: 'Allowed' })]);
+    ).toEqual([
+      expect.objectContaining({ decision: 'Allowed' }),
+      expect.objectContaining({ decision: 'Allowed' }),
+    ]);
+    // The developer still may not list the network account's VPCs (the test above).
+    const vpcs = await request(server)
+      .post('/api/scaffolder/v2/autocomplete/aws-cross-account/vpcs')
+      .set('Authorization', mockCredentials.user.header(DEVELOPER))
+      .send({
+        token: mockCredentials.user.token(DEVELOPER),
+        context: {
+          networkAccountId: SANDBOX_NETWORK_ACCOUNT_ID,
+          region: SANDBOX_REGION,
+        },
+      });
+    expect(vpcs.status).toBe(403);
   });
 });
