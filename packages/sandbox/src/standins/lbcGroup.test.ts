@@ -7,18 +7,8 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
-import {
-  ACMClient,
-  DescribeCertificateCommand,
-  RequestCertificateCommand,
-} from '@aws-sdk/client-acm';
-import {
-  ChangeResourceRecordSetsCommand,
-  Route53Client,
-} from '@aws-sdk/client-route-53';
 import { MotoServer, startMoto } from '../moto';
 import {
-  SANDBOX_DNS_ACCOUNT_ID,
   SANDBOX_NETWORK_ACCOUNT_ID,
   SANDBOX_REGION,
   SANDBOX_WORKLOAD_ACCOUNT_ID,
@@ -28,6 +18,7 @@ import {
 import {
   SandboxNetwork,
   sandboxEc2,
+  seedSandboxCertificate,
   seedSandboxDnsZone,
   seedSandboxNetwork,
 } from '../seed';
@@ -48,53 +39,6 @@ jest.setTimeout(120_000);
 
 const SUBNETS = ['subnet-0a', 'subnet-0b'];
 const A = 'alb.ingress.kubernetes.io/';
-
-/**
- * An ISSUED ACM certificate in the network account, as its administrator gets one: requested
- * with DNS validation, its record written in the DNS account's zone (sandbox moto gap 11).
- */
-async function issuedSandboxCertificate(DomainName: string): Promise<string> {
-  const credentials = async (accountId: string) =>
-    (await sandboxAdminCredentials(accountId)).sdkCredentialProvider;
-  const acm = new ACMClient({
-    region: SANDBOX_REGION,
-    credentials: await credentials(SANDBOX_NETWORK_ACCOUNT_ID),
-  });
-  const { CertificateArn } = await acm.send(
-    new RequestCertificateCommand({ DomainName, ValidationMethod: 'DNS' }),
-  );
-  const { Certificate } = await acm.send(
-    new DescribeCertificateCommand({ CertificateArn }),
-  );
-  const record = Certificate!.DomainValidationOptions![0].ResourceRecord!;
-  const zone = await seedSandboxDnsZone();
-  await new Route53Client({
-    region: SANDBOX_REGION,
-    credentials: await credentials(SANDBOX_DNS_ACCOUNT_ID),
-  }).send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zone.hostedZoneId,
-      ChangeBatch: {
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {
-              Name: record.Name,
-              Type: 'CNAME',
-              TTL: 300,
-              ResourceRecords: [{ Value: record.Value }],
-            },
-          },
-        ],
-      },
-    }),
-  );
-  const issued = await acm.send(
-    new DescribeCertificateCommand({ CertificateArn }),
-  );
-  expect(issued.Certificate?.Status).toBe('ISSUED');
-  return CertificateArn!;
-}
 
 /** The model of the one Ingress of an app manifest (no AWS). */
 function member(options: Parameters<typeof sandboxAppManifest>[0]) {
@@ -423,8 +367,9 @@ describe('Ingress groups in the sandbox (controller stand-in)', () => {
   });
 
   it('makes the HTTPS listener with the certificate and TLS policy, and an HTTP listener that only redirects', async () => {
-    const certificateArn = await issuedSandboxCertificate(
+    const certificateArn = await seedSandboxCertificate(
       'secure.example.test',
+      await seedSandboxDnsZone(),
     );
     const secure = {
       namespace: 'secure',

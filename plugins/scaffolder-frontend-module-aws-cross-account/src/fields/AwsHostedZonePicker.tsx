@@ -2,19 +2,15 @@ import { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react
 import FormControl from '@material-ui/core/FormControl';
 import FormHelperText from '@material-ui/core/FormHelperText';
 import TextField from '@material-ui/core/TextField';
-import Autocomplete from '@material-ui/lab/Autocomplete';
 import { useEffect } from 'react';
 import {
   AwsHostedZoneNameUiOptions,
   AwsHostedZonePickerUiOptions,
 } from './schemas';
+import { SingleChoiceField } from './SingleChoiceField';
 import {
-  NetworkChoice,
   NetworkOption,
-  choiceId,
-  choiceLabel,
   formValue,
-  sameChoice,
   useNetworkOptions,
 } from './useNetworkOptions';
 
@@ -71,7 +67,6 @@ export function AwsHostedZonePicker(
     'hosted-zones',
     context,
   );
-  const selected = options.find(o => o.id === formData) ?? formData ?? null;
 
   let status: string;
   if (!context) status = 'Choose the account of the hosted zone first.';
@@ -84,38 +79,18 @@ export function AwsHostedZonePicker(
     } in ${dnsAccountId}.`;
 
   return (
-    <FormControl
-      margin="normal"
+    <SingleChoiceField
+      id={idSchema?.$id}
+      label={schema.title ?? 'Hosted zone'}
+      description={schema.description}
       required={required}
-      error={rawErrors?.length > 0 && !formData}
-      fullWidth
-    >
-      <Autocomplete<NetworkChoice, false, false, true>
-        id={idSchema?.$id}
-        freeSolo
-        options={options}
-        loading={loading}
-        value={selected}
-        getOptionLabel={choiceLabel}
-        getOptionSelected={sameChoice}
-        onChange={(_, value) =>
-          onChange((value === null ? '' : choiceId(value)).trim() || undefined!)
-        }
-        onInputChange={(_, value, reason) => {
-          if (reason === 'input') onChange(value.trim() || undefined!);
-        }}
-        renderInput={params => (
-          <TextField
-            {...params}
-            label={schema.title ?? 'Hosted zone'}
-            required={required}
-            variant="outlined"
-            helperText={schema.description}
-          />
-        )}
-      />
-      <FormHelperText>{status}</FormHelperText>
-    </FormControl>
+      hasError={rawErrors?.length > 0}
+      value={formData}
+      options={options}
+      loading={loading}
+      status={status}
+      onChange={value => onChange(value!)}
+    />
   );
 }
 

@@ -1,17 +1,7 @@
 import { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
-import FormControl from '@material-ui/core/FormControl';
-import FormHelperText from '@material-ui/core/FormHelperText';
-import TextField from '@material-ui/core/TextField';
-import Autocomplete from '@material-ui/lab/Autocomplete';
 import { AwsVpcPickerUiOptions } from './schemas';
-import {
-  NetworkChoice,
-  choiceId,
-  choiceLabel,
-  formValue,
-  sameChoice,
-  useNetworkOptions,
-} from './useNetworkOptions';
+import { SingleChoiceField } from './SingleChoiceField';
+import { formValue, useNetworkOptions } from './useNetworkOptions';
 
 /**
  * Picks a VPC of the network account named by another field of the form (default
@@ -39,7 +29,6 @@ export function AwsVpcPicker(
   const context =
     networkAccountId && region ? { networkAccountId, region } : undefined;
   const { options, loading, error } = useNetworkOptions('vpcs', context);
-  const selected = options.find(o => o.id === formData) ?? formData ?? null;
 
   let status: string;
   if (!context) status = 'Choose the network account and region first.';
@@ -51,37 +40,17 @@ export function AwsVpcPicker(
     } in ${networkAccountId} (${region}).`;
 
   return (
-    <FormControl
-      margin="normal"
+    <SingleChoiceField
+      id={idSchema?.$id}
+      label={schema.title ?? 'VPC'}
+      description={schema.description}
       required={required}
-      error={rawErrors?.length > 0 && !formData}
-      fullWidth
-    >
-      <Autocomplete<NetworkChoice, false, false, true>
-        id={idSchema?.$id}
-        freeSolo
-        options={options}
-        loading={loading}
-        value={selected}
-        getOptionLabel={choiceLabel}
-        getOptionSelected={sameChoice}
-        onChange={(_, value) =>
-          onChange((value === null ? '' : choiceId(value)).trim() || undefined!)
-        }
-        onInputChange={(_, value, reason) => {
-          if (reason === 'input') onChange(value.trim() || undefined!);
-        }}
-        renderInput={params => (
-          <TextField
-            {...params}
-            label={schema.title ?? 'VPC'}
-            required={required}
-            variant="outlined"
-            helperText={schema.description}
-          />
-        )}
-      />
-      <FormHelperText>{status}</FormHelperText>
-    </FormControl>
+      hasError={rawErrors?.length > 0}
+      value={formData}
+      options={options}
+      loading={loading}
+      status={status}
+      onChange={value => onChange(value!)}
+    />
   );
 }
