@@ -1,4 +1,8 @@
-import { GetWebACLCommand } from '@aws-sdk/client-wafv2';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  GetWebACLCommand,
+  GetWebACLForResourceCommand,
+} from '@aws-sdk/client-wafv2';
 import {
   actionContext,
   awsError,
@@ -49,6 +53,67 @@ describe('aws:wafv2:check-web-acl', () => {
       aws.mocks.wafv2.commandCalls(GetWebACLCommand)[0].args[0].input,
     ).toEqual({ Name: 'shop-acl', Scope: 'REGIONAL', Id: ID });
     expect(aws.mutations()).toEqual([]);
+  });
+
+  describe('in an Ingress group', () => {
+    const ALB = `arn:aws:elasticloadbalancing:${REGION}:${NETWORK}:loadbalancer/app/k8s-store-0a1b2c3d4e/50dc6c495c0c9188`;
+    const OTHER = `arn:aws:wafv2:${REGION}:${NETWORK}:regional/webacl/store-acl/1a1b2c3d-0000-4000-8000-000000000000`;
+    const grouped = {
+      ...input,
+      clusterName: 'shop-prod',
+      ingressGroup: 'store',
+    };
+    /** The group's ALB (when made), with the web ACL it carries. */
+    function withGroupAlb(webAclArn: string | undefined, exists = true) {
+      const ctx = setup();
+      ctx.aws.mocks.tagging.on(GetResourcesCommand).resolves({
+        ResourceTagMappingList: exists ? [{ ResourceARN: ALB }] : [],
+      });
+      ctx.aws.mocks.wafv2
+        .on(GetWebACLForResourceCommand, { ResourceArn: ALB })
+        .resolves(webAclArn ? { WebACL: { ARN: webAclArn } as any } : {});
+      return ctx;
+    }
+
+    it("refuses a web ACL other than the one the group's ALB has, naming wafAclArn", async () => {
+      const { aws, action } = withGroupAlb(OTHER);
+      const { ctx } = actionContext(grouped);
+      await expect(action.handler(ctx)).rejects.toThrow(
+        `wafAclArn: the ALB of Ingress group store (${ALB}) is protected by web ACL ${OTHER}, which another application of the group names`,
+      );
+      // The group's ALB is found by the controller's tags.
+      expect(
+        aws.mocks.tagging.commandCalls(GetResourcesCommand)[0].args[0].input
+          .TagFilters,
+      ).toEqual([
+        { Key: 'elbv2.k8s.aws/cluster', Values: ['shop-prod'] },
+        { Key: 'ingress.k8s.aws/stack', Values: ['store'] },
+      ]);
+      expect(aws.mutations()).toEqual([]);
+    });
+
+    it.each([
+      ['the same web ACL', ARN, true],
+      ['an ALB without a web ACL', undefined, true],
+      ['no ALB yet', undefined, false],
+    ])('goes on with %s', async (_kind, webAclArn, exists) => {
+      const { aws, action } = withGroupAlb(webAclArn, exists);
+      const { ctx, outputs } = actionContext(grouped);
+      await action.handler(ctx);
+      expect(outputs().webAclArn).toBe(ARN);
+      expect(
+        aws.mocks.wafv2.commandCalls(GetWebACLForResourceCommand),
+      ).toHaveLength(exists ? 1 : 0);
+    });
+
+    it('does not look for a group without one', async () => {
+      const { aws, action } = withGroupAlb(OTHER);
+      const { ctx } = actionContext({ ...grouped, ingressGroup: '' });
+      await action.handler(ctx);
+      expect(aws.mocks.tagging.commandCalls(GetResourcesCommand)).toHaveLength(
+        0,
+      );
+    });
   });
 
   it('refuses a web ACL of another account, naming wafAclArn, with no AWS call', async () => {

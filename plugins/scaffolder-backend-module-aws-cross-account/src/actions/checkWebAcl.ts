@@ -1,5 +1,10 @@
-import { GetWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
-import { NotFoundError } from '@backstage/errors';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  GetWebACLCommand,
+  GetWebACLForResourceCommand,
+  WAFV2Client,
+} from '@aws-sdk/client-wafv2';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { WAFV2_REGIONAL_WEB_ACL_ARN_PATTERN } from '@cross-account-alb/plugin-aws-alb-common';
 import {
@@ -13,7 +18,9 @@ import {
   AwsTemplateAction,
   call,
   networkScope,
+  ScopeBase,
 } from '../lib/action';
+import { findControllerResources } from '../lib/controllerResources';
 import { fields, parseInput, Zod } from '../lib/schemas';
 import { examples } from './checkWebAcl.examples';
 
@@ -55,6 +62,23 @@ const inputSchema = (zod: Zod) => {
           'expected a regional AWS WAF web ACL ARN such as arn:aws:wafv2:us-east-1:111111111111:regional/webacl/shop-acl/0a1b2c3d-0000-4000-8000-000000000000 (name of letters, digits, _ and -, at most 128; ID a lower-case UUID). A CloudFront (global) web ACL cannot protect an ALB',
         )
         .describe('The regional AWS WAF web ACL to associate with the ALB'),
+      clusterName: f
+        .clusterName()
+        .optional()
+        .describe(
+          "With ingressGroup: the cluster whose controller made the group's ALB",
+        ),
+      ingressGroup: zod
+        .string()
+        .regex(
+          /^([a-z0-9][-a-z0-9.]{0,61}[a-z0-9]|[a-z0-9])$/,
+          'an Ingress group name: lower-case letters, digits, - and ., at most 63 characters, starting and ending with a letter or digit',
+        )
+        .or(zod.literal(''))
+        .optional()
+        .describe(
+          "The application's Ingress group: when the group's ALB already has a web ACL (another member names it), a different one is refused, since the controller stops reconciling a group whose Ingresses name different web ACLs",
+        ),
     })
     .superRefine((value, ctx) => {
       const arn = parseWebAclArn(value.wafAclArn);
@@ -137,6 +161,23 @@ export function createCheckWebAclAction(
           `wafAclArn: there is no web ACL ${arn.name} (ID ${arn.id}) in network account ${input.networkAccountId}, region ${input.region}. Check the ARN in the AWS WAF console (Web ACLs, Regional, ${input.region}) of the network account, or create the web ACL there first.`,
         );
       }
+      if (input.ingressGroup && input.clusterName) {
+        await checkGroupWebAcl(
+          scope,
+          wafv2,
+          await accountClient(
+            options,
+            ResourceGroupsTaggingAPIClient,
+            { accountId: input.networkAccountId, region: input.region },
+            'networkAccountId',
+          ),
+          {
+            clusterName: input.clusterName,
+            ingressGroup: input.ingressGroup,
+            wafAclArn: input.wafAclArn,
+          },
+        );
+      }
       ctx.logger.info(
         `${ctx.isDryRun ? 'Dry run: ' : ''}Web ACL ${webAcl.Name} (${
           webAcl.Id
@@ -151,4 +192,36 @@ export function createCheckWebAclAction(
       if (ctx.isDryRun) ctx.output('dryRun', true);
     },
   });
+}
+
+/**
+ * In an Ingress group, the controller builds one ALB from every member's annotations and
+ * refuses (stops reconciling the whole group) when they name different web ACLs
+ * (model_build_load_balancer_addons.go, "conflicting WAFv2 WebACL ARNs"). The group's ALB,
+ * once made, carries the web ACL another member names: a different one is refused here,
+ * naming the field, before the application's Ingress could break the group.
+ */
+async function checkGroupWebAcl(
+  scope: ScopeBase,
+  wafv2: WAFV2Client,
+  tagging: ResourceGroupsTaggingAPIClient,
+  group: { clusterName: string; ingressGroup: string; wafAclArn: string },
+): Promise<void> {
+  const albs = await findControllerResources(
+    tagging,
+    scope,
+    { clusterName: group.clusterName, stack: group.ingressGroup },
+    ['elasticloadbalancing:loadbalancer'],
+  );
+  for (const { ResourceARN } of albs) {
+    if (!ResourceARN?.includes(':loadbalancer/app/')) continue;
+    const { WebACL } = await call(scope, 'wafv2:GetWebACLForResource', () =>
+      wafv2.send(new GetWebACLForResourceCommand({ ResourceArn: ResourceARN })),
+    );
+    if (WebACL?.ARN && WebACL.ARN !== group.wafAclArn) {
+      throw new InputError(
+        `wafAclArn: the ALB of Ingress group ${group.ingressGroup} (${ResourceARN}) is protected by web ACL ${WebACL.ARN}, which another application of the group names; the controller stops reconciling a group whose Ingresses name different web ACLs. Name ${WebACL.ARN}, or leave the field empty (the group's web ACL protects this application too).`,
+      );
+    }
+  }
 }
