@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-acm';
 import {
   ChangeResourceRecordSetsCommand,
-  ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -31,6 +30,7 @@ import { fields, parseInput, Zod } from '../lib/schemas';
 import {
   checkPublicZone,
   dnsName,
+  findValidationRecord,
   ValidationRecord,
   validationRecords,
 } from '../lib/zones';
@@ -109,24 +109,11 @@ async function deleteRecord(
   input: Input,
   record: ValidationRecord,
 ): Promise<boolean> {
-  const { ResourceRecordSets = [] } = await call(
+  const { existing, values } = await findValidationRecord(
     run.scope,
-    'route53:ListResourceRecordSets',
-    () =>
-      route53.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: input.hostedZoneId,
-          StartRecordName: record.name,
-          StartRecordType: 'CNAME',
-          MaxItems: 1,
-        }),
-      ),
-  );
-  const existing = ResourceRecordSets.find(
-    r => dnsName(r.Name ?? '') === dnsName(record.name) && r.Type === 'CNAME',
-  );
-  const values = (existing?.ResourceRecords ?? []).map(r =>
-    dnsName(r.Value ?? ''),
+    route53,
+    input.hostedZoneId,
+    record,
   );
   if (!existing || values.length !== 1 || values[0] !== dnsName(record.value)) {
     if (existing) {

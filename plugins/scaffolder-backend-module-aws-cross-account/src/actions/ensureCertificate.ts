@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-acm';
 import {
   ChangeResourceRecordSetsCommand,
-  ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -38,6 +37,7 @@ import {
   checkExternalDnsServesZone,
   checkPublicZone,
   dnsName,
+  findValidationRecord,
   ValidationRecord,
   validationRecords,
 } from '../lib/zones';
@@ -200,24 +200,11 @@ async function ensureRecord(
   record: ValidationRecord,
 ): Promise<boolean> {
   const { scope } = run;
-  const { ResourceRecordSets = [] } = await call(
+  const { existing, values } = await findValidationRecord(
     scope,
-    'route53:ListResourceRecordSets',
-    () =>
-      route53.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: input.hostedZoneId,
-          StartRecordName: record.name,
-          StartRecordType: 'CNAME',
-          MaxItems: 1,
-        }),
-      ),
-  );
-  const existing = ResourceRecordSets.find(
-    r => dnsName(r.Name ?? '') === dnsName(record.name) && r.Type === 'CNAME',
-  );
-  const values = (existing?.ResourceRecords ?? []).map(r =>
-    dnsName(r.Value ?? ''),
+    route53,
+    input.hostedZoneId,
+    record,
   );
   if (existing && values.includes(dnsName(record.value))) return false;
   if (existing) {

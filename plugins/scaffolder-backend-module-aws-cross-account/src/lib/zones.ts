@@ -4,7 +4,12 @@ import {
   GetRolePolicyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  ResourceRecordSet,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { InputError } from '@backstage/errors';
 import {
   awsErrorName,
@@ -59,6 +64,39 @@ export interface ValidationRecord {
   name: string;
   type: string;
   value: string;
+}
+
+/**
+ * The zone's CNAME of the validation record's name, if any, and its values (as DNS compares
+ * them): what ensure-certificate writes unless there, and delete-certificate deletes only
+ * while it still holds ACM's value.
+ */
+export async function findValidationRecord(
+  scope: ScopeBase,
+  route53: Route53Client,
+  hostedZoneId: string,
+  record: ValidationRecord,
+): Promise<{ existing?: ResourceRecordSet; values: string[] }> {
+  const { ResourceRecordSets = [] } = await call(
+    scope,
+    'route53:ListResourceRecordSets',
+    () =>
+      route53.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          StartRecordName: record.name,
+          StartRecordType: 'CNAME',
+          MaxItems: 1,
+        }),
+      ),
+  );
+  const existing = ResourceRecordSets.find(
+    r => dnsName(r.Name ?? '') === dnsName(record.name) && r.Type === 'CNAME',
+  );
+  const values = (existing?.ResourceRecords ?? []).map(r =>
+    dnsName(r.Value ?? ''),
+  );
+  return { existing, values };
 }
 
 /** The validation records ACM asks for, once it has made them (a few seconds after request). */
